@@ -1,0 +1,10 @@
+//! Moonkeep's engine: a Lua 5.4 VM with REPL semantics, captured output, readable
+//! values and errors that say where they happened. It knows nothing of the web: the
+//! browser app and the command line drive the same [`Vm`].
+
+mod error;
+mod render;
+mod vm;
+
+pub use error::{ErrorKind, Location, LuaError};
+pub use vm::{Evaluation, Vm, OUTPUT_LIMIT};

@@ -1,0 +1,100 @@
+//! The Lua VM as Moonkeep runs it: one long-lived state per session, chunks evaluated
+//! with REPL semantics, output captured per run.
+
+mod console;
+mod playground;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use mlua::chunk::ChunkMode;
+use mlua::{Function, Lua, MultiValue};
+
+use crate::error::LuaError;
+use crate::render;
+use console::Console;
+
+pub use console::OUTPUT_LIMIT;
+
+/// A Lua 5.4 state with Moonkeep's standard library (see `playground.lua`).
+pub struct Vm {
+    lua: Lua,
+    console: Rc<RefCell<Console>>,
+    /// Lua's own `tostring`, kept so that showing values does not depend on globals
+    /// the user may have replaced.
+    tostring: Function,
+}
+
+/// What one evaluation produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Everything `print`, `io.write` and friends wrote during the run.
+    pub output: String,
+    /// The values the chunk returned, each shown as the REPL shows it, or the error.
+    pub result: Result<Vec<String>, LuaError>,
+}
+
+impl Evaluation {
+    /// The run as one text: output, then `=> values` or `error: message`. Tests on
+    /// every host compare this form.
+    pub fn transcript(&self) -> String {
+        let mut text = self.output.clone();
+        match &self.result {
+            Ok(values) if values.is_empty() => {}
+            Ok(values) => {
+                text.push_str("=> ");
+                text.push_str(&values.join("\t"));
+                text.push('\n');
+            }
+            Err(e) => {
+                text.push_str("error: ");
+                text.push_str(&e.message);
+                text.push('\n');
+            }
+        }
+        text
+    }
+}
+
+impl Vm {
+    /// A fresh VM. Fails only if the host cannot set up Lua's standard library.
+    pub fn new() -> Result<Vm, LuaError> {
+        let lua = moonkeep_lua::new_state();
+        let console = Rc::new(RefCell::new(Console::default()));
+        playground::install(&lua, &console).map_err(|e| LuaError::from_mlua(&e))?;
+        let tostring = lua.globals().get("tostring").map_err(|e| LuaError::from_mlua(&e))?;
+        Ok(Vm { lua, console, tostring })
+    }
+
+    /// Evaluates `source` as the Lua REPL does: as an expression whose values are
+    /// shown if it is one, else as statements. `chunk` names the source in error
+    /// messages and tracebacks ("main.lua:3: ...").
+    pub fn eval(&self, source: &str, chunk: &str) -> Evaluation {
+        self.console.borrow_mut().clear();
+        let result = self.compile(source, chunk).and_then(|f| self.call(&f));
+        let output = self.console.borrow_mut().take();
+        Evaluation { output, result }
+    }
+
+    /// Bytes in use by the Lua state.
+    pub fn used_memory(&self) -> usize {
+        self.lua.used_memory()
+    }
+
+    fn compile(&self, source: &str, chunk: &str) -> Result<Function, LuaError> {
+        let name = format!("={chunk}");
+        let load = |text: &str| {
+            self.lua.load(text).set_name(&name).set_mode(ChunkMode::Text).into_function()
+        };
+        // Like lua.c: "return <line>;" first, so an expression shows its values.
+        if let Ok(f) = load(&format!("return {source};")) {
+            return Ok(f);
+        }
+        load(source).map_err(|e| LuaError::from_mlua(&e))
+    }
+
+    fn call(&self, function: &Function) -> Result<Vec<String>, LuaError> {
+        let values = function.call::<MultiValue>(()).map_err(|e| LuaError::from_mlua(&e))?;
+        Ok(values.iter().map(|v| render::show(v, &self.tostring)).collect())
+    }
+}

@@ -1,0 +1,51 @@
+//! Installs Moonkeep's standard library (`playground.lua`) with the host functions it
+//! needs: output capture, a monotonic clock, the seal on bytecode, the time zone.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use mlua::{Lua, Table};
+
+use super::console::Console;
+
+const SOURCE: &str = include_str!("playground.lua");
+
+pub(super) fn install(lua: &Lua, console: &Rc<RefCell<Console>>) -> mlua::Result<()> {
+    let host = lua.create_table()?;
+    host_output(lua, &host, console)?;
+    host_bytecode_seal(lua, &host)?;
+    let start = moonkeep_lua::monotonic_seconds();
+    host.set("clock", lua.create_function(move |_, ()| Ok(moonkeep_lua::monotonic_seconds() - start))?)?;
+    if moonkeep_lua::has_host_time_zone() {
+        host.set("utc_offset", lua.create_function(|_, t: f64| Ok(moonkeep_lua::utc_offset_seconds(t)))?)?;
+    }
+    lua.load(SOURCE).set_name("=[moonkeep]").call::<()>(host)
+}
+
+fn host_output(lua: &Lua, host: &Table, console: &Rc<RefCell<Console>>) -> mlua::Result<()> {
+    let console = Rc::clone(console);
+    let write = lua.create_function(move |_, text: mlua::LuaString| {
+        console.borrow_mut().write(&text.as_bytes());
+        Ok(())
+    })?;
+    host.set("write", write)
+}
+
+/// Bytecode made by `string.dump` in this VM. Kept whole rather than as hashes: a
+/// script cannot forge a match, and dumps of the same prototype are stored once.
+fn host_bytecode_seal(lua: &Lua, host: &Table) -> mlua::Result<()> {
+    let sealed: Rc<RefCell<HashSet<Box<[u8]>>>> = Rc::default();
+    let seal = Rc::clone(&sealed);
+    host.set(
+        "seal",
+        lua.create_function(move |_, bytes: mlua::LuaString| {
+            seal.borrow_mut().insert(bytes.as_bytes().as_ref().into());
+            Ok(())
+        })?,
+    )?;
+    host.set(
+        "is_sealed",
+        lua.create_function(move |_, bytes: mlua::LuaString| Ok(sealed.borrow().contains(bytes.as_bytes().as_ref())))?,
+    )
+}

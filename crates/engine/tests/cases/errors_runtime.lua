@@ -1,0 +1,5 @@
+local t = {}
+local function explode(n)
+  error("boom " .. n)
+end
+explode(7)

@@ -1,0 +1,15 @@
+print(math.type(os.time()), os.time() > 1700000000)
+print(os.date("!%Y-%m-%d %H:%M:%S", 0), os.date("!*t", 86400).day)
+print(os.time({ year = 2020, month = 1, day = 1, hour = 12 }) - os.time({ year = 2020, month = 1, day = 1, hour = 0 }))
+print(type(os.date()), type(os.date("*t").year))
+local t0 = os.clock()
+local x = 0
+for i = 1, 1e5 do x = x + i end
+local t1 = os.clock()
+print(math.type(t0), t1 >= t0, t1 - t0 < 5)
+print(os.difftime(10, 4), os.getenv("HOME"))
+print(pcall(os.execute, "ls"))
+print(pcall(os.exit, 1))
+print(pcall(os.remove, "x"))
+print(pcall(os.rename, "a", "b"))
+print(pcall(os.tmpname))

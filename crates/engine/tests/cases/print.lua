@@ -1,0 +1,12 @@
+-- oracle: lua5.4
+print()
+print(nil)
+print(nil, false, true)
+print("a", "b", 3)
+local T = setmetatable({}, { __tostring = function() return "T!" end })
+print(T, tostring(T))
+local named = setmetatable({}, { __name = "MyType" })
+print((tostring(named):gsub("0x%x+", "ADDR"):gsub(": [%x]+$", ": ADDR")))
+print(pcall(print, setmetatable({}, { __tostring = function() return 1 end })))
+print(("%s and %s"):format("x", "y"), #"héllo", utf8.len("héllo"), utf8.char(72, 228))
+print(select("#", print()))

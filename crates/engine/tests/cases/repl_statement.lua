@@ -1,0 +1,3 @@
+x = 10
+y = x * 2
+print("y is", y)
