@@ -73,12 +73,12 @@ mod wasm {
         fn console_log(text: &str);
         #[wasm_bindgen(js_namespace = console, js_name = error)]
         fn console_error(text: &str);
-        #[wasm_bindgen(js_namespace = Date, js_name = now)]
-        fn date_now() -> f64;
         #[wasm_bindgen(js_namespace = performance, js_name = now)]
         pub(crate) fn performance_now() -> f64;
 
         type Date;
+        #[wasm_bindgen(static_method_of = Date)]
+        fn now() -> f64;
         #[wasm_bindgen(constructor)]
         fn new(ms: f64) -> Date;
         #[wasm_bindgen(method, js_name = getTimezoneOffset)]
@@ -122,6 +122,6 @@ mod wasm {
     /// Wall clock in nanoseconds since the Unix epoch, for `time()` (`os.time`, `os.date`).
     #[no_mangle]
     pub extern "C" fn lua_wasm_host_time_ns() -> u64 {
-        (date_now() * 1_000_000.0) as u64
+        (Date::now() * 1_000_000.0) as u64
     }
 }
