@@ -6,6 +6,15 @@ mod components;
 mod crash;
 
 fn main() {
+    mark("moonkeep:start");
     crash::install();
     leptos::mount::mount_to_body(app::App);
+    mark("moonkeep:interactive");
+}
+
+/// A User Timing mark (`performance.mark`), read by the benchmarks.
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
 }

@@ -69,7 +69,11 @@ impl Vm {
     /// Evaluates `source` as the Lua REPL does: as an expression whose values are
     /// shown if it is one, else as statements. `chunk` names the source in error
     /// messages and tracebacks ("main.lua:3: ...").
+    ///
+    /// A debug hook set by an earlier run is removed first: a hook that raises errors
+    /// would otherwise fail every later run, `debug.sethook()` included.
     pub fn eval(&self, source: &str, chunk: &str) -> Evaluation {
+        self.lua.remove_hook();
         self.console.borrow_mut().clear();
         let result = self.compile(source, chunk).and_then(|f| self.call(&f));
         let output = self.console.borrow_mut().take();

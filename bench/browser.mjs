@@ -1,0 +1,98 @@
+// Browser side of `make bench`: cold loads of the built page and the workloads of
+// bench/workloads run through the page in headless Chromium; prints the figures next
+// to the native ones. Usage: node bench/browser.mjs NATIVE_TSV LUA54_TSV RUNS
+import { chromium } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+
+const [nativeFile, luaFile, runsArg] = process.argv.slice(2);
+const runs = Number(runsArg ?? 5);
+const port = 8091;
+const root = join(import.meta.dirname, '..');
+const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const readTsv = (file) => Object.fromEntries(readFileSync(file, 'utf8').trim().split('\n')
+  .filter(Boolean).map((l) => l.split('\t')).map(([n, ms, r]) => [n, { ms: Number(ms), result: r }]));
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+function sizes() {
+  const dist = join(root, 'dist');
+  const rows = readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f)).map((f) => {
+    const bytes = readFileSync(join(dist, f));
+    return { file: f.replace(/-[0-9a-f]{16}/, ''), raw: statSync(join(dist, f)).size, gzip: gzipSync(bytes, { level: 9 }).length };
+  });
+  rows.push({ file: 'total', raw: rows.reduce((s, r) => s + r.raw, 0), gzip: rows.reduce((s, r) => s + r.gzip, 0) });
+  return rows;
+}
+
+async function runInPage(page, source) {
+  const output = page.getByTestId('console-output');
+  const before = Number(await output.getAttribute('data-runs'));
+  await page.getByTestId('editor').fill(source);
+  await page.getByTestId('run').click();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=console-output]').dataset.runs) > n, before, { timeout: 300_000 });
+  return output.textContent();
+}
+
+const server = spawn('node', [join(root, 'e2e/serve.mjs'), join(root, 'dist'), String(port)], { stdio: 'ignore' });
+await new Promise((r) => setTimeout(r, 500));
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
+try {
+  console.log('\nBuilt page (dist/), bytes raw and gzip -9:');
+  for (const r of sizes()) console.log(`  ${r.file.padEnd(28)} ${kb(r.raw).padStart(10)} ${kb(r.gzip).padStart(10)}`);
+
+  const loads = [];
+  for (let i = 0; i < runs; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.getByTestId('run').waitFor();
+    const marks = await page.evaluate(() => {
+      const at = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
+      const t0 = performance.now();
+      document.querySelector('[data-testid=editor]').value = 'return 1 + 1';
+      document.querySelector('[data-testid=editor]').dispatchEvent(new Event('input', { bubbles: true }));
+      document.querySelector('[data-testid=run]').click();
+      const firstChunk = performance.now() - t0;
+      const text = document.querySelector('[data-testid=console-output]').textContent;
+      return { start: at('moonkeep:start'), interactive: at('moonkeep:interactive'), firstChunk, text };
+    });
+    if (marks.text !== '=> 2\n') throw new Error(`first chunk gave ${JSON.stringify(marks.text)}`);
+    loads.push(marks);
+    await context.close();
+  }
+  console.log(`\nCold load in headless Chromium, median of ${runs} fresh contexts (ms since navigation start):`);
+  console.log(`  wasm fetched, compiled, instantiated (main starts)  ${median(loads.map((l) => l.start)).toFixed(1)}`);
+  console.log(`  Lua VM created and page interactive                 ${median(loads.map((l) => l.interactive)).toFixed(1)}`);
+  console.log(`  first chunk run and shown (after interactive)       ${median(loads.map((l) => l.firstChunk)).toFixed(2)}`);
+
+  const native = readTsv(nativeFile);
+  const lua54 = luaFile ? readTsv(luaFile) : {};
+  const driver = readFileSync(join(root, 'bench/driver.lua'), 'utf8');
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.getByTestId('run').waitFor();
+  console.log(`\nWorkloads, median of ${runs} runs after a warm-up (ms):`);
+  console.log(`  ${'workload'.padEnd(16)} ${'Chromium'.padStart(10)} ${'native'.padStart(10)} ${'ratio'.padStart(7)} ${'lua5.4'.padStart(10)}  result`);
+  let mismatch = false;
+  for (const file of readdirSync(join(root, 'bench/workloads')).filter((f) => f.endsWith('.lua')).sort()) {
+    const name = file.replace(/\.lua$/, '');
+    const workload = readFileSync(join(root, 'bench/workloads', file), 'utf8');
+    const text = await runInPage(page, driver.replace('WORKLOAD', workload).replace('RUNS', String(runs)));
+    const m = /^=> ([\d.]+)\t(.*)\n$/.exec(text);
+    if (!m) throw new Error(`${name}: unexpected transcript ${JSON.stringify(text)}`);
+    const web = Number(m[1]);
+    const nat = native[name];
+    const ref = lua54[name];
+    if (nat && nat.result !== m[2]) mismatch = true;
+    console.log(`  ${name.padEnd(16)} ${web.toFixed(2).padStart(10)} ${(nat?.ms ?? NaN).toFixed(2).padStart(10)} ${(web / nat?.ms).toFixed(2).padStart(6)}x ${(ref?.ms ?? NaN).toFixed(2).padStart(10)}  ${m[2]}`);
+  }
+  if (mismatch) throw new Error('a workload gave different results in Chromium and natively');
+} finally {
+  await browser.close();
+  server.kill();
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Prints Moonkeep's benchmark figures: built sizes, cold load in Chromium, and the
+# bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+mkdir -p target/bench
+
+echo "==> release build"
+trunk build --release 2>&1 | tail -n 1
+
+echo "==> native workloads (cargo --release)"
+cargo run --quiet --release -p moonkeep-engine --example vm_bench -- bench "$RUNS" | tee target/bench/native.tsv
+
+echo "==> stock lua5.4 workloads"
+: > target/bench/lua54.tsv
+shopt -u patsub_replacement 2>/dev/null || true # "&" in a workload stays literal
+driver=$(cat bench/driver.lua)
+for w in bench/workloads/*.lua; do
+  src=${driver//WORKLOAD/$(cat "$w")}
+  src=${src//RUNS/$RUNS}
+  printf '%s\t%s\n' "$(basename "$w" .lua)" "$(lua5.4 -e "print((function() $src
+end)())")" | tee -a target/bench/lua54.tsv
+done
+
+echo "==> Chromium"
+node bench/browser.mjs target/bench/native.tsv target/bench/lua54.tsv "$RUNS"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every suite and ends with one line "N passed, N failed" summing them all.
+# Exits non-zero if anything failed or a suite could not run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p target
+passed=0
+failed=0
+status=0
+
+echo "==> native: cargo test --workspace"
+cargo test --workspace --color never 2>&1 | tee target/cargo-test.log
+cargo_status=${PIPESTATUS[0]}
+read -r p f < <(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } } END { print p + 0, f + 0 }' target/cargo-test.log)
+if [ "$cargo_status" -ne 0 ]; then
+  status=1
+  [ "$f" -gt 0 ] || f=1 # it failed before any test could (a build error)
+fi
+echo "native: $p passed, $f failed"
+passed=$((passed + p)); failed=$((failed + f))
+
+echo "==> browser: trunk build --release, then Playwright in Chromium"
+if trunk build --release 2>&1 | tail -n 3; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+  rm -f target/e2e-results.json
+  npx playwright test --config e2e/playwright.config.ts || status=1
+  if [ -f target/e2e-results.json ]; then
+    read -r p f < <(node -e '
+      const s = require("./target/e2e-results.json").stats;
+      console.log(s.expected + s.flaky, s.unexpected);')
+  else
+    echo "browser: no results were written"; p=0; f=1
+  fi
+  echo "browser: $p passed, $f failed"
+  passed=$((passed + p)); failed=$((failed + f))
+else
+  echo "browser: the release build failed"; failed=$((failed + 1)); status=1
+fi
+
+[ "$failed" -eq 0 ] || status=1
+echo "$passed passed, $failed failed"
+exit "$status"
