@@ -51,15 +51,20 @@ try {
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.getByTestId('run').waitFor();
-    const marks = await page.evaluate(() => {
+    const marks = await page.evaluate(async () => {
       const at = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
+      const editor = document.querySelector('[data-testid=editor]');
+      const output = document.querySelector('[data-testid=console-output]');
+      const shown = new Promise((resolve) =>
+        new MutationObserver((_, observer) => { observer.disconnect(); resolve(); })
+          .observe(output, { attributes: true, attributeFilter: ['data-runs'] }));
       const t0 = performance.now();
-      document.querySelector('[data-testid=editor]').value = 'return 1 + 1';
-      document.querySelector('[data-testid=editor]').dispatchEvent(new Event('input', { bubbles: true }));
+      editor.value = 'return 1 + 1';
+      editor.dispatchEvent(new Event('input', { bubbles: true }));
       document.querySelector('[data-testid=run]').click();
+      await shown;
       const firstChunk = performance.now() - t0;
-      const text = document.querySelector('[data-testid=console-output]').textContent;
-      return { start: at('moonkeep:start'), interactive: at('moonkeep:interactive'), firstChunk, text };
+      return { start: at('moonkeep:start'), interactive: at('moonkeep:interactive'), firstChunk, text: output.textContent };
     });
     if (marks.text !== '=> 2\n') throw new Error(`first chunk gave ${JSON.stringify(marks.text)}`);
     loads.push(marks);
@@ -82,7 +87,7 @@ try {
   for (const file of readdirSync(join(root, 'bench/workloads')).filter((f) => f.endsWith('.lua')).sort()) {
     const name = file.replace(/\.lua$/, '');
     const workload = readFileSync(join(root, 'bench/workloads', file), 'utf8');
-    const text = await runInPage(page, driver.replace('WORKLOAD', workload).replace('RUNS', String(runs)));
+    const text = await runInPage(page, driver.replace('@WORKLOAD@', workload).replace('@RUNS@', String(runs)));
     const m = /^=> ([\d.]+)\t(.*)\n$/.exec(text);
     if (!m) throw new Error(`${name}: unexpected transcript ${JSON.stringify(text)}`);
     const web = Number(m[1]);

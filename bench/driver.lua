@@ -1,11 +1,11 @@
--- Times one workload: RUNS timed calls after one warm-up, median in milliseconds.
+-- Times one workload: a number of timed calls after one warm-up, median in milliseconds.
 -- The same text runs in every engine compared (Moonkeep natively and in Chromium,
--- stock lua5.4), with WORKLOAD and RUNS substituted by the bench scripts.
+-- stock lua5.4); the bench scripts fill in the two @-delimited placeholders.
 local work = (function()
-WORKLOAD
+@WORKLOAD@
 end)()
 local times, result = {}, nil
-for i = 0, RUNS do
+for i = 0, @RUNS@ do
   local t0 = os.clock()
   result = work()
   local dt = os.clock() - t0

@@ -3,7 +3,7 @@
 # bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-9}
 mkdir -p target/bench
 
 echo "==> release build"
@@ -17,8 +17,8 @@ echo "==> stock lua5.4 workloads"
 shopt -u patsub_replacement 2>/dev/null || true # "&" in a workload stays literal
 driver=$(cat bench/driver.lua)
 for w in bench/workloads/*.lua; do
-  src=${driver//WORKLOAD/$(cat "$w")}
-  src=${src//RUNS/$RUNS}
+  src=${driver//@WORKLOAD@/$(cat "$w")}
+  src=${src//@RUNS@/$RUNS}
   printf '%s\t%s\n' "$(basename "$w" .lua)" "$(lua5.4 -e "print((function() $src
 end)())")" | tee -a target/bench/lua54.tsv
 done

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     for path in workloads {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let workload = fs::read_to_string(&path).expect("readable workload");
-        let source = driver.replace("WORKLOAD", &workload).replace("RUNS", &runs);
+        let source = driver.replace("@WORKLOAD@", &workload).replace("@RUNS@", &runs);
         let vm = Vm::new().expect("vm");
         match vm.eval(&source, &format!("{name}.lua")).result {
             Ok(values) => println!("{name}\t{}\t{}", values[0], values[1]),
