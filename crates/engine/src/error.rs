@@ -106,14 +106,16 @@ fn parse_location(message: &str) -> Option<Location> {
     Some(Location { chunk: chunk.to_owned(), line })
 }
 
-/// Drops the frames below the user's code that only show how the host called in
-/// (mlua's "[C]: in ?" entry points).
+/// Drops the frames that only show the host: mlua's entry point at the bottom and its
+/// message handler at the top (both "[C]: in ?").
 fn tidy_traceback(traceback: &str) -> String {
-    let mut lines: Vec<&str> = traceback.lines().collect();
-    while lines.last().is_some_and(|l| l.trim() == "[C]: in ?") {
-        lines.pop();
+    fn host_frame(line: &&&str) -> bool {
+        line.trim() == "[C]: in ?"
     }
-    lines.join("\n")
+    let lines: Vec<&str> = traceback.lines().collect();
+    let start = lines.iter().take_while(host_frame).count();
+    let end = lines.len() - lines[start..].iter().rev().take_while(host_frame).count();
+    lines[start..end].join("\n")
 }
 
 #[cfg(test)]
@@ -132,7 +134,7 @@ mod tests {
 
     #[test]
     fn host_entry_frames_are_dropped_from_tracebacks() {
-        let t = tidy_traceback("\t[C]: in function 'error'\n\tmain.lua:1: in main chunk\n\t[C]: in ?");
+        let t = tidy_traceback("\t[C]: in ?\n\t[C]: in function 'error'\n\tmain.lua:1: in main chunk\n\t[C]: in ?");
         assert_eq!(t, "\t[C]: in function 'error'\n\tmain.lua:1: in main chunk");
     }
 }
