@@ -3,8 +3,12 @@
 //! browser app and the command line drive the same [`Vm`].
 
 mod error;
+mod memory;
 mod render;
+mod store;
 mod vm;
 
 pub use error::{ErrorKind, Location, LuaError};
+pub use memory::{Problem, RestoreReport, SavePoint, FORMAT_VERSION, SECRET_LEN};
+pub use store::{Change, MemoryStore, Store, StoreError};
 pub use vm::{Evaluation, Vm, OUTPUT_LIMIT};

@@ -146,7 +146,7 @@ const KEYWORDS: [&str; 22] = [
     "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",
 ];
 
-fn is_identifier(bytes: &[u8]) -> bool {
+pub(crate) fn is_identifier(bytes: &[u8]) -> bool {
     let Some((&first, rest)) = bytes.split_first() else { return false };
     (first.is_ascii_alphabetic() || first == b'_')
         && rest.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')

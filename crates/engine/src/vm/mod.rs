@@ -11,6 +11,7 @@ use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, MultiValue};
 
 use crate::error::LuaError;
+use crate::memory::{Keeper, Raw, RestoreReport, SavePoint, SECRET_LEN};
 use crate::render;
 use console::Console;
 
@@ -23,6 +24,7 @@ pub struct Vm {
     /// Lua's own `tostring`, kept so that showing values does not depend on globals
     /// the user may have replaced.
     tostring: Function,
+    keeper: RefCell<Keeper>,
 }
 
 /// What one evaluation produced.
@@ -61,9 +63,35 @@ impl Vm {
     pub fn new() -> Result<Vm, LuaError> {
         let lua = moonkeep_lua::new_state();
         let console = Rc::new(RefCell::new(Console::default()));
-        playground::install(&lua, &console).map_err(|e| LuaError::from_mlua(&e))?;
-        let tostring = lua.globals().get("tostring").map_err(|e| LuaError::from_mlua(&e))?;
-        Ok(Vm { lua, console, tostring })
+        let setup = || -> mlua::Result<(Function, Keeper)> {
+            let raw = Raw::capture(&lua)?;
+            playground::install(&lua, &console)?;
+            let keeper = Keeper::new(&lua, raw)?;
+            lua.globals().raw_set("Memory", lua.create_table()?)?;
+            Ok((lua.globals().get("tostring")?, keeper))
+        };
+        let (tostring, keeper) = setup().map_err(|e| LuaError::from_mlua(&e))?;
+        Ok(Vm { lua, console, tostring, keeper: RefCell::new(keeper) })
+    }
+
+    /// Rebuilds `Memory` from a store's records. Call once, on a fresh VM, before any
+    /// user code. A new store (no records) adopts `fresh_secret` as the key that
+    /// authenticates its bytecode; an existing one keeps its own.
+    pub fn restore(&self, records: Vec<(Vec<u8>, Vec<u8>)>, fresh_secret: [u8; SECRET_LEN]) -> Result<RestoreReport, LuaError> {
+        self.keeper.borrow_mut().restore(&self.lua, records, fresh_secret).map_err(|e| LuaError::from_mlua(&e))
+    }
+
+    /// A save point: the store changes that bring it to the current `Memory`.
+    /// Apply them to the store, then call [`Vm::committed`].
+    pub fn save_point(&self) -> SavePoint {
+        self.keeper.borrow_mut().save_point(&self.lua)
+    }
+
+    /// Tells the engine that `point` reached the store, so later save points are
+    /// computed against it. Not calling it after a failed commit makes the next save
+    /// point write those changes again.
+    pub fn committed(&self, point: &SavePoint) {
+        self.keeper.borrow_mut().committed(point);
     }
 
     /// Evaluates `source` as the Lua REPL does: as an expression whose values are

@@ -1,0 +1,454 @@
+//! The persisted format, version 1: records and how values are written in them.
+//! docs/FORMAT.md is the specification; every rule there has a test here or in
+//! tests/format.rs. Decoding never panics and never trusts a length it has not
+//! checked against the bytes actually present.
+
+use std::fmt;
+
+pub const FORMAT_VERSION: u8 = 1;
+
+/// Record kinds (byte 1 of a record).
+const KIND_TABLE: u8 = 1;
+const KIND_CLOSURE: u8 = 2;
+const KIND_PROTO: u8 = 3;
+const KIND_META: u8 = 4;
+
+/// Flag bit: the body is LZ4-compressed (block format, little-endian u32 size first).
+const FLAG_LZ4: u8 = 1;
+/// Bodies shorter than this are never compressed: the gain cannot pay for the size.
+const COMPRESS_MIN: usize = 64;
+/// Header (version, kind, flags) + CRC-32 trailer.
+pub const RECORD_OVERHEAD: usize = 3 + 4;
+/// Length of a prototype's authentication tag (truncated HMAC-SHA-256).
+pub const TAG_LEN: usize = 16;
+pub const SECRET_LEN: usize = 32;
+
+/// Store keys: "meta", "o" + id (tables and closures), "p" + id (prototypes).
+pub const META_KEY: &[u8] = b"meta";
+
+pub fn object_key(id: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(9);
+    key.push(b'o');
+    key.extend_from_slice(&id.to_be_bytes());
+    key
+}
+
+pub fn proto_key(id: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(9);
+    key.push(b'p');
+    key.extend_from_slice(&id.to_be_bytes());
+    key
+}
+
+/// What a store key names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyName {
+    Meta,
+    Object(u64),
+    Proto(u64),
+}
+
+pub fn parse_key(key: &[u8]) -> Option<KeyName> {
+    if key == META_KEY {
+        return Some(KeyName::Meta);
+    }
+    let id = u64::from_be_bytes(key.get(1..)?.try_into().ok()?);
+    match key[0] {
+        b'o' => Some(KeyName::Object(id)),
+        b'p' => Some(KeyName::Proto(id)),
+        _ => None,
+    }
+}
+
+/// A value as stored inside a table or an upvalue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    Nil,
+    Boolean(bool),
+    Integer(i64),
+    /// Exact bits: NaN payloads, -0.0 and infinities survive.
+    Float(u64),
+    String(Vec<u8>),
+    /// A table or closure, by id.
+    Object(u64),
+    /// A value of the standard environment, by name ("print", "string.format", "_G").
+    Std(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Upvalue {
+    /// This closure owns the cell and stores its value.
+    Own(Stored),
+    /// The cell is shared with upvalue `index` (1-based) of closure `closure`.
+    Shared { closure: u64, index: u32 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Table { metatable: Stored, entries: Vec<(Stored, Stored)> },
+    Closure { proto: u64, upvalues: Vec<Upvalue> },
+    Proto { tag: [u8; TAG_LEN], bytecode: Vec<u8> },
+    Meta(Meta),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    pub root: u64,
+    pub next_id: u64,
+    pub secret: [u8; SECRET_LEN],
+}
+
+/// Why a record could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    Truncated,
+    Checksum,
+    Version(u8),
+    Kind(u8),
+    Malformed(&'static str),
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Truncated => f.write_str("the record is truncated"),
+            DecodeError::Checksum => f.write_str("the record's checksum does not match (damaged)"),
+            DecodeError::Version(v) => write!(f, "format version {v} is newer than this Moonkeep knows ({FORMAT_VERSION})"),
+            DecodeError::Kind(k) => write!(f, "unknown record kind {k}"),
+            DecodeError::Malformed(what) => write!(f, "malformed record: {what}"),
+        }
+    }
+}
+
+pub fn encode(record: &Record) -> Vec<u8> {
+    let mut body = Vec::new();
+    let kind = match record {
+        Record::Table { metatable, entries } => {
+            put_value(&mut body, metatable);
+            put_varint(&mut body, entries.len() as u64);
+            for (k, v) in entries {
+                put_value(&mut body, k);
+                put_value(&mut body, v);
+            }
+            KIND_TABLE
+        }
+        Record::Closure { proto, upvalues } => {
+            put_varint(&mut body, *proto);
+            put_varint(&mut body, upvalues.len() as u64);
+            for up in upvalues {
+                match up {
+                    Upvalue::Own(v) => {
+                        body.push(0);
+                        put_value(&mut body, v);
+                    }
+                    Upvalue::Shared { closure, index } => {
+                        body.push(1);
+                        put_varint(&mut body, *closure);
+                        put_varint(&mut body, u64::from(*index));
+                    }
+                }
+            }
+            KIND_CLOSURE
+        }
+        Record::Proto { tag, bytecode } => {
+            body.extend_from_slice(tag);
+            body.extend_from_slice(bytecode);
+            KIND_PROTO
+        }
+        Record::Meta(meta) => {
+            put_varint(&mut body, meta.root);
+            put_varint(&mut body, meta.next_id);
+            body.extend_from_slice(&meta.secret);
+            KIND_META
+        }
+    };
+    let mut flags = 0;
+    if body.len() >= COMPRESS_MIN {
+        let packed = lz4_flex::compress_prepend_size(&body);
+        if packed.len() < body.len() {
+            body = packed;
+            flags |= FLAG_LZ4;
+        }
+    }
+    let mut out = Vec::with_capacity(body.len() + RECORD_OVERHEAD);
+    out.extend_from_slice(&[FORMAT_VERSION, kind, flags]);
+    out.extend_from_slice(&body);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
+    if bytes.len() < RECORD_OVERHEAD {
+        return Err(DecodeError::Truncated);
+    }
+    let (content, crc) = bytes.split_at(bytes.len() - 4);
+    if crc32fast::hash(content).to_le_bytes() != crc {
+        return Err(DecodeError::Checksum);
+    }
+    let (version, kind, flags) = (content[0], content[1], content[2]);
+    if version != FORMAT_VERSION {
+        return Err(DecodeError::Version(version));
+    }
+    if flags & !FLAG_LZ4 != 0 {
+        return Err(DecodeError::Malformed("unknown flags"));
+    }
+    let unpacked;
+    let body = if flags & FLAG_LZ4 != 0 {
+        unpacked = decompress(&content[3..])?;
+        &unpacked[..]
+    } else {
+        &content[3..]
+    };
+    let mut r = Reader { bytes: body };
+    let record = match kind {
+        KIND_TABLE => {
+            let metatable = r.value()?;
+            let n = r.count(2)?;
+            let mut entries = Vec::with_capacity(n);
+            for _ in 0..n {
+                entries.push((r.value()?, r.value()?));
+            }
+            Record::Table { metatable, entries }
+        }
+        KIND_CLOSURE => {
+            let proto = r.varint()?;
+            let n = r.count(2)?;
+            let mut upvalues = Vec::with_capacity(n);
+            for _ in 0..n {
+                upvalues.push(match r.byte()? {
+                    0 => Upvalue::Own(r.value()?),
+                    1 => {
+                        let closure = r.varint()?;
+                        let index = u32::try_from(r.varint()?).map_err(|_| DecodeError::Malformed("upvalue index"))?;
+                        Upvalue::Shared { closure, index }
+                    }
+                    _ => return Err(DecodeError::Malformed("upvalue form")),
+                });
+            }
+            Record::Closure { proto, upvalues }
+        }
+        KIND_PROTO => {
+            let tag = r.take(TAG_LEN)?.try_into().expect("TAG_LEN bytes");
+            let bytecode = r.take(r.bytes.len())?.to_vec();
+            Record::Proto { tag, bytecode }
+        }
+        KIND_META => {
+            let root = r.varint()?;
+            let next_id = r.varint()?;
+            let secret = r.take(SECRET_LEN)?.try_into().expect("SECRET_LEN bytes");
+            Record::Meta(Meta { root, next_id, secret })
+        }
+        other => return Err(DecodeError::Kind(other)),
+    };
+    if !r.bytes.is_empty() {
+        return Err(DecodeError::Malformed("bytes after the end"));
+    }
+    Ok(record)
+}
+
+fn decompress(packed: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    let size = packed.get(..4).ok_or(DecodeError::Truncated)?;
+    let size = u32::from_le_bytes(size.try_into().expect("4 bytes")) as usize;
+    // LZ4 cannot expand more than 255:1; a larger claim is damage, not data.
+    if size > packed.len().saturating_mul(255) {
+        return Err(DecodeError::Malformed("compressed size"));
+    }
+    lz4_flex::decompress_size_prepended(packed).map_err(|_| DecodeError::Malformed("compressed body"))
+}
+
+const TAG_NIL: u8 = 0;
+const TAG_FALSE: u8 = 1;
+const TAG_TRUE: u8 = 2;
+const TAG_INTEGER: u8 = 3;
+const TAG_FLOAT: u8 = 4;
+const TAG_STRING: u8 = 5;
+const TAG_OBJECT: u8 = 6;
+const TAG_STD: u8 = 7;
+
+fn put_value(out: &mut Vec<u8>, value: &Stored) {
+    match value {
+        Stored::Nil => out.push(TAG_NIL),
+        Stored::Boolean(false) => out.push(TAG_FALSE),
+        Stored::Boolean(true) => out.push(TAG_TRUE),
+        Stored::Integer(i) => {
+            out.push(TAG_INTEGER);
+            put_varint(out, ((i << 1) ^ (i >> 63)) as u64);
+        }
+        Stored::Float(bits) => {
+            out.push(TAG_FLOAT);
+            out.extend_from_slice(&bits.to_le_bytes());
+        }
+        Stored::String(s) => {
+            out.push(TAG_STRING);
+            put_varint(out, s.len() as u64);
+            out.extend_from_slice(s);
+        }
+        Stored::Object(id) => {
+            out.push(TAG_OBJECT);
+            put_varint(out, *id);
+        }
+        Stored::Std(name) => {
+            out.push(TAG_STD);
+            put_varint(out, name.len() as u64);
+            out.extend_from_slice(name.as_bytes());
+        }
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Result<u8, DecodeError> {
+        let (&b, rest) = self.bytes.split_first().ok_or(DecodeError::Truncated)?;
+        self.bytes = rest;
+        Ok(b)
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.bytes.len() {
+            return Err(DecodeError::Truncated);
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        let mut n: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            let bits = u64::from(b & 0x7f);
+            if shift == 63 && bits > 1 {
+                return Err(DecodeError::Malformed("varint overflow"));
+            }
+            n |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(n);
+            }
+        }
+        Err(DecodeError::Malformed("varint too long"))
+    }
+
+    /// A count of items each at least `min_size` bytes long, checked against what is left.
+    fn count(&mut self, min_size: usize) -> Result<usize, DecodeError> {
+        let n = self.varint()?;
+        if n > (self.bytes.len() / min_size) as u64 {
+            return Err(DecodeError::Malformed("count larger than the record"));
+        }
+        Ok(n as usize)
+    }
+
+    fn value(&mut self) -> Result<Stored, DecodeError> {
+        Ok(match self.byte()? {
+            TAG_NIL => Stored::Nil,
+            TAG_FALSE => Stored::Boolean(false),
+            TAG_TRUE => Stored::Boolean(true),
+            TAG_INTEGER => {
+                let z = self.varint()?;
+                Stored::Integer(((z >> 1) as i64) ^ -((z & 1) as i64))
+            }
+            TAG_FLOAT => Stored::Float(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes"))),
+            TAG_STRING => {
+                let n = self.count(1)?;
+                Stored::String(self.take(n)?.to_vec())
+            }
+            TAG_OBJECT => Stored::Object(self.varint()?),
+            TAG_STD => {
+                let n = self.count(1)?;
+                let name = std::str::from_utf8(self.take(n)?).map_err(|_| DecodeError::Malformed("name"))?;
+                Stored::Std(name.to_owned())
+            }
+            _ => return Err(DecodeError::Malformed("value tag")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(record: Record) {
+        assert_eq!(decode(&encode(&record)), Ok(record));
+    }
+
+    #[test]
+    fn every_record_kind_round_trips() {
+        round_trip(Record::Table {
+            metatable: Stored::Object(7),
+            entries: vec![
+                (Stored::Integer(1), Stored::Float((-0.0f64).to_bits())),
+                (Stored::String(b"k\0\xff".to_vec()), Stored::Integer(i64::MIN)),
+                (Stored::Boolean(true), Stored::Std("string.format".into())),
+                (Stored::Integer(i64::MAX), Stored::Float(f64::NAN.to_bits())),
+            ],
+        });
+        round_trip(Record::Closure {
+            proto: 3,
+            upvalues: vec![Upvalue::Own(Stored::Nil), Upvalue::Shared { closure: 9, index: 2 }],
+        });
+        round_trip(Record::Proto { tag: [5; TAG_LEN], bytecode: b"\x1bLua...".to_vec() });
+        round_trip(Record::Meta(Meta { root: 1, next_id: u64::MAX, secret: [9; SECRET_LEN] }));
+    }
+
+    #[test]
+    fn large_repetitive_bodies_are_compressed_and_small_ones_not() {
+        let big = Record::Table { metatable: Stored::Nil, entries: vec![(Stored::Integer(1), Stored::String(vec![b'x'; 10_000]))] };
+        let bytes = encode(&big);
+        assert_eq!(bytes[2] & FLAG_LZ4, FLAG_LZ4);
+        assert!(bytes.len() < 200, "{}", bytes.len());
+        round_trip(big);
+        let small = encode(&Record::Table { metatable: Stored::Nil, entries: vec![] });
+        assert_eq!(small[2], 0);
+        assert_eq!(small.len(), RECORD_OVERHEAD + 2);
+    }
+
+    #[test]
+    fn damage_is_detected() {
+        let mut bytes = encode(&Record::Closure { proto: 1, upvalues: vec![] });
+        bytes[3] ^= 1;
+        assert_eq!(decode(&bytes), Err(DecodeError::Checksum));
+        assert_eq!(decode(&bytes[..bytes.len() - 1]), Err(DecodeError::Checksum));
+        assert_eq!(decode(&[1, 2]), Err(DecodeError::Truncated));
+    }
+
+    #[test]
+    fn newer_versions_are_named_not_misread() {
+        let mut bytes = encode(&Record::Table { metatable: Stored::Nil, entries: vec![] });
+        bytes[0] = 2;
+        let n = bytes.len();
+        let crc = crc32fast::hash(&bytes[..n - 4]).to_le_bytes();
+        bytes[n - 4..].copy_from_slice(&crc);
+        assert_eq!(decode(&bytes), Err(DecodeError::Version(2)));
+    }
+
+    #[test]
+    fn keys_name_what_they_hold() {
+        assert_eq!(parse_key(&object_key(42)), Some(KeyName::Object(42)));
+        assert_eq!(parse_key(&proto_key(7)), Some(KeyName::Proto(7)));
+        assert_eq!(parse_key(META_KEY), Some(KeyName::Meta));
+        assert_eq!(parse_key(b"x12345678"), None);
+        assert_eq!(parse_key(b"o1"), None);
+    }
+
+    #[test]
+    fn varints_and_zigzag_cover_the_extremes() {
+        for i in [0, 1, -1, 63, -64, 64, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            put_value(&mut out, &Stored::Integer(i));
+            assert_eq!(Reader { bytes: &out }.value(), Ok(Stored::Integer(i)));
+        }
+        let overlong = [0xff; 11];
+        assert!(Reader { bytes: &overlong }.varint().is_err());
+    }
+}

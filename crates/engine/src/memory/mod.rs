@@ -1,0 +1,173 @@
+//! Persistence of `Memory`: everything reachable from the global table `Memory` is
+//! written as records (docs/FORMAT.md) at each save point and rebuilt in a new VM.
+//!
+//! A save point walks the whole graph, encodes every object and compares each record
+//! with what the store already holds, so it writes only what changed, and nested
+//! mutations, upvalue changes and moved references are all seen. Objects keep stable
+//! ids across save points through a weak table, so an unchanged object keeps its key.
+
+mod format;
+mod path;
+mod restore;
+mod save;
+mod std_names;
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use hmac::{Hmac, Mac};
+use mlua::{Function, Lua, Table};
+use sha2::Sha256;
+
+use crate::store::Change;
+pub use format::{SECRET_LEN, FORMAT_VERSION};
+use format::{Meta, TAG_LEN};
+use std_names::StdNames;
+
+/// Lua functions the keeper uses, captured before the playground library replaces
+/// some of them (its `string.dump` seals, its `debug` refuses host functions).
+pub(crate) struct Raw {
+    pub dump: Function,
+    pub getupvalue: Function,
+    pub setupvalue: Function,
+    pub upvalueid: Function,
+    pub upvaluejoin: Function,
+}
+
+impl Raw {
+    pub(crate) fn capture(lua: &Lua) -> mlua::Result<Raw> {
+        let string: Table = lua.globals().get("string")?;
+        let debug: Table = lua.globals().get("debug")?;
+        Ok(Raw {
+            dump: string.get("dump")?,
+            getupvalue: debug.get("getupvalue")?,
+            setupvalue: debug.get("setupvalue")?,
+            upvalueid: debug.get("upvalueid")?,
+            upvaluejoin: debug.get("upvaluejoin")?,
+        })
+    }
+}
+
+/// What the engine knows about the store between save points.
+pub(crate) struct Keeper {
+    raw: Raw,
+    std: StdNames,
+    /// Weak-keyed: object -> id.
+    ids: Table,
+    /// Weak-keyed: closure -> prototype id.
+    proto_of: Table,
+    /// SHA-256 of bytecode -> prototype id, so identical prototypes are stored once.
+    proto_by_hash: HashMap<[u8; 32], u64>,
+    /// Digest of every record the store holds (as far as this engine committed).
+    stored: HashMap<Vec<u8>, u64>,
+    /// The meta record as last committed, if any.
+    meta: Option<Meta>,
+    secret: [u8; SECRET_LEN],
+    next_id: u64,
+}
+
+/// One save point: the changes for the store, and what could not be saved.
+#[derive(Debug, Clone)]
+pub struct SavePoint {
+    pub changes: Vec<Change>,
+    pub problems: Vec<Problem>,
+    /// Objects (tables and closures) reachable from Memory.
+    pub objects: usize,
+    /// Bytes of records written by this save point.
+    pub bytes_written: usize,
+    digests: Vec<(Vec<u8>, Option<u64>)>,
+    meta: Meta,
+}
+
+impl SavePoint {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// A value that could not be saved or restored, and where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where in Memory, as Lua would write it: `Memory.jobs[3]`.
+    pub path: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+/// What a restore found.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreReport {
+    /// Objects (tables and closures) rebuilt.
+    pub objects: usize,
+    /// Records read.
+    pub records: usize,
+    pub problems: Vec<Problem>,
+}
+
+impl Keeper {
+    pub(crate) fn new(lua: &Lua, raw: Raw) -> mlua::Result<Keeper> {
+        let weak_keys = || -> mlua::Result<Table> {
+            let t = lua.create_table()?;
+            let mt = lua.create_table()?;
+            mt.set("__mode", "k")?;
+            t.set_metatable(Some(mt))?;
+            Ok(t)
+        };
+        Ok(Keeper {
+            raw,
+            std: StdNames::build(lua)?,
+            ids: weak_keys()?,
+            proto_of: weak_keys()?,
+            proto_by_hash: HashMap::new(),
+            stored: HashMap::new(),
+            meta: None,
+            secret: [0; SECRET_LEN],
+            next_id: 1,
+        })
+    }
+
+    /// Records that `point` reached the store.
+    pub(crate) fn committed(&mut self, point: &SavePoint) {
+        for (key, digest) in &point.digests {
+            match digest {
+                Some(d) => self.stored.insert(key.clone(), *d),
+                None => self.stored.remove(key),
+            };
+        }
+        self.meta = Some(point.meta.clone());
+    }
+
+    fn tag(&self, bytecode: &[u8]) -> [u8; TAG_LEN] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        mac.update(bytecode);
+        let full = mac.finalize().into_bytes();
+        full[..TAG_LEN].try_into().expect("TAG_LEN <= 32")
+    }
+
+    fn fresh_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+}
+
+fn digest(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    Sha256::digest(bytes).into()
+}
+
+/// Constant-time comparison of authentication tags.
+fn tags_equal(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,276 @@
+//! Rebuilding Memory from a store's records in a fresh VM, before user code runs.
+//!
+//! Two phases make cycles and shared references come back as they were: first every
+//! object is created empty (tables) or loaded from its bytecode (closures), then
+//! tables are filled, metatables set and upvalues assigned or joined. A record that is
+//! damaged, missing or not authenticated costs only its own object: that value comes
+//! back as a string naming the problem, and the record stays in the store untouched.
+
+use std::collections::{HashMap, VecDeque};
+
+use mlua::chunk::ChunkMode;
+use mlua::{Lua, Table, Value};
+
+use super::format::{self, KeyName, Record, Stored, Upvalue};
+use super::path::{Parents, Step};
+use super::{digest, sha256, tags_equal, Keeper, Problem, RestoreReport, SECRET_LEN};
+
+impl Keeper {
+    /// Rebuilds `Memory` from `records` and adopts the store's secret, or `fresh_secret`
+    /// for a new store. Always leaves a table in the global `Memory`.
+    pub(crate) fn restore(
+        &mut self,
+        lua: &Lua,
+        records: Vec<(Vec<u8>, Vec<u8>)>,
+        fresh_secret: [u8; SECRET_LEN],
+    ) -> mlua::Result<RestoreReport> {
+        let mut report = RestoreReport { records: records.len(), ..RestoreReport::default() };
+        let mut objects: HashMap<u64, Record> = HashMap::new();
+        let mut protos: HashMap<u64, Record> = HashMap::new();
+        // Objects and prototypes that cannot be had, and why.
+        let mut damaged: HashMap<u64, String> = HashMap::new();
+        let mut meta = None;
+        for (key, bytes) in &records {
+            let name = format::parse_key(key);
+            match (name, format::decode(bytes)) {
+                (Some(KeyName::Meta), Ok(Record::Meta(m))) => meta = Some(m),
+                (Some(KeyName::Object(id)), Ok(r @ (Record::Table { .. } | Record::Closure { .. }))) => {
+                    objects.insert(id, r);
+                }
+                (Some(KeyName::Proto(id)), Ok(r @ Record::Proto { .. })) => {
+                    protos.insert(id, r);
+                }
+                (Some(KeyName::Object(id) | KeyName::Proto(id)), Err(e)) => {
+                    damaged.insert(id, format!("damaged record: {e}"));
+                    continue; // not remembered as stored: the next save leaves it alone
+                }
+                (Some(KeyName::Meta), Err(e)) => {
+                    report.problems.push(Problem { path: "Memory".into(), reason: format!("the store's index record is damaged ({e}); Memory starts empty and the other records are kept") });
+                    continue;
+                }
+                _ => {
+                    report.problems.push(Problem {
+                        path: "Memory".into(),
+                        reason: format!("an unknown record {} was ignored", String::from_utf8_lossy(key)),
+                    });
+                    continue;
+                }
+            }
+            self.stored.insert(key.clone(), digest(bytes));
+        }
+
+        let root = match meta {
+            Some(m) => {
+                self.secret = m.secret;
+                self.next_id = m.next_id.max(max_id(&records) + 1);
+                self.meta = Some(m.clone());
+                m.root
+            }
+            None => {
+                self.secret = fresh_secret;
+                self.next_id = self.next_id.max(max_id(&records) + 1);
+                lua.globals().raw_set("Memory", lua.create_table()?)?;
+                return Ok(report);
+            }
+        };
+
+        let parents = paths_from(root, &objects);
+        let mut built: HashMap<u64, Value> = HashMap::new();
+        // Phase 1: create every object.
+        for (&id, record) in &objects {
+            let value = match record {
+                Record::Table { .. } => Value::Table(lua.create_table()?),
+                Record::Closure { proto, .. } => match self.load_proto(lua, *proto, &protos, &damaged) {
+                    Ok(f) => f,
+                    Err(reason) => {
+                        damaged.insert(id, reason);
+                        continue;
+                    }
+                },
+                _ => continue,
+            };
+            built.insert(id, value);
+        }
+        // Phase 2: fill them.
+        let mut fill = Fill { keeper: self, lua, built: &built, damaged: &damaged, parents: &parents, problems: Vec::new() };
+        for (&id, record) in &objects {
+            match (record, built.get(&id)) {
+                (Record::Table { metatable, entries }, Some(Value::Table(t))) => fill.table(id, t, metatable, entries)?,
+                (Record::Closure { upvalues, .. }, Some(Value::Function(f))) => fill.closure(id, f, upvalues)?,
+                _ => {}
+            }
+        }
+        report.problems.extend(fill.problems);
+        for (&id, value) in &built {
+            self.ids.raw_set(value, id)?;
+            if let (Value::Function(f), Some(Record::Closure { proto, .. })) = (value, objects.get(&id)) {
+                self.proto_of.raw_set(f, *proto)?;
+            }
+        }
+        report.objects = built.len();
+        let memory = match built.get(&root) {
+            Some(v @ Value::Table(_)) => v.clone(),
+            _ => {
+                let reason = damaged.get(&root).cloned().unwrap_or_else(|| "its record is missing".into());
+                report.problems.push(Problem { path: "Memory".into(), reason: format!("could not be restored: {reason}") });
+                Value::Table(lua.create_table()?)
+            }
+        };
+        lua.globals().raw_set("Memory", memory)?;
+        report.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(report)
+    }
+
+    /// Loads a closure's bytecode, if its record is whole and was written by this store.
+    fn load_proto(
+        &mut self,
+        lua: &Lua,
+        id: u64,
+        protos: &HashMap<u64, Record>,
+        damaged: &HashMap<u64, String>,
+    ) -> Result<Value, String> {
+        let Some(Record::Proto { tag, bytecode }) = protos.get(&id) else {
+            return Err(match damaged.get(&id) {
+                Some(e) => format!("its function's bytecode: {e}"),
+                None => "its function's bytecode record is missing".into(),
+            });
+        };
+        if !tags_equal(tag, &self.tag(bytecode)) {
+            return Err("its bytecode was not written by this store, so it was not loaded (foreign bytecode can corrupt the VM)".into());
+        }
+        let function = lua
+            .load(&bytecode[..])
+            .set_mode(ChunkMode::Binary)
+            .into_function()
+            .map_err(|e| format!("its bytecode does not load: {e}"))?;
+        self.proto_by_hash.insert(sha256(bytecode), id);
+        Ok(Value::Function(function))
+    }
+}
+
+struct Fill<'a> {
+    keeper: &'a Keeper,
+    lua: &'a Lua,
+    built: &'a HashMap<u64, Value>,
+    damaged: &'a HashMap<u64, String>,
+    parents: &'a Parents,
+    problems: Vec<Problem>,
+}
+
+impl Fill<'_> {
+    fn table(&mut self, id: u64, table: &Table, metatable: &Stored, entries: &[(Stored, Stored)]) -> mlua::Result<()> {
+        if let Value::Table(mt) = self.value(metatable, id, &Step::Metatable)? {
+            table.set_metatable(Some(mt))?;
+        }
+        for (k, v) in entries {
+            let key = self.value(k, id, &Step::KeyObject)?;
+            let value = self.value(v, id, &Step::Key(k.clone()))?;
+            if !key.is_nil() {
+                table.raw_set(key, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn closure(&mut self, id: u64, function: &mlua::Function, upvalues: &[Upvalue]) -> mlua::Result<()> {
+        for (i, up) in upvalues.iter().enumerate() {
+            let index = i as u32 + 1;
+            match up {
+                Upvalue::Own(stored) => {
+                    let name = self.keeper.raw.getupvalue.call::<Option<String>>((function, index))?.unwrap_or_default();
+                    let value = self.value(stored, id, &Step::Upvalue(name))?;
+                    self.keeper.raw.setupvalue.call::<()>((function, index, value))?;
+                }
+                Upvalue::Shared { closure, index: at } => match self.built.get(closure) {
+                    Some(owner @ Value::Function(_)) => {
+                        self.keeper.raw.upvaluejoin.call::<()>((function, index, owner, *at))?;
+                    }
+                    _ => self.problems.push(Problem {
+                        path: self.parents.path(id),
+                        reason: format!("upvalue {index} was shared with a function that could not be restored"),
+                    }),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// A stored value in the new VM; a reference that cannot be resolved becomes a
+    /// string saying why, and is reported.
+    fn value(&mut self, stored: &Stored, from: u64, step: &Step) -> mlua::Result<Value> {
+        Ok(match stored {
+            Stored::Nil => Value::Nil,
+            Stored::Boolean(b) => Value::Boolean(*b),
+            Stored::Integer(i) => Value::Integer(*i),
+            Stored::Float(bits) => Value::Number(f64::from_bits(*bits)),
+            Stored::String(s) => Value::String(self.lua.create_string(s)?),
+            Stored::Object(id) => match self.built.get(id) {
+                Some(v) => v.clone(),
+                None => {
+                    let reason = match self.damaged.get(id) {
+                        Some(e) => e.clone(),
+                        None => "its record is missing".into(),
+                    };
+                    self.broken(from, step, reason)?
+                }
+            },
+            Stored::Std(name) => match self.keeper.std.value_of(name) {
+                Some(v) => v.clone(),
+                None => self.broken(from, step, format!("the standard value {name} does not exist here"))?,
+            },
+        })
+    }
+
+    fn broken(&mut self, from: u64, step: &Step, reason: String) -> mlua::Result<Value> {
+        let path = self.parents.path_of(from, step);
+        let text = format!("<not restored: {reason}>");
+        self.problems.push(Problem { path, reason });
+        Ok(Value::String(self.lua.create_string(text)?))
+    }
+}
+
+/// First parents of every object reachable from the root, breadth first, for paths.
+fn paths_from(root: u64, objects: &HashMap<u64, Record>) -> Parents {
+    let mut parents = Parents::default();
+    let mut queue = VecDeque::from([root]);
+    let mut seen = std::collections::HashSet::from([root]);
+    let mut visit = |queue: &mut VecDeque<u64>, parents: &mut Parents, from: u64, stored: &Stored, step: Step| {
+        if let Stored::Object(id) = stored {
+            if seen.insert(*id) {
+                parents.note(*id, from, step);
+                queue.push_back(*id);
+            }
+        }
+    };
+    while let Some(id) = queue.pop_front() {
+        match objects.get(&id) {
+            Some(Record::Table { metatable, entries }) => {
+                visit(&mut queue, &mut parents, id, metatable, Step::Metatable);
+                for (k, v) in entries {
+                    visit(&mut queue, &mut parents, id, k, Step::KeyObject);
+                    visit(&mut queue, &mut parents, id, v, Step::Key(k.clone()));
+                }
+            }
+            Some(Record::Closure { upvalues, .. }) => {
+                for (i, up) in upvalues.iter().enumerate() {
+                    if let Upvalue::Own(v) = up {
+                        visit(&mut queue, &mut parents, id, v, Step::Upvalue(format!("#{}", i + 1)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    parents
+}
+
+fn max_id(records: &[(Vec<u8>, Vec<u8>)]) -> u64 {
+    records
+        .iter()
+        .filter_map(|(k, _)| match format::parse_key(k) {
+            Some(KeyName::Object(id) | KeyName::Proto(id)) => Some(id),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+}

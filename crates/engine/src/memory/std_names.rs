@@ -1,0 +1,74 @@
+//! Values of the standard environment by name. `print`, `string.format` or `_G` are
+//! not saved as contents (a C function has none, and `_G` is not Memory's to keep):
+//! they are saved as their names and looked up again in the new VM. The names are
+//! found by walking the globals once, before any user code runs.
+
+use std::collections::HashMap;
+use std::ffi::c_void;
+
+use mlua::{Lua, Value};
+
+pub(crate) struct StdNames {
+    by_pointer: HashMap<*const c_void, String>,
+    by_name: HashMap<String, Value>,
+}
+
+/// Tables are walked this deep below `_G`: `string` is depth 1, `string.format` 2.
+const DEPTH: usize = 2;
+
+impl StdNames {
+    pub(crate) fn build(lua: &Lua) -> mlua::Result<StdNames> {
+        let mut names = StdNames { by_pointer: HashMap::new(), by_name: HashMap::new() };
+        let globals = lua.globals();
+        names.add("_G".into(), Value::Table(globals.clone()));
+        let mut level = vec![(String::new(), globals)];
+        for depth in 0..DEPTH {
+            let mut next = Vec::new();
+            for (prefix, table) in level {
+                let mut entries: Vec<(String, Value)> = table
+                    .pairs::<Value, Value>()
+                    .filter_map(Result::ok)
+                    .filter_map(|(k, v)| match k {
+                        Value::String(s) => Some((s.to_str().ok()?.to_owned(), v)),
+                        _ => None,
+                    })
+                    .collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                for (key, value) in entries {
+                    let name = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
+                    let is_new = names.add(name.clone(), value.clone());
+                    if let (true, Value::Table(t)) = (is_new, value) {
+                        if depth + 1 < DEPTH {
+                            next.push((name, t));
+                        }
+                    }
+                }
+            }
+            level = next;
+        }
+        Ok(names)
+    }
+
+    /// Records functions and tables under their first (shortest) name. Keeping the
+    /// value keeps it alive, so its address cannot be reused by another object.
+    fn add(&mut self, name: String, value: Value) -> bool {
+        if !matches!(value, Value::Function(_) | Value::Table(_)) {
+            return false;
+        }
+        let pointer = value.to_pointer();
+        if self.by_pointer.contains_key(&pointer) {
+            return false;
+        }
+        self.by_pointer.insert(pointer, name.clone());
+        self.by_name.insert(name, value);
+        true
+    }
+
+    pub(crate) fn name_of(&self, value: &Value) -> Option<&str> {
+        self.by_pointer.get(&value.to_pointer()).map(String::as_str)
+    }
+
+    pub(crate) fn value_of(&self, name: &str) -> Option<&Value> {
+        self.by_name.get(name)
+    }
+}

@@ -1,0 +1,285 @@
+//! Round trips of Memory: save, drop the VM, restore into a fresh VM, assert in Lua.
+
+use moonkeep_engine::{MemoryStore, RestoreReport, SavePoint, Store, Vm};
+
+const SECRET: [u8; 32] = [7; 32];
+
+fn fresh() -> (Vm, MemoryStore) {
+    let vm = Vm::new().unwrap();
+    let report = vm.restore(Vec::new(), SECRET).unwrap();
+    assert!(report.problems.is_empty());
+    (vm, MemoryStore::new())
+}
+
+fn run(vm: &Vm, source: &str) {
+    let run = vm.eval(source, "test.lua");
+    if let Err(e) = &run.result {
+        panic!("{}\n{}\n{}", e.message, e.traceback.clone().unwrap_or_default(), run.output);
+    }
+}
+
+fn save(vm: &Vm, store: &mut MemoryStore) -> SavePoint {
+    let point = vm.save_point();
+    store.commit(&point.changes).unwrap();
+    vm.committed(&point);
+    point
+}
+
+fn reopen(store: &MemoryStore) -> (Vm, RestoreReport) {
+    let vm = Vm::new().unwrap();
+    let report = vm.restore(store.load().unwrap(), [9; 32]).unwrap();
+    (vm, report)
+}
+
+/// Runs `setup`, saves, restores into a new VM and runs `check` there.
+fn round_trip(setup: &str, check: &str) -> RestoreReport {
+    let (vm, mut store) = fresh();
+    run(&vm, setup);
+    let point = save(&vm, &mut store);
+    assert!(point.problems.is_empty(), "{:?}", point.problems);
+    drop(vm);
+    let (vm, report) = reopen(&store);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    run(&vm, check);
+    report
+}
+
+#[test]
+fn scalars_survive_exactly() {
+    round_trip(
+        r#"Memory.t, Memory.f, Memory.gone = true, false, "x"
+           Memory.gone = nil
+           Memory.max, Memory.min, Memory.int = math.maxinteger, math.mininteger, 42
+           Memory.nan, Memory.inf, Memory.ninf, Memory.nzero = 0/0, math.huge, -math.huge, -0.0
+           Memory.sum, Memory.third = 0.1 + 0.2, 1/3
+           Memory.bin = "\0\1\2\255 binary"
+           Memory.big = string.rep("abcdefgh", 1024 * 1024)"#,
+        r#"assert(Memory.t == true and Memory.f == false and Memory.gone == nil)
+           assert(Memory.max == math.maxinteger and math.type(Memory.max) == "integer")
+           assert(Memory.min == math.mininteger and math.type(Memory.int) == "integer")
+           assert(Memory.nan ~= Memory.nan)
+           assert(Memory.inf == math.huge and Memory.ninf == -math.huge)
+           assert(1 / Memory.nzero == -math.huge)
+           assert(Memory.sum == 0.1 + 0.2 and Memory.third == 1/3 and math.type(Memory.sum) == "float")
+           assert(Memory.bin == "\0\1\2\255 binary")
+           assert(#Memory.big == 8 * 1024 * 1024 and Memory.big:sub(-8) == "abcdefgh")"#,
+    );
+}
+
+#[test]
+fn tables_keep_shape_identity_cycles_and_metatables() {
+    round_trip(
+        r#"local shared = { name = "shared" }
+           Memory.a, Memory.b = shared, shared
+           local t = { 1, 2, 3 }
+           t.self = t
+           Memory.cyclic = t
+           local deep = Memory
+           for i = 1, 300 do deep.next = { level = i }; deep = deep.next end
+           local key = { "a table key" }
+           Memory.keys = { [true] = "bool", [1.5] = "float", [key] = "table", [-7] = "int" }
+           Memory.key = key
+           local Point = {}
+           Point.__index = Point
+           Point.__tostring = function(p) return "(" .. p.x .. ", " .. p.y .. ")" end
+           Point.__call = function(p, dx) return p.x + dx end
+           function Point.len(p) return math.sqrt(p.x * p.x + p.y * p.y) end
+           Memory.p = setmetatable({ x = 3, y = 4 }, Point)"#,
+        r#"assert(rawequal(Memory.a, Memory.b) and Memory.a.name == "shared")
+           assert(rawequal(Memory.cyclic.self, Memory.cyclic) and #Memory.cyclic == 3)
+           local deep, n = Memory, 0
+           while deep.next do deep = deep.next; n = n + 1 end
+           assert(n == 300 and deep.level == 300)
+           local k = Memory.keys
+           assert(k[true] == "bool" and k[1.5] == "float" and k[-7] == "int" and k[Memory.key] == "table")
+           assert(Memory.p:len() == 5 and tostring(Memory.p) == "(3, 4)" and Memory.p(1) == 4)"#,
+    );
+}
+
+#[test]
+fn closures_keep_upvalues_and_share_cells() {
+    round_trip(
+        r#"local function counter()
+             local n = 0
+             return function() n = n + 1; return n end
+           end
+           Memory.c = counter()
+           Memory.c(); Memory.c()
+           local count = 0
+           Memory.inc = function() count = count + 1 end
+           Memory.get = function() return count end
+           Memory.inc()
+           local function fact(n) if n <= 1 then return 1 end return n * fact(n - 1) end
+           Memory.fact = fact
+           local config = { greeting = "hi" }
+           Memory.greet = function(who) return config.greeting .. " " .. who end
+           Memory.config = config
+           Memory.setg = function(v) answer = v end
+           Memory.join_a = function() local x = 1; return x end
+           local p, q = 10, 20
+           Memory.pa = function() return p end
+           Memory.qa = function() return q end
+           debug.upvaluejoin(Memory.qa, 1, Memory.pa, 1)"#,
+        r#"assert(Memory.c() == 3 and Memory.c() == 4)
+           Memory.inc(); Memory.inc()
+           assert(Memory.get() == 3, Memory.get())
+           assert(Memory.fact(10) == 3628800)
+           Memory.config.greeting = "hello"
+           assert(Memory.greet("you") == "hello you")
+           Memory.setg(42)
+           assert(answer == 42, "_ENV is the restored global table")
+           assert(Memory.qa() == 10 and debug.upvalueid(Memory.pa, 1) == debug.upvalueid(Memory.qa, 1))"#,
+    );
+}
+
+#[test]
+fn restored_functions_keep_debug_info() {
+    round_trip(
+        "Memory.f = function()\n  local x = 1\n  error('from line three')\nend",
+        r#"local ok, err = pcall(Memory.f)
+           assert(not ok and err:find(":3: from line three"), err)"#,
+    );
+}
+
+#[test]
+fn standard_values_are_kept_by_name() {
+    round_trip(
+        r#"Memory.p, Memory.sin, Memory.str, Memory.g, Memory.fmt = print, math.sin, string, _G, string.format
+           Memory.list = { table.insert, os.time }"#,
+        r#"assert(rawequal(Memory.p, print) and rawequal(Memory.sin, math.sin))
+           assert(rawequal(Memory.str, string) and rawequal(Memory.g, _G) and rawequal(Memory.fmt, string.format))
+           assert(rawequal(Memory.list[1], table.insert) and rawequal(Memory.list[2], os.time))"#,
+    );
+}
+
+#[test]
+fn the_ancestors_four_scenarios() {
+    round_trip(
+        r#"Memory.simple = function(a, b) return a * b end
+           local id, stamp = "id-" .. tostring(math.random(1e9)), os.time()
+           Memory.greet = function() return "hello from " .. id .. " at " .. stamp end
+           Memory.expected = Memory.greet()
+           Memory.add = function(a, b) return a + b end
+           Memory.sub = function(a, b) return a - b end
+           Memory.concat = function(a, b) return a .. b end
+           Memory.fns = { print = print, insert = table.insert, floor = math.floor }"#,
+        r#"assert(Memory.simple(6, 7) == 42)
+           assert(Memory.greet() == Memory.expected)
+           assert(Memory.add(1, 2) == 3 and Memory.sub(5, 3) == 2 and Memory.concat("a", "b") == "ab")
+           assert(Memory.fns.print == print and Memory.fns.floor(2.5) == 2)"#,
+    );
+}
+
+#[test]
+fn identical_prototypes_are_stored_once() {
+    let (vm, mut store) = fresh();
+    run(&vm, "local function make(i) return function() return i end end for i = 1, 100 do Memory[i] = make(i) end");
+    save(&vm, &mut store);
+    let protos = store.load().unwrap().iter().filter(|(k, _)| k[0] == b'p').count();
+    assert_eq!(protos, 1);
+    let (vm, _) = reopen(&store);
+    run(&vm, "for i = 1, 100 do assert(Memory[i]() == i) end");
+}
+
+#[test]
+fn nested_mutations_are_seen_by_the_next_save_point() {
+    let (vm, mut store) = fresh();
+    run(&vm, "Memory.list = {} Memory.cfg = { theme = 'light' } local n = 0 Memory.bump = function() n = n + 1 end");
+    save(&vm, &mut store);
+    run(&vm, "table.insert(Memory.list, 'x') table.insert(Memory.list, 'y') Memory.cfg.theme = 'dark' Memory.bump() Memory.bump()");
+    save(&vm, &mut store);
+    let (vm, _) = reopen(&store);
+    run(&vm, r#"assert(#Memory.list == 2 and Memory.list[2] == "y" and Memory.cfg.theme == "dark")
+                assert(select(2, debug.getupvalue(Memory.bump, 1)) == 2)"#);
+}
+
+#[test]
+fn a_save_point_writes_only_what_changed() {
+    let (vm, mut store) = fresh();
+    run(&vm, "for i = 1, 100 do local t = {} for j = 1, 100 do t[j] = i * j end Memory['t' .. i] = t end");
+    let first = save(&vm, &mut store);
+    assert_eq!(first.objects, 101);
+    assert!(save(&vm, &mut store).is_empty(), "nothing changed, nothing written");
+    run(&vm, "Memory.t50[7] = 'changed'");
+    let point = save(&vm, &mut store);
+    assert_eq!(point.changes.len(), 1, "{:?}", point.changes.len());
+    run(&vm, "Memory.t50 = nil");
+    let point = save(&vm, &mut store);
+    assert_eq!(point.changes.len(), 2, "the root rewritten, t50 deleted");
+    assert_eq!(store.len(), 100 + 1, "100 tables and the meta record");
+}
+
+#[test]
+fn unsavable_values_are_reported_by_path_and_the_rest_saved() {
+    let (vm, mut store) = fresh();
+    run(&vm, r#"Memory.jobs = { 1, 2, coroutine.create(function() end), 4 }
+               local co = coroutine.create(print)
+               Memory.f = function() return co end
+               Memory.ok = "kept""#);
+    let point = save(&vm, &mut store);
+    let problems: Vec<String> = point.problems.iter().map(ToString::to_string).collect();
+    assert!(problems.contains(&"Memory.jobs[3]: a coroutine can't be saved".to_string()), "{problems:?}");
+    assert!(problems.contains(&"Memory.f (upvalue 'co'): a coroutine can't be saved".to_string()), "{problems:?}");
+    let (vm, _) = reopen(&store);
+    run(&vm, r#"assert(Memory.ok == "kept" and Memory.jobs[4] == 4 and Memory.jobs[3] == nil)"#);
+}
+
+#[test]
+fn a_memory_that_is_not_a_table_saves_nothing_and_deletes_nothing() {
+    let (vm, mut store) = fresh();
+    run(&vm, "Memory.x = 1");
+    save(&vm, &mut store);
+    let before = store.load().unwrap();
+    run(&vm, "Memory = 5");
+    let point = save(&vm, &mut store);
+    assert!(point.changes.is_empty());
+    assert_eq!(point.problems[0].path, "Memory");
+    assert_eq!(store.load().unwrap(), before);
+}
+
+#[test]
+fn a_damaged_record_costs_only_its_own_value() {
+    let (vm, mut store) = fresh();
+    run(&vm, "Memory.good = { 1, 2 } Memory.bad = { 'will be damaged' } Memory.n = 5");
+    save(&vm, &mut store);
+    drop(vm);
+    // Find the record holding the string and flip one of its bytes.
+    let key = store
+        .load()
+        .unwrap()
+        .into_iter()
+        .find(|(_, v)| v.windows(4).any(|w| w == b"will"))
+        .map(|(k, _)| k)
+        .unwrap();
+    store.records_mut().get_mut(&key).unwrap()[5] ^= 0x40;
+    let (vm, report) = reopen(&store);
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].path, "Memory.bad");
+    assert!(report.problems[0].reason.contains("checksum"), "{}", report.problems[0].reason);
+    run(&vm, r#"assert(Memory.good[2] == 2 and Memory.n == 5 and Memory.bad:find("not restored"))"#);
+    // The damaged record is left in the store for recovery, not overwritten.
+    let damaged = store.load().unwrap().into_iter().find(|(k, _)| *k == key).unwrap().1;
+    let mut store2 = store.clone();
+    save(&vm, &mut store2);
+    assert_eq!(store2.load().unwrap().into_iter().find(|(k, _)| *k == key).unwrap().1, damaged);
+}
+
+#[test]
+fn bytecode_from_another_store_is_not_loaded() {
+    let (vm, mut store) = fresh();
+    run(&vm, "Memory.f = function() return 'mine' end Memory.x = 1");
+    save(&vm, &mut store);
+    // Swap in the meta record of a store with another secret: to this store's
+    // records, that makes every prototype's tag foreign.
+    let other_vm = Vm::new().unwrap();
+    other_vm.restore(Vec::new(), [1; 32]).unwrap();
+    let mut other_store = MemoryStore::new();
+    save(&other_vm, &mut other_store);
+    let other_meta = other_store.load().unwrap().into_iter().find(|(k, _)| k == b"meta").unwrap().1;
+    store.records_mut().insert(b"meta".to_vec(), other_meta);
+    let (vm, report) = reopen(&store);
+    let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].starts_with("Memory.f: its bytecode was not written by this store"), "{problems:?}");
+    run(&vm, "assert(Memory.x == 1 and type(Memory.f) == 'string')");
+}
