@@ -68,3 +68,23 @@ test.describe('Lua in the browser behaves as natively', () => {
     await expect(page.getByTestId('console-output')).toHaveText('=> from the keyboard\n');
   });
 });
+
+test.describe('hostile programs end in Lua errors, never a dead page', () => {
+  const programs: [string, RegExp][] = [
+    ['return ' + '('.repeat(100_000), /^error: .*(overflow|too many)/],
+    ["return ('x'):rep(1e10)", /error: main\.lua:1: .*too large/],
+    ['local t = setmetatable({}, {__index = function(t, k) return t[k] end}) return t.x', /stack overflow/],
+    ['local function f() return f() + 1 end return f()', /stack overflow/],
+    ["return load(string.rep('\\27', 10))", /=> nil\tbinary chunk refused/],
+    ['coroutine.wrap(function() coroutine.yield() end)() coroutine.yield()', /error: .*outside a coroutine/],
+  ];
+  for (const [source, expected] of programs) {
+    test(source.slice(0, 60), async ({ page }) => {
+      await page.goto('/');
+      await expect(page.getByTestId('run')).toBeVisible();
+      expect(await run(page, source)).toMatch(expected);
+      expect(await run(page, 'return 1 + 1')).toBe('=> 2\n');
+      await expect(page.locator('#crash')).toBeHidden();
+    });
+  }
+});

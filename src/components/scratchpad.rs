@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 use moonkeep_engine::{Evaluation, Vm};
 
-const EXAMPLE: &str = "local function fib(n)\n  if n < 2 then return n end\n  return fib(n - 1) + fib(n - 2)\nend\nprint(\"fib(20) =\", fib(20))\nreturn _VERSION, os.date(\"!%Y-%m-%d\")\n";
+/// What the editor holds on a first visit.
+const EXAMPLE: &str = include_str!("../../demo/welcome.lua");
 
 /// The chunk name errors and tracebacks use for the editor's code.
 const CHUNK: &str = "main.lua";
