@@ -9,6 +9,10 @@ mod store;
 mod vm;
 
 pub use error::{ErrorKind, Location, LuaError};
-pub use memory::{Problem, RestoreReport, SavePoint, FORMAT_VERSION, SECRET_LEN};
+pub use memory::{Problem, RestoreReport, SavePoint, SnapshotError, FORMAT_VERSION, SECRET_LEN};
+/// Snapshots: one portable file holding a whole Memory.
+pub mod snapshot {
+    pub use crate::memory::{export, import, SnapshotError};
+}
 pub use store::{Change, MemoryStore, Store, StoreError};
 pub use vm::{Evaluation, Vm, OUTPUT_LIMIT};

@@ -296,12 +296,20 @@ fn put_value(out: &mut Vec<u8>, value: &Stored) {
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+pub(super) fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push((n as u8) | 0x80);
         n >>= 7;
     }
     out.push(n as u8);
+}
+
+/// Reads a varint from the front of `bytes`, advancing past it.
+pub(super) fn take_varint(bytes: &mut &[u8]) -> Option<u64> {
+    let mut r = Reader { bytes };
+    let n = r.varint().ok()?;
+    *bytes = r.bytes;
+    Some(n)
 }
 
 struct Reader<'a> {

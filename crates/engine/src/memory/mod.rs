@@ -10,6 +10,7 @@ mod format;
 mod path;
 mod restore;
 mod save;
+mod snapshot;
 mod std_names;
 
 use std::collections::HashMap;
@@ -20,7 +21,8 @@ use mlua::{Function, Lua, Table};
 use sha2::Sha256;
 
 use crate::store::Change;
-pub use format::{SECRET_LEN, FORMAT_VERSION};
+pub use format::{FORMAT_VERSION, SECRET_LEN};
+pub use snapshot::{export, import, SnapshotError};
 use format::{Meta, TAG_LEN};
 use std_names::StdNames;
 
@@ -143,10 +145,7 @@ impl Keeper {
     }
 
     fn tag(&self, bytecode: &[u8]) -> [u8; TAG_LEN] {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
-        mac.update(bytecode);
-        let full = mac.finalize().into_bytes();
-        full[..TAG_LEN].try_into().expect("TAG_LEN <= 32")
+        tag(&self.secret, bytecode)
     }
 
     fn fresh_id(&mut self) -> u64 {
@@ -154,6 +153,13 @@ impl Keeper {
         self.next_id += 1;
         id
     }
+}
+
+/// A prototype's authentication tag: HMAC-SHA-256 under the store's secret, truncated.
+fn tag(secret: &[u8; SECRET_LEN], bytecode: &[u8]) -> [u8; TAG_LEN] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(bytecode);
+    mac.finalize().into_bytes()[..TAG_LEN].try_into().expect("TAG_LEN <= 32")
 }
 
 fn digest(bytes: &[u8]) -> u64 {

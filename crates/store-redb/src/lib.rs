@@ -1,0 +1,168 @@
+//! Moonkeep's native [`Store`]: every record in one redb database file.
+//!
+//! redb is pure Rust (no C toolchain to build or cross-compile), keeps a database in a
+//! single file, and stores it as copy-on-write B-trees whose commits are atomic: a crash
+//! at any moment leaves either the previous commit or the new one, never a mix.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use moonkeep_engine::{Change, Store, StoreError};
+use redb::{Database, Durability, ReadableDatabase, TableDefinition};
+
+/// The single table: raw key bytes to raw value bytes, as the engine writes them.
+const RECORDS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("records");
+
+/// How long [`RedbStore::open`] waits for another process to let go of the file.
+const DEFAULT_WAIT: Duration = Duration::from_secs(5);
+/// Pause between attempts while the file is held.
+const RETRY_PAUSE: Duration = Duration::from_millis(50);
+
+/// A [`Store`] backed by a redb database file, held open (and locked) while alive.
+pub struct RedbStore {
+    db: Database,
+    path: PathBuf,
+}
+
+impl RedbStore {
+    /// Opens the database at `path`, creating it (and its folders) if missing. If another
+    /// process holds the file, retries for about 5 seconds before giving up.
+    pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
+        RedbStore::open_with_wait(path, DEFAULT_WAIT)
+    }
+
+    /// [`RedbStore::open`] with a chosen wait for a file held by another process.
+    pub fn open_with_wait(path: &Path, wait: Duration) -> Result<RedbStore, StoreError> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|err| {
+                StoreError(format!(
+                    "Could not create the folder {} for the Moonkeep database: {err}. {}",
+                    dir.display(),
+                    hint(err.kind())
+                ))
+            })?;
+        }
+        // No deadline if `wait` is too long to represent: wait for as long as it takes.
+        let deadline = Instant::now().checked_add(wait);
+        let db = loop {
+            // Verifying the file on open makes redb report a damaged file as an error; a
+            // plain open trusts the file and may panic on one altered outside redb.
+            match Database::builder()
+                .set_check_integrity_on_open(true)
+                .create(path)
+            {
+                Ok(db) => break db,
+                Err(redb::DatabaseError::DatabaseAlreadyOpen)
+                    if deadline.is_none_or(|end| Instant::now() < end) =>
+                {
+                    let left = deadline.map(|end| end.saturating_duration_since(Instant::now()));
+                    sleep(left.map_or(RETRY_PAUSE, |left| left.min(RETRY_PAUSE)));
+                }
+                Err(err) => return Err(describe(path, "open", err.into())),
+            }
+        };
+        let store = RedbStore {
+            db,
+            path: path.to_path_buf(),
+        };
+        // Create the table up front, so that `load` on a new file finds it empty.
+        store.write(|_| Ok(()))?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `apply` on the table in one durable write transaction. On an error the
+    /// transaction is dropped, which aborts it and leaves the previous commit in place.
+    fn write(
+        &self,
+        apply: impl FnOnce(&mut redb::Table<&[u8], &[u8]>) -> Result<(), redb::Error>,
+    ) -> Result<(), StoreError> {
+        let run = || -> Result<(), redb::Error> {
+            let mut txn = self.db.begin_write()?;
+            txn.set_durability(Durability::Immediate)?;
+            apply(&mut txn.open_table(RECORDS)?)?;
+            Ok(txn.commit()?)
+        };
+        run().map_err(|err| describe(&self.path, "save to", err))
+    }
+}
+
+impl Store for RedbStore {
+    fn load(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let read = || -> Result<_, redb::Error> {
+            let txn = self.db.begin_read()?;
+            let table = txn.open_table(RECORDS)?;
+            let mut records = Vec::new();
+            for entry in table.range::<&[u8]>(..)? {
+                let (key, value) = entry?;
+                records.push((key.value().to_vec(), value.value().to_vec()));
+            }
+            Ok(records)
+        };
+        read().map_err(|err| describe(&self.path, "read", err))
+    }
+
+    fn commit(&mut self, changes: &[Change]) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.write(|table| {
+            for change in changes {
+                match change {
+                    Change::Put { key, value } => {
+                        table.insert(key.as_slice(), value.as_slice())?;
+                    }
+                    Change::Delete { key } => {
+                        table.remove(key.as_slice())?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Turns a redb error into a message for a person: what happened, which file, what to do.
+fn describe(path: &Path, action: &str, err: redb::Error) -> StoreError {
+    use redb::Error::*;
+    let path = path.display();
+    StoreError(match &err {
+        DatabaseAlreadyOpen | LockProtocolMismatch => format!(
+            "{path} is in use by another Moonkeep process: close that one, or choose another \
+             file, and try again."
+        ),
+        Io(io) if io.kind() != ErrorKind::InvalidData => format!(
+            "Could not {action} the Moonkeep database {path}: {io}. {}",
+            hint(io.kind())
+        ),
+        Io(_) | Corrupted(_) | UpgradeRequired(_) => format!(
+            "{path} is not a Moonkeep database (or is damaged): {err}. Move it aside to start \
+             afresh."
+        ),
+        ValueTooLarge(len) => format!(
+            "Could not {action} the Moonkeep database {path}: a record of {len} bytes is over \
+             redb's 3 GiB limit."
+        ),
+        _ => format!("Could not {action} the Moonkeep database {path}: {err}."),
+    })
+}
+
+/// What a person can do about an I/O error.
+fn hint(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            "The disk is full: free some space and try again."
+        }
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+            "Check that you may write to it, or choose another location."
+        }
+        ErrorKind::IsADirectory | ErrorKind::NotADirectory => "Choose a file path, not a folder.",
+        _ => "Check the disk and the path, then try again.",
+    }
+}
