@@ -3,12 +3,14 @@
 //! browser app and the command line drive the same [`Vm`].
 
 mod error;
+mod inspect;
 mod memory;
 mod render;
 mod store;
 mod vm;
 
 pub use error::{ErrorKind, Location, LuaError};
+pub use inspect::{Limits, Node, Shown};
 pub use memory::{Problem, RestoreReport, SavePoint, SnapshotError, FORMAT_VERSION, SECRET_LEN};
 /// Snapshots: one portable file holding a whole Memory.
 pub mod snapshot {

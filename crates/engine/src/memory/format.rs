@@ -460,3 +460,7 @@ mod tests {
         assert!(Reader { bytes: &overlong }.varint().is_err());
     }
 }
+
+#[cfg(test)]
+#[path = "format_props.rs"]
+mod props;

@@ -34,6 +34,8 @@ pub(crate) struct Raw {
     pub setupvalue: Function,
     pub upvalueid: Function,
     pub upvaluejoin: Function,
+    pub getlocal: Function,
+    pub tostring: Function,
 }
 
 impl Raw {
@@ -46,13 +48,15 @@ impl Raw {
             setupvalue: debug.get("setupvalue")?,
             upvalueid: debug.get("upvalueid")?,
             upvaluejoin: debug.get("upvaluejoin")?,
+            getlocal: debug.get("getlocal")?,
+            tostring: lua.globals().get("tostring")?,
         })
     }
 }
 
 /// What the engine knows about the store between save points.
 pub(crate) struct Keeper {
-    raw: Raw,
+    pub(crate) raw: Raw,
     std: StdNames,
     /// Weak-keyed: object -> id.
     ids: Table,

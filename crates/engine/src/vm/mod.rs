@@ -11,6 +11,7 @@ use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, MultiValue};
 
 use crate::error::LuaError;
+use crate::inspect::{self, Limits, Node};
 use crate::memory::{Keeper, Raw, RestoreReport, SavePoint, SECRET_LEN};
 use crate::render;
 use console::Console;
@@ -21,9 +22,6 @@ pub use console::OUTPUT_LIMIT;
 pub struct Vm {
     lua: Lua,
     console: Rc<RefCell<Console>>,
-    /// Lua's own `tostring`, kept so that showing values does not depend on globals
-    /// the user may have replaced.
-    tostring: Function,
     keeper: RefCell<Keeper>,
 }
 
@@ -63,15 +61,15 @@ impl Vm {
     pub fn new() -> Result<Vm, LuaError> {
         let lua = moonkeep_lua::new_state();
         let console = Rc::new(RefCell::new(Console::default()));
-        let setup = || -> mlua::Result<(Function, Keeper)> {
+        let setup = || -> mlua::Result<Keeper> {
             let raw = Raw::capture(&lua)?;
             playground::install(&lua, &console)?;
             let keeper = Keeper::new(&lua, raw)?;
             lua.globals().raw_set("Memory", lua.create_table()?)?;
-            Ok((lua.globals().get("tostring")?, keeper))
+            Ok(keeper)
         };
-        let (tostring, keeper) = setup().map_err(|e| LuaError::from_mlua(&e))?;
-        Ok(Vm { lua, console, tostring, keeper: RefCell::new(keeper) })
+        let keeper = setup().map_err(|e| LuaError::from_mlua(&e))?;
+        Ok(Vm { lua, console, keeper: RefCell::new(keeper) })
     }
 
     /// Rebuilds `Memory` from a store's records. Call once, on a fresh VM, before any
@@ -108,6 +106,12 @@ impl Vm {
         Evaluation { output, result }
     }
 
+    /// The tree of `Memory` as the inspector shows it.
+    pub fn memory_tree(&self, limits: Limits) -> Node {
+        let memory = self.lua.globals().raw_get::<mlua::Value>("Memory").unwrap_or(mlua::Value::Nil);
+        inspect::tree(&memory, &self.keeper.borrow().raw, limits)
+    }
+
     /// Bytes in use by the Lua state.
     pub fn used_memory(&self) -> usize {
         self.lua.used_memory()
@@ -127,6 +131,9 @@ impl Vm {
 
     fn call(&self, function: &Function) -> Result<Vec<String>, LuaError> {
         let values = function.call::<MultiValue>(()).map_err(|e| LuaError::from_mlua(&e))?;
-        Ok(values.iter().map(|v| render::show(v, &self.tostring)).collect())
+        // Lua's own `tostring`, captured at start: showing values must not depend on
+        // globals the user may have replaced.
+        let tostring = &self.keeper.borrow().raw.tostring;
+        Ok(values.iter().map(|v| render::show(v, tostring)).collect())
     }
 }
