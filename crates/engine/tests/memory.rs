@@ -283,3 +283,19 @@ fn bytecode_from_another_store_is_not_loaded() {
     assert!(problems[0].starts_with("Memory.f: its bytecode was not written by this store"), "{problems:?}");
     run(&vm, "assert(Memory.x == 1 and type(Memory.f) == 'string')");
 }
+
+#[test]
+fn memory_survives_generations_of_sessions() {
+    let (vm, mut store) = fresh();
+    run(&vm, "Memory.n = 1");
+    save(&vm, &mut store);
+    for generation in 2..=4 {
+        let (vm, report) = reopen(&store);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        run(&vm, &format!("assert(Memory.n == {}) Memory.n = Memory.n + 1", generation - 1));
+        save(&vm, &mut store);
+        assert!(store.load().unwrap().iter().any(|(k, _)| k == b"meta"), "the meta record stays");
+    }
+    let (vm, _) = reopen(&store);
+    run(&vm, "assert(Memory.n == 4)");
+}

@@ -195,7 +195,7 @@ impl Walk<'_> {
         let keeper = self.keeper;
         let mut changes = Vec::new();
         let mut digests = Vec::new();
-        let mut live: HashSet<Vec<u8>> = HashSet::new();
+        let mut live: HashSet<Vec<u8>> = HashSet::from([format::META_KEY.to_vec()]);
         let mut bytes_written = 0;
         let objects = self.seen.len();
         for id in &self.live_protos {

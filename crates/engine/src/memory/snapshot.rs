@@ -26,7 +26,7 @@ pub enum SnapshotError {
     Version(u8),
     #[error("the snapshot is damaged: {0}")]
     Damaged(String),
-    #[error("the snapshot holds {0} function(s) whose bytecode was not written by this store; import it only if you trust where it came from (--trust, or answer the prompt)")]
+    #[error("the snapshot holds {0} function(s) whose bytecode was not written by this store; import it only if you trust where it came from")]
     Untrusted(usize),
 }
 
