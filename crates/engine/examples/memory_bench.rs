@@ -287,7 +287,7 @@ fn main() {
         target("  overhead per function (stored - raw)", overhead, "B", "< 16 B", 16.0),
         row(
             "  'p' record - raw dump, per prototype",
-            format!("{proto_overhead:.1} B (16 B tag + 7 B header/CRC - LZ4 gain)"),
+            format!("{proto_overhead:.1} B (8 B tag + 7 B header/CRC - LZ4 gain)"),
         ),
         row("  'o' record of a function, mean", format!("{closure_mean:.1} B")),
         target(

@@ -8,10 +8,10 @@ use std::fmt;
 pub const FORMAT_VERSION: u8 = 1;
 
 /// Record kinds (byte 1 of a record).
-const KIND_TABLE: u8 = 1;
-const KIND_CLOSURE: u8 = 2;
-const KIND_PROTO: u8 = 3;
-const KIND_META: u8 = 4;
+pub(super) const KIND_TABLE: u8 = 1;
+pub(super) const KIND_CLOSURE: u8 = 2;
+pub(super) const KIND_PROTO: u8 = 3;
+pub(super) const KIND_META: u8 = 4;
 
 /// Flag bit: the body is LZ4-compressed (block format, little-endian u32 size first).
 const FLAG_LZ4: u8 = 1;
@@ -19,8 +19,10 @@ const FLAG_LZ4: u8 = 1;
 const COMPRESS_MIN: usize = 64;
 /// Header (version, kind, flags) + CRC-32 trailer.
 pub const RECORD_OVERHEAD: usize = 3 + 4;
-/// Length of a prototype's authentication tag (truncated HMAC-SHA-256).
-pub const TAG_LEN: usize = 16;
+/// Length of a prototype's authentication tag: HMAC-SHA-256 truncated to 64 bits.
+/// A forgery has to be tried against the victim's own store, one load at a time, so
+/// 2^-64 per attempt is ample, and every function saves 8 bytes.
+pub const TAG_LEN: usize = 8;
 pub const SECRET_LEN: usize = 32;
 
 /// Store keys: "meta", "o" + id (tables and closures), "p" + id (prototypes).
@@ -121,6 +123,12 @@ impl fmt::Display for DecodeError {
 }
 
 pub fn encode(record: &Record) -> Vec<u8> {
+    let (kind, body) = encode_body(record);
+    seal(kind, body)
+}
+
+/// A record's kind and uncompressed body.
+pub(super) fn encode_body(record: &Record) -> (u8, Vec<u8>) {
     let mut body = Vec::new();
     let kind = match record {
         Record::Table { metatable, entries } => {
@@ -162,6 +170,11 @@ pub fn encode(record: &Record) -> Vec<u8> {
             KIND_META
         }
     };
+    (kind, body)
+}
+
+/// The record for a body: compressed when that pays (R4), with header and CRC (R5).
+pub(super) fn seal(kind: u8, mut body: Vec<u8>) -> Vec<u8> {
     let mut flags = 0;
     if body.len() >= COMPRESS_MIN {
         let packed = lz4_flex::compress_prepend_size(&body);
@@ -179,6 +192,12 @@ pub fn encode(record: &Record) -> Vec<u8> {
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
+    let (kind, body) = open(bytes)?;
+    decode_body(kind, &body)
+}
+
+/// A record's kind and uncompressed body, checked (R2-R5).
+pub(super) fn open(bytes: &[u8]) -> Result<(u8, std::borrow::Cow<'_, [u8]>), DecodeError> {
     if bytes.len() < RECORD_OVERHEAD {
         return Err(DecodeError::Truncated);
     }
@@ -193,13 +212,15 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
     if flags & !FLAG_LZ4 != 0 {
         return Err(DecodeError::Malformed("unknown flags"));
     }
-    let unpacked;
     let body = if flags & FLAG_LZ4 != 0 {
-        unpacked = decompress(&content[3..])?;
-        &unpacked[..]
+        std::borrow::Cow::Owned(decompress(&content[3..])?)
     } else {
-        &content[3..]
+        std::borrow::Cow::Borrowed(&content[3..])
     };
+    Ok((kind, body))
+}
+
+fn decode_body(kind: u8, body: &[u8]) -> Result<Record, DecodeError> {
     let mut r = Reader { bytes: body };
     let record = match kind {
         KIND_TABLE => {
@@ -254,7 +275,11 @@ fn decompress(packed: &[u8]) -> Result<Vec<u8>, DecodeError> {
     if size > packed.len().saturating_mul(255) {
         return Err(DecodeError::Malformed("compressed size"));
     }
-    lz4_flex::decompress_size_prepended(packed).map_err(|_| DecodeError::Malformed("compressed body"))
+    let body = lz4_flex::decompress_size_prepended(packed).map_err(|_| DecodeError::Malformed("compressed body"))?;
+    if body.len() != size {
+        return Err(DecodeError::Malformed("compressed size"));
+    }
+    Ok(body)
 }
 
 const TAG_NIL: u8 = 0;
@@ -262,11 +287,15 @@ const TAG_FALSE: u8 = 1;
 const TAG_TRUE: u8 = 2;
 const TAG_INTEGER: u8 = 3;
 const TAG_FLOAT: u8 = 4;
-const TAG_STRING: u8 = 5;
+pub(super) const TAG_STRING: u8 = 5;
 const TAG_OBJECT: u8 = 6;
 const TAG_STD: u8 = 7;
+/// The global table, the value of almost every function's `_ENV`: one byte for the
+/// commonest standard value.
+const TAG_GLOBALS: u8 = 8;
+const GLOBALS: &str = "_G";
 
-fn put_value(out: &mut Vec<u8>, value: &Stored) {
+pub(super) fn put_value(out: &mut Vec<u8>, value: &Stored) {
     match value {
         Stored::Nil => out.push(TAG_NIL),
         Stored::Boolean(false) => out.push(TAG_FALSE),
@@ -288,6 +317,7 @@ fn put_value(out: &mut Vec<u8>, value: &Stored) {
             out.push(TAG_OBJECT);
             put_varint(out, *id);
         }
+        Stored::Std(name) if name == GLOBALS => out.push(TAG_GLOBALS),
         Stored::Std(name) => {
             out.push(TAG_STD);
             put_varint(out, name.len() as u64);
@@ -372,6 +402,7 @@ impl<'a> Reader<'a> {
                 Stored::String(self.take(n)?.to_vec())
             }
             TAG_OBJECT => Stored::Object(self.varint()?),
+            TAG_GLOBALS => Stored::Std(GLOBALS.to_owned()),
             TAG_STD => {
                 let n = self.count(1)?;
                 let name = std::str::from_utf8(self.take(n)?).map_err(|_| DecodeError::Malformed("name"))?;
@@ -438,6 +469,25 @@ mod tests {
         let crc = crc32fast::hash(&bytes[..n - 4]).to_le_bytes();
         bytes[n - 4..].copy_from_slice(&crc);
         assert_eq!(decode(&bytes), Err(DecodeError::Version(2)));
+    }
+
+    #[test]
+    fn a_compressed_size_that_does_not_match_is_refused() {
+        let mut bytes = encode(&Record::Proto { tag: [3; TAG_LEN], bytecode: vec![0; 200] });
+        assert_eq!(bytes[2], FLAG_LZ4);
+        bytes[3..7].copy_from_slice(&300u32.to_le_bytes());
+        let n = bytes.len();
+        let crc = crc32fast::hash(&bytes[..n - 4]).to_le_bytes();
+        bytes[n - 4..].copy_from_slice(&crc);
+        assert_eq!(decode(&bytes), Err(DecodeError::Malformed("compressed size")));
+    }
+
+    #[test]
+    fn the_global_table_takes_one_byte() {
+        let mut out = Vec::new();
+        put_value(&mut out, &Stored::Std("_G".into()));
+        assert_eq!(out, [TAG_GLOBALS]);
+        assert_eq!(Reader { bytes: &out }.value(), Ok(Stored::Std("_G".into())));
     }
 
     #[test]

@@ -27,26 +27,41 @@ use format::{Meta, TAG_LEN};
 use std_names::StdNames;
 
 /// Lua functions the keeper uses, captured before the playground library replaces
-/// some of them (its `string.dump` seals, its `debug` refuses host functions).
+/// some of them (its `debug` refuses host functions; a script may replace any).
 pub(crate) struct Raw {
-    pub dump: Function,
     pub getupvalue: Function,
     pub setupvalue: Function,
-    pub upvalueid: Function,
+    /// `upvalues(f, n)`: name, value and cell id of each of f's n upvalues, in one call.
+    pub upvalues: Function,
     pub upvaluejoin: Function,
     pub getlocal: Function,
     pub tostring: Function,
 }
 
+const UPVALUES: &str = "local getupvalue, upvalueid, unpack = ...
+return function(f, n)
+  local out = {}
+  for i = 1, n do
+    local name, value = getupvalue(f, i)
+    out[3 * i - 2], out[3 * i - 1], out[3 * i] = name, value, upvalueid(f, i)
+  end
+  return unpack(out, 1, 3 * n)
+end";
+
 impl Raw {
     pub(crate) fn capture(lua: &Lua) -> mlua::Result<Raw> {
-        let string: Table = lua.globals().get("string")?;
         let debug: Table = lua.globals().get("debug")?;
         Ok(Raw {
-            dump: string.get("dump")?,
             getupvalue: debug.get("getupvalue")?,
             setupvalue: debug.get("setupvalue")?,
-            upvalueid: debug.get("upvalueid")?,
+            upvalues: lua
+                .load(UPVALUES)
+                .set_name("=[moonkeep keeper]")
+                .call((
+                    debug.get::<Function>("getupvalue")?,
+                    debug.get::<Function>("upvalueid")?,
+                    lua.globals().get::<Table>("table")?.get::<Function>("unpack")?,
+                ))?,
             upvaluejoin: debug.get("upvaluejoin")?,
             getlocal: debug.get("getlocal")?,
             tostring: lua.globals().get("tostring")?,
@@ -64,6 +79,8 @@ pub(crate) struct Keeper {
     proto_of: Table,
     /// SHA-256 of bytecode -> prototype id, so identical prototypes are stored once.
     proto_by_hash: HashMap<[u8; 32], u64>,
+    /// Prototype id -> number of upvalues its closures have.
+    upvalue_counts: HashMap<u64, u8>,
     /// Digest of every record the store holds (as far as this engine committed).
     stored: HashMap<Vec<u8>, u64>,
     /// The meta record as last committed, if any.
@@ -130,6 +147,7 @@ impl Keeper {
             ids: weak_keys()?,
             proto_of: weak_keys()?,
             proto_by_hash: HashMap::new(),
+            upvalue_counts: HashMap::new(),
             stored: HashMap::new(),
             meta: None,
             secret: [0; SECRET_LEN],
@@ -166,9 +184,12 @@ fn tag(secret: &[u8; SECRET_LEN], bytecode: &[u8]) -> [u8; TAG_LEN] {
     mac.finalize().into_bytes()[..TAG_LEN].try_into().expect("TAG_LEN <= 32")
 }
 
-fn digest(bytes: &[u8]) -> u64 {
+/// Identifies a record's content between save points: kind and uncompressed body,
+/// so unchanged objects are recognised before any compression is spent on them.
+fn digest(kind: u8, body: &[u8]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
+    kind.hash(&mut h);
+    body.hash(&mut h);
     h.finish()
 }
 

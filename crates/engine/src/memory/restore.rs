@@ -32,6 +32,8 @@ impl Keeper {
         let mut meta = None;
         for (key, bytes) in &records {
             let name = format::parse_key(key);
+            let opened = format::open(bytes);
+            let stored_digest = opened.as_ref().ok().map(|(kind, body)| digest(*kind, body));
             match (name, format::decode(bytes)) {
                 (Some(KeyName::Meta), Ok(Record::Meta(m))) => meta = Some(m),
                 (Some(KeyName::Object(id)), Ok(r @ (Record::Table { .. } | Record::Closure { .. }))) => {
@@ -56,7 +58,9 @@ impl Keeper {
                     continue;
                 }
             }
-            self.stored.insert(key.clone(), digest(bytes));
+            if let Some(d) = stored_digest {
+                self.stored.insert(key.clone(), d);
+            }
         }
 
         let root = match meta {
@@ -144,6 +148,7 @@ impl Keeper {
             .into_function()
             .map_err(|e| format!("its bytecode does not load: {e}"))?;
         self.proto_by_hash.insert(sha256(bytecode), id);
+        self.upvalue_counts.insert(id, function.info().num_upvalues);
         Ok(Value::Function(function))
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use mlua::{Function, Lua, LuaString, Table, Value};
+use mlua::{Function, Lua, MultiValue, Table, Value};
 
 use super::format::{self, Meta, Record, Stored, Upvalue};
 use super::path::{Parents, Step};
@@ -18,7 +18,8 @@ struct Walk<'k> {
     parents: Parents,
     /// Upvalue cells (by `debug.upvalueid`) already stored, and where.
     cells: HashMap<usize, (u64, u32)>,
-    records: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Encoded objects: key, kind and uncompressed body.
+    records: Vec<(Vec<u8>, u8, Vec<u8>)>,
     live_protos: HashSet<u64>,
     problems: Vec<Problem>,
 }
@@ -50,12 +51,12 @@ impl Keeper {
             }
         };
         while let Some((id, value)) = walk.queue.pop_front() {
-            let record = match &value {
-                Value::Table(t) => walk.table(id, t),
-                Value::Function(f) => walk.closure(id, f),
+            let (kind, body) = match &value {
+                Value::Table(t) => (format::KIND_TABLE, walk.table(id, t)),
+                Value::Function(f) => format::encode_body(&walk.closure(id, f)),
                 _ => unreachable!("only tables and functions are queued"),
             };
-            walk.records.push((format::object_key(id), format::encode(&record)));
+            walk.records.push((format::object_key(id), kind, body));
         }
         walk.finish(Some(root_id))
     }
@@ -93,7 +94,7 @@ impl Walk<'_> {
             Value::Number(n) => Stored::Float(n.to_bits()),
             Value::String(s) => Stored::String(s.as_bytes().to_vec()),
             Value::Table(_) => Stored::Object(self.object_id_from(value, from, step)),
-            Value::Function(f) if f.info().what != "C" => Stored::Object(self.object_id_from(value, from, step)),
+            Value::Function(f) if self.is_lua_function(f) => Stored::Object(self.object_id_from(value, from, step)),
             other => {
                 let what = match other {
                     Value::Function(_) => "a C function outside the standard library",
@@ -111,39 +112,88 @@ impl Walk<'_> {
         Some(stored)
     }
 
+    /// Lua functions are persistable; C functions only as standard values. Functions
+    /// already seen are known to be Lua functions without asking the debug interface.
+    fn is_lua_function(&self, f: &Function) -> bool {
+        matches!(self.keeper.proto_of.raw_get::<Option<u64>>(f), Ok(Some(_))) || f.info().what != "C"
+    }
+
     fn object_id_from(&mut self, value: &Value, from: u64, step: &Step) -> u64 {
         let id = self.object_id(value.clone());
         self.parents.note(id, from, step.clone());
         id
     }
 
-    fn table(&mut self, id: u64, table: &Table) -> Record {
+    /// A table's body (R10), entries in canonical order (by their encoded keys) so
+    /// that the same table encodes to the same bytes in every VM, whatever order
+    /// `next` visits it in.
+    fn table(&mut self, id: u64, table: &Table) -> Vec<u8> {
         let metatable = match table.metatable() {
             Some(mt) => self.stored(&Value::Table(mt), id, &Step::Metatable).unwrap_or(Stored::Nil),
             None => Stored::Nil,
         };
-        let pairs: Vec<(Value, Value)> = table.pairs::<Value, Value>().filter_map(Result::ok).collect();
-        let mut entries = Vec::with_capacity(pairs.len());
-        for (k, v) in pairs {
-            let Some(key) = self.stored(&k, id, &Step::KeyObject) else { continue };
-            let step = Step::Key(key.clone());
-            if let Some(value) = self.stored(&v, id, &step) {
-                entries.push((key, value));
+        let mut entries = Vec::new();
+        let mut spans = Vec::new();
+        let _ = table.for_each::<Value, Value>(|k, v| {
+            let start = entries.len();
+            if !self.put(&mut entries, &k, id, || Step::KeyObject) {
+                return Ok(());
             }
+            let middle = entries.len();
+            if self.put(&mut entries, &v, id, || Step::Key(scalar(&k))) {
+                spans.push((start, middle, entries.len()));
+            } else {
+                entries.truncate(start);
+            }
+            Ok(())
+        });
+        spans.sort_unstable_by(|a, b| entries[a.0..a.1].cmp(&entries[b.0..b.1]));
+        let mut body = Vec::with_capacity(entries.len() + 16);
+        format::put_value(&mut body, &metatable);
+        format::put_varint(&mut body, spans.len() as u64);
+        for (start, _, end) in spans {
+            body.extend_from_slice(&entries[start..end]);
         }
-        Record::Table { metatable, entries }
+        body
+    }
+
+    /// Writes a value as stored (R7-R9) straight into `out`; false (with a problem
+    /// noted) if it cannot be saved. `step` names where it is, for reports and paths.
+    fn put(&mut self, out: &mut Vec<u8>, value: &Value, from: u64, step: impl FnOnce() -> Step) -> bool {
+        match value {
+            Value::String(s) => {
+                let bytes = s.as_bytes();
+                out.push(format::TAG_STRING);
+                format::put_varint(out, bytes.len() as u64);
+                out.extend_from_slice(&bytes);
+                true
+            }
+            Value::Nil | Value::Boolean(_) | Value::Integer(_) | Value::Number(_) => {
+                format::put_value(out, &scalar(value));
+                true
+            }
+            _ => match self.stored(value, from, &step()) {
+                Some(stored) => {
+                    format::put_value(out, &stored);
+                    true
+                }
+                None => false,
+            },
+        }
     }
 
     fn closure(&mut self, id: u64, function: &Function) -> Record {
-        let proto = self.proto(function);
-        let raw_getupvalue = self.keeper.raw.getupvalue.clone();
-        let raw_upvalueid = self.keeper.raw.upvalueid.clone();
-        let mut upvalues = Vec::new();
-        for index in 1u32.. {
-            let Ok((name, value)) = raw_getupvalue.call::<(Option<LuaString>, Value)>((function, index)) else { break };
-            let Some(name) = name else { break };
-            let cell = match raw_upvalueid.call::<Value>((function, index)) {
-                Ok(Value::LightUserData(p)) => p.0 as usize,
+        let (proto, count) = self.proto(function);
+        // One call for all upvalues: (name, value, cell) for each.
+        let found: Vec<Value> = match self.keeper.raw.upvalues.call::<MultiValue>((function, count)) {
+            Ok(values) => values.into_vec(),
+            Err(_) => Vec::new(),
+        };
+        let mut upvalues = Vec::with_capacity(found.len() / 3);
+        for (i, triple) in found.chunks_exact(3).enumerate() {
+            let index = i as u32 + 1;
+            let cell = match &triple[2] {
+                Value::LightUserData(p) => p.0 as usize,
                 _ => 0,
             };
             if let Some(&(closure, at)) = self.cells.get(&cell) {
@@ -151,26 +201,26 @@ impl Walk<'_> {
                 continue;
             }
             self.cells.insert(cell, (id, index));
-            let step = Step::Upvalue(name.to_string_lossy());
-            upvalues.push(Upvalue::Own(self.stored(&value, id, &step).unwrap_or(Stored::Nil)));
+            let name = match &triple[0] {
+                Value::String(s) => s.to_string_lossy(),
+                _ => "?".to_owned(),
+            };
+            upvalues.push(Upvalue::Own(self.stored(&triple[1], id, &Step::Upvalue(name)).unwrap_or(Stored::Nil)));
         }
         Record::Closure { proto, upvalues }
     }
 
     /// The prototype id of a Lua function, dumping and storing its bytecode the first
     /// time this prototype is seen.
-    fn proto(&mut self, function: &Function) -> u64 {
+    fn proto(&mut self, function: &Function) -> (u64, u8) {
         if let Ok(Some(id)) = self.keeper.proto_of.raw_get::<Option<u64>>(function) {
             // Cached, unless its record never reached the store (a failed commit).
             if self.live_protos.contains(&id) || self.keeper.stored.contains_key(&format::proto_key(id)) {
                 self.live_protos.insert(id);
-                return id;
+                return (id, self.keeper.upvalue_counts.get(&id).copied().unwrap_or(0));
             }
         }
-        let bytecode = match self.keeper.raw.dump.call::<LuaString>(function) {
-            Ok(b) => b.as_bytes().to_vec(),
-            Err(_) => Vec::new(),
-        };
+        let bytecode = function.dump(false);
         let hash = sha256(&bytecode);
         let id = match self.keeper.proto_by_hash.get(&hash) {
             Some(&id) => id,
@@ -180,14 +230,17 @@ impl Walk<'_> {
                 id
             }
         };
+        let count = function.info().num_upvalues;
+        self.keeper.upvalue_counts.insert(id, count);
         let key = format::proto_key(id);
         if !self.live_protos.contains(&id) && !self.keeper.stored.contains_key(&key) {
             let tag = self.keeper.tag(&bytecode);
-            self.records.push((key, format::encode(&Record::Proto { tag, bytecode })));
+            let (kind, body) = format::encode_body(&Record::Proto { tag, bytecode });
+            self.records.push((key, kind, body));
         }
         let _ = self.keeper.proto_of.raw_set(function, id);
         self.live_protos.insert(id);
-        id
+        (id, count)
     }
 
     /// Turns the walk's records into the changes against the store's last known state.
@@ -201,10 +254,11 @@ impl Walk<'_> {
         for id in &self.live_protos {
             live.insert(format::proto_key(*id));
         }
-        for (key, bytes) in self.records {
-            let d = digest(&bytes);
+        for (key, kind, body) in self.records {
+            let d = digest(kind, &body);
             live.insert(key.clone());
             if keeper.stored.get(&key) != Some(&d) {
+                let bytes = format::seal(kind, body);
                 bytes_written += bytes.len();
                 digests.push((key.clone(), Some(d)));
                 changes.push(Change::Put { key, value: bytes });
@@ -225,5 +279,16 @@ impl Walk<'_> {
             }
         }
         SavePoint { changes, problems: self.problems, objects, bytes_written, digests, meta }
+    }
+}
+
+/// A string, boolean, number or nil as stored.
+fn scalar(value: &Value) -> Stored {
+    match value {
+        Value::Boolean(b) => Stored::Boolean(*b),
+        Value::Integer(i) => Stored::Integer(*i),
+        Value::Number(n) => Stored::Float(n.to_bits()),
+        Value::String(s) => Stored::String(s.as_bytes().to_vec()),
+        _ => Stored::Nil,
     }
 }
