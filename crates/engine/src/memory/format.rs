@@ -43,11 +43,22 @@ pub fn proto_key(id: u64) -> Vec<u8> {
 }
 
 /// What a store key names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyName {
     Meta,
     Object(u64),
     Proto(u64),
+}
+
+impl KeyName {
+    /// The key's bytes in the store (R1).
+    pub fn bytes(self) -> Vec<u8> {
+        match self {
+            KeyName::Meta => META_KEY.to_vec(),
+            KeyName::Object(id) => object_key(id),
+            KeyName::Proto(id) => proto_key(id),
+        }
+    }
 }
 
 pub fn parse_key(key: &[u8]) -> Option<KeyName> {

@@ -14,7 +14,6 @@ mod snapshot;
 mod std_names;
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 use hmac::{Hmac, Mac};
 use mlua::{Function, Lua, Table};
@@ -23,7 +22,7 @@ use sha2::Sha256;
 use crate::store::Change;
 pub use format::{FORMAT_VERSION, SECRET_LEN};
 pub use snapshot::{export, import, SnapshotError};
-use format::{Meta, TAG_LEN};
+use format::{KeyName, Meta, TAG_LEN};
 use std_names::StdNames;
 
 /// Lua functions the keeper uses, captured before the playground library replaces
@@ -82,7 +81,7 @@ pub(crate) struct Keeper {
     /// Prototype id -> number of upvalues its closures have.
     upvalue_counts: HashMap<u64, u8>,
     /// Digest of every record the store holds (as far as this engine committed).
-    stored: HashMap<Vec<u8>, u64>,
+    stored: HashMap<KeyName, u64>,
     /// The meta record as last committed, if any.
     meta: Option<Meta>,
     secret: [u8; SECRET_LEN],
@@ -98,7 +97,7 @@ pub struct SavePoint {
     pub objects: usize,
     /// Bytes of records written by this save point.
     pub bytes_written: usize,
-    digests: Vec<(Vec<u8>, Option<u64>)>,
+    digests: Vec<(KeyName, Option<u64>)>,
     meta: Meta,
 }
 
@@ -159,7 +158,7 @@ impl Keeper {
     pub(crate) fn committed(&mut self, point: &SavePoint) {
         for (key, digest) in &point.digests {
             match digest {
-                Some(d) => self.stored.insert(key.clone(), *d),
+                Some(d) => self.stored.insert(*key, *d),
                 None => self.stored.remove(key),
             };
         }
@@ -186,11 +185,9 @@ fn tag(secret: &[u8; SECRET_LEN], bytecode: &[u8]) -> [u8; TAG_LEN] {
 
 /// Identifies a record's content between save points: kind and uncompressed body,
 /// so unchanged objects are recognised before any compression is spent on them.
+/// XXH3: fast enough to run over every body at every save point.
 fn digest(kind: u8, body: &[u8]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    kind.hash(&mut h);
-    body.hash(&mut h);
-    h.finish()
+    xxhash_rust::xxh3::xxh3_64_with_seed(body, u64::from(kind))
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {

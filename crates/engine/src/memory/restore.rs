@@ -58,8 +58,8 @@ impl Keeper {
                     continue;
                 }
             }
-            if let Some(d) = stored_digest {
-                self.stored.insert(key.clone(), d);
+            if let (Some(d), Some(name)) = (stored_digest, name) {
+                self.stored.insert(name, d);
             }
         }
 

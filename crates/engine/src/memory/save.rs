@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use mlua::{Function, Lua, MultiValue, Table, Value};
 
-use super::format::{self, Meta, Record, Stored, Upvalue};
+use super::format::{self, KeyName, Meta, Record, Stored, Upvalue};
 use super::path::{Parents, Step};
 use super::{digest, sha256, Keeper, Problem, SavePoint};
 use crate::store::Change;
@@ -19,7 +19,7 @@ struct Walk<'k> {
     /// Upvalue cells (by `debug.upvalueid`) already stored, and where.
     cells: HashMap<usize, (u64, u32)>,
     /// Encoded objects: key, kind and uncompressed body.
-    records: Vec<(Vec<u8>, u8, Vec<u8>)>,
+    records: Vec<(KeyName, u8, Vec<u8>)>,
     live_protos: HashSet<u64>,
     problems: Vec<Problem>,
 }
@@ -56,7 +56,7 @@ impl Keeper {
                 Value::Function(f) => format::encode_body(&walk.closure(id, f)),
                 _ => unreachable!("only tables and functions are queued"),
             };
-            walk.records.push((format::object_key(id), kind, body));
+            walk.records.push((KeyName::Object(id), kind, body));
         }
         walk.finish(Some(root_id))
     }
@@ -215,7 +215,7 @@ impl Walk<'_> {
     fn proto(&mut self, function: &Function) -> (u64, u8) {
         if let Ok(Some(id)) = self.keeper.proto_of.raw_get::<Option<u64>>(function) {
             // Cached, unless its record never reached the store (a failed commit).
-            if self.live_protos.contains(&id) || self.keeper.stored.contains_key(&format::proto_key(id)) {
+            if self.live_protos.contains(&id) || self.keeper.stored.contains_key(&KeyName::Proto(id)) {
                 self.live_protos.insert(id);
                 return (id, self.keeper.upvalue_counts.get(&id).copied().unwrap_or(0));
             }
@@ -232,7 +232,7 @@ impl Walk<'_> {
         };
         let count = function.info().num_upvalues;
         self.keeper.upvalue_counts.insert(id, count);
-        let key = format::proto_key(id);
+        let key = KeyName::Proto(id);
         if !self.live_protos.contains(&id) && !self.keeper.stored.contains_key(&key) {
             let tag = self.keeper.tag(&bytecode);
             let (kind, body) = format::encode_body(&Record::Proto { tag, bytecode });
@@ -248,34 +248,33 @@ impl Walk<'_> {
         let keeper = self.keeper;
         let mut changes = Vec::new();
         let mut digests = Vec::new();
-        let mut live: HashSet<Vec<u8>> = HashSet::from([format::META_KEY.to_vec()]);
         let mut bytes_written = 0;
         let objects = self.seen.len();
-        for id in &self.live_protos {
-            live.insert(format::proto_key(*id));
-        }
+        let mut live: HashSet<KeyName> = HashSet::with_capacity(self.records.len() + self.live_protos.len() + 1);
+        live.insert(KeyName::Meta);
+        live.extend(self.live_protos.iter().map(|id| KeyName::Proto(*id)));
         for (key, kind, body) in self.records {
             let d = digest(kind, &body);
-            live.insert(key.clone());
+            live.insert(key);
             if keeper.stored.get(&key) != Some(&d) {
                 let bytes = format::seal(kind, body);
                 bytes_written += bytes.len();
-                digests.push((key.clone(), Some(d)));
-                changes.push(Change::Put { key, value: bytes });
+                digests.push((key, Some(d)));
+                changes.push(Change::Put { key: key.bytes(), value: bytes });
             }
         }
         let meta = Meta { root: root.unwrap_or(0), next_id: keeper.next_id, secret: keeper.secret };
         if root.is_some() {
             for key in keeper.stored.keys() {
                 if !live.contains(key) {
-                    digests.push((key.clone(), None));
-                    changes.push(Change::Delete { key: key.clone() });
+                    digests.push((*key, None));
+                    changes.push(Change::Delete { key: key.bytes() });
                 }
             }
             if keeper.meta.as_ref() != Some(&meta) {
                 let bytes = format::encode(&Record::Meta(meta.clone()));
                 bytes_written += bytes.len();
-                changes.push(Change::Put { key: format::META_KEY.to_vec(), value: bytes });
+                changes.push(Change::Put { key: KeyName::Meta.bytes(), value: bytes });
             }
         }
         SavePoint { changes, problems: self.problems, objects, bytes_written, digests, meta }
