@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prints Moonkeep's benchmark figures: built sizes, cold load in Chromium, and the
-# bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4.
+# Prints Moonkeep's benchmark figures: built sizes, cold load in Chromium, the
+# bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4, and
+# Memory persistence (save points, restore, bytes per function, compression).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-9}
@@ -22,6 +23,9 @@ for w in bench/workloads/*.lua; do
   printf '%s\t%s\n' "$(basename "$w" .lua)" "$(lua5.4 -e "print((function() $src
 end)())")" | tee -a target/bench/lua54.tsv
 done
+
+echo "==> Memory persistence (native, cargo --release)"
+cargo run --quiet --release -p moonkeep-engine --example memory_bench
 
 echo "==> Chromium"
 node bench/browser.mjs target/bench/native.tsv target/bench/lua54.tsv "$RUNS"
