@@ -1,7 +1,9 @@
 use leptos::prelude::*;
 use moonkeep_engine::Vm;
 
+use crate::autosave::Autosave;
 use crate::components::scratchpad::Scratchpad;
+use crate::components::status_bar::StatusBar;
 
 /// The page. The session's one `Vm` is created here and lent to the panels.
 #[component]
@@ -18,13 +20,22 @@ pub fn App() -> impl IntoView {
         }
     };
     let vm = StoredValue::new_local(vm);
+    let autosave = Autosave::start(vm);
+    // Leaving or hiding the page: a last save point, in case one is owed (a failed save).
+    let _ = window_event_listener(leptos::ev::pagehide, move |_| autosave.save(vm));
+    let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        if document().visibility_state() == web_sys::VisibilityState::Hidden {
+            autosave.save(vm);
+        }
+    });
     view! {
         <main class="app">
             <header class="toolbar">
                 <h1>"Moonkeep"</h1>
                 <span class="tagline">"a Lua 5.4 playground that never forgets"</span>
             </header>
-            <Scratchpad vm=vm />
+            <Scratchpad vm=vm autosave=autosave />
+            <StatusBar autosave=autosave />
         </main>
     }
     .into_any()

@@ -2,8 +2,10 @@
 //! it does; no Lua semantics live here.
 
 mod app;
+mod autosave;
 mod components;
 mod crash;
+mod storage;
 
 fn main() {
     mark("moonkeep:start");

@@ -1,1 +1,2 @@
 pub mod scratchpad;
+pub mod status_bar;

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use moonkeep_engine::{Evaluation, Vm};
 
+use crate::autosave::Autosave;
+
 /// What the editor holds on a first visit.
 const EXAMPLE: &str = include_str!("../../demo/welcome.lua");
 
@@ -9,14 +11,18 @@ const CHUNK: &str = "main.lua";
 
 /// A source box, a Run button and the transcript of the last run.
 #[component]
-pub fn Scratchpad(vm: StoredValue<Vm, LocalStorage>) -> impl IntoView {
+pub fn Scratchpad(vm: StoredValue<Vm, LocalStorage>, autosave: Autosave) -> impl IntoView {
     let (source, set_source) = signal(EXAMPLE.to_owned());
     let (last, set_last) = signal(None::<Evaluation>);
     let (runs, set_runs) = signal(0u64);
     let run = move || {
+        if !autosave.ready.get_untracked() {
+            return; // Memory is still being restored
+        }
         let evaluation = vm.with_value(|vm| vm.eval(&source.get_untracked(), CHUNK));
         set_last.set(Some(evaluation));
         set_runs.update(|n| *n += 1);
+        autosave.save(vm);
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
@@ -37,7 +43,9 @@ pub fn Scratchpad(vm: StoredValue<Vm, LocalStorage>) -> impl IntoView {
                 on:keydown=on_keydown
             ></textarea>
             <div class="actions">
-                <button data-testid="run" on:click=move |_| run()>"Run"</button>
+                <button data-testid="run" on:click=move |_| run() prop:disabled=move || !autosave.ready.get()>
+                    "Run"
+                </button>
                 <span class="hint">"Ctrl+Enter"</span>
             </div>
             <Transcript last=last runs=runs />

@@ -1,0 +1,100 @@
+//! Moonkeep's browser store: every record in one IndexedDB object store, keys and
+//! values as binary (`Uint8Array`, stored by the browser as `ArrayBuffer`), never as
+//! JSON arrays of numbers. A save point is one read-write transaction, so a tab closed
+//! mid-save leaves the previous save point whole.
+//!
+//! IndexedDB is asynchronous, so this store does not implement the engine's
+//! synchronous `Store` trait; it offers the same two operations as futures.
+//! (It compiles natively so the workspace builds, but only runs in a browser.)
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use js_sys::Uint8Array;
+use moonkeep_engine::{Change, StoreError};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The database and object store names.
+pub const DATABASE: &str = "moonkeep";
+const RECORDS: &str = "records";
+/// Version 1: one object store of records with out-of-line binary keys.
+const SCHEMA_VERSION: u32 = 1;
+
+pub struct IdbStore {
+    db: Database,
+}
+
+impl IdbStore {
+    /// Opens (creating or upgrading) the database of this origin.
+    pub async fn open() -> Result<IdbStore, StoreError> {
+        let db = Database::open(DATABASE)
+            .with_version(SCHEMA_VERSION)
+            .with_on_upgrade_needed(|event, db| {
+                if event.old_version() < 1.0 {
+                    db.create_object_store(RECORDS).build()?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| StoreError(format!("IndexedDB could not be opened: {e}")))?;
+        Ok(IdbStore { db })
+    }
+
+    /// Every record, in key order.
+    pub async fn load(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let fail = |e: indexed_db_futures::error::Error| StoreError(format!("IndexedDB could not be read: {e}"));
+        let tx = self.db.transaction(RECORDS).build().map_err(fail)?;
+        let store = tx.object_store(RECORDS).map_err(fail)?;
+        let keys: Vec<JsValue> = store.get_all_keys::<JsValue>().primitive().map_err(fail)?.await.map_err(fail)?.collect::<Result<_, _>>().map_err(fail)?;
+        let values: Vec<JsValue> = store.get_all::<JsValue>().primitive().map_err(fail)?.await.map_err(fail)?.collect::<Result<_, _>>().map_err(fail)?;
+        keys.iter()
+            .zip(values.iter())
+            .map(|(k, v)| Ok((bytes(k)?, bytes(v)?)))
+            .collect()
+    }
+
+    /// Applies every change in one transaction: all of them, or none.
+    pub async fn commit(&self, changes: &[Change]) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let fail = |e: indexed_db_futures::error::Error| StoreError(describe(&e));
+        let tx = self.db.transaction(RECORDS).with_mode(TransactionMode::Readwrite).build().map_err(fail)?;
+        let store = tx.object_store(RECORDS).map_err(fail)?;
+        for change in changes {
+            match change {
+                Change::Put { key, value } => {
+                    store.put(array(value)).with_key(array(key)).primitive().map_err(fail)?;
+                }
+                Change::Delete { key } => {
+                    store.delete(array(key)).primitive().map_err(fail)?;
+                }
+            }
+        }
+        tx.commit().await.map_err(fail)
+    }
+}
+
+fn array(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).into()
+}
+
+/// Bytes of a stored key or value (IndexedDB gives binary keys back as ArrayBuffer).
+fn bytes(value: &JsValue) -> Result<Vec<u8>, StoreError> {
+    if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Ok(Uint8Array::new(buffer).to_vec());
+    }
+    if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        return Ok(array.to_vec());
+    }
+    Err(StoreError("IndexedDB holds a record that is not binary: not written by Moonkeep".into()))
+}
+
+fn describe(e: &indexed_db_futures::error::Error) -> String {
+    let text = e.to_string();
+    if text.contains("Quota") {
+        format!("the browser's storage quota is full, so Memory was not saved (the last save is intact): {text}")
+    } else {
+        format!("Memory could not be saved to IndexedDB (the last save is intact): {text}")
+    }
+}

@@ -1,0 +1,168 @@
+//! Memory kept in IndexedDB without a save button: restored before the first run,
+//! saved after every run. The status it keeps is what the status bar shows.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use moonkeep_engine::{Vm, SECRET_LEN};
+use moonkeep_store_idb::IdbStore;
+
+use crate::storage;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveStatus {
+    /// Loading Memory; the editor waits.
+    Restoring,
+    /// Memory is in the store as of the last run.
+    Saved { detail: String },
+    Saving,
+    /// The browser gives us no storage: everything works, nothing is kept.
+    NotSaving { reason: String },
+    /// The last save failed; the previous one is intact and the next run tries again.
+    Failed { reason: String },
+}
+
+impl SaveStatus {
+    pub fn text(&self) -> String {
+        match self {
+            SaveStatus::Restoring => "Restoring Memory…".into(),
+            SaveStatus::Saved { detail } => format!("Saved · {detail}"),
+            SaveStatus::Saving => "Saving…".into(),
+            SaveStatus::NotSaving { reason } => format!("Not saving: {reason}"),
+            SaveStatus::Failed { reason } => format!("Save failed: {reason}"),
+        }
+    }
+
+    /// A stable word for styling and tests.
+    pub fn state(&self) -> &'static str {
+        match self {
+            SaveStatus::Restoring => "restoring",
+            SaveStatus::Saved { .. } => "saved",
+            SaveStatus::Saving => "saving",
+            SaveStatus::NotSaving { .. } => "not-saving",
+            SaveStatus::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// The store (if the browser gave us one) and the save status, shared by the panels.
+#[derive(Clone, Copy)]
+pub struct Autosave {
+    store: StoredValue<Option<Rc<IdbStore>>, LocalStorage>,
+    pub status: RwSignal<SaveStatus>,
+    /// False until Memory is restored: nothing may run before that.
+    pub ready: RwSignal<bool>,
+    /// Values the last restore could not bring back, as "path: reason".
+    pub problems: RwSignal<Vec<String>>,
+    /// Storage used and allowed, and whether the browser made it persistent.
+    pub storage: RwSignal<Option<(storage::Estimate, bool)>>,
+}
+
+impl Autosave {
+    /// Opens the store and restores Memory into `vm` in the background.
+    pub fn start(vm: StoredValue<Vm, LocalStorage>) -> Autosave {
+        let autosave = Autosave {
+            store: StoredValue::new_local(None),
+            status: RwSignal::new(SaveStatus::Restoring),
+            ready: RwSignal::new(false),
+            problems: RwSignal::new(Vec::new()),
+            storage: RwSignal::new(None),
+        };
+        spawn_local(async move {
+            let started = now_ms();
+            let opened = match IdbStore::open().await {
+                Ok(store) => store.load().await.map(|records| (store, records)),
+                Err(e) => Err(e),
+            };
+            let status = match opened {
+                Ok((store, records)) => {
+                    let count = records.len();
+                    let report = vm.with_value(|vm| vm.restore(records, fresh_secret()));
+                    autosave.store.set_value(Some(Rc::new(store)));
+                    match report {
+                        Ok(report) => {
+                            autosave.problems.set(report.problems.iter().map(ToString::to_string).collect());
+                            let damaged = match report.problems.len() {
+                                0 => String::new(),
+                                n => format!(", {n} not restored"),
+                            };
+                            SaveStatus::Saved {
+                                detail: format!(
+                                    "restored {} objects from {count} records in {:.0} ms{damaged}",
+                                    report.objects,
+                                    now_ms() - started
+                                ),
+                            }
+                        }
+                        Err(e) => SaveStatus::Failed { reason: format!("Memory could not be restored: {e}") },
+                    }
+                }
+                Err(e) => {
+                    let _ = vm.with_value(|vm| vm.restore(Vec::new(), fresh_secret()));
+                    SaveStatus::NotSaving { reason: e.0 }
+                }
+            };
+            let keeping = !matches!(status, SaveStatus::NotSaving { .. });
+            autosave.status.set(status);
+            autosave.ready.set(true);
+            if keeping {
+                let persistent = storage::request_persistence().await;
+                autosave.refresh_storage(persistent).await;
+            }
+        });
+        autosave
+    }
+
+    async fn refresh_storage(self, persistent: bool) {
+        if let Some(estimate) = storage::estimate().await {
+            self.storage.set(Some((estimate, persistent)));
+        }
+    }
+
+    /// A save point after a run, committed in the background.
+    pub fn save(self, vm: StoredValue<Vm, LocalStorage>) {
+        let Some(store) = self.store.get_value() else { return };
+        let point = vm.with_value(|vm| vm.save_point());
+        for problem in &point.problems {
+            web_sys::console::warn_1(&format!("not saved: {problem}").into());
+        }
+        if point.is_empty() {
+            return;
+        }
+        self.status.set(SaveStatus::Saving);
+        spawn_local(async move {
+            let started = now_ms();
+            let status = match store.commit(&point.changes).await {
+                Ok(()) => {
+                    vm.with_value(|vm| vm.committed(&point));
+                    SaveStatus::Saved {
+                        detail: format!(
+                            "{} records, {} bytes written in {:.0} ms",
+                            point.changes.len(),
+                            point.bytes_written,
+                            now_ms() - started
+                        ),
+                    }
+                }
+                Err(e) => SaveStatus::Failed { reason: e.0 },
+            };
+            self.status.set(status);
+            let persistent = self.storage.get_untracked().is_some_and(|(_, p)| p);
+            self.refresh_storage(persistent).await;
+        });
+    }
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// A new store's key for authenticating its bytecode, from the browser's CSPRNG.
+fn fresh_secret() -> [u8; SECRET_LEN] {
+    let mut secret = [0u8; SECRET_LEN];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut secret);
+    }
+    secret
+}

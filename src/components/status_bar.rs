@@ -1,0 +1,39 @@
+use leptos::prelude::*;
+
+use crate::autosave::Autosave;
+use crate::storage::human_bytes;
+
+/// Whether Memory is saved, how the last save or restore went, and the storage the
+/// browser gives us.
+#[component]
+pub fn StatusBar(autosave: Autosave) -> impl IntoView {
+    let status = autosave.status;
+    let storage = move || {
+        autosave.storage.get().map(|(estimate, persistent)| {
+            let kept = if persistent { "persistent" } else { "the browser may evict it under pressure" };
+            format!("{} of {} used · {kept}", human_bytes(estimate.usage), human_bytes(estimate.quota))
+        })
+    };
+    let problems = autosave.problems;
+    view! {
+        <footer class="status-bar">
+            <span
+                data-testid="save-status"
+                data-state=move || status.with(|s| s.state())
+                role="status"
+                aria-live="polite"
+            >
+                {move || status.with(|s| s.text())}
+            </span>
+            <span class="storage" data-testid="storage">{storage}</span>
+            <Show when=move || problems.with(|p| !p.is_empty())>
+                <details class="restore-problems" data-testid="restore-problems" open>
+                    <summary>"Some values could not be restored (their records are kept in storage)"</summary>
+                    <ul>
+                        {move || problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                    </ul>
+                </details>
+            </Show>
+        </footer>
+    }
+}

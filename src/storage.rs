@@ -1,0 +1,53 @@
+//! What the browser lets us keep: usage and quota (`navigator.storage.estimate()`),
+//! and a request that our storage be persistent, so the browser does not evict
+//! Memory under storage pressure (`navigator.storage.persist()`).
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub usage: f64,
+    pub quota: f64,
+}
+
+fn manager() -> Option<web_sys::StorageManager> {
+    Some(web_sys::window()?.navigator().storage())
+}
+
+pub async fn estimate() -> Option<Estimate> {
+    let promise = manager()?.estimate().ok()?;
+    let value = JsFuture::from(promise).await.ok()?;
+    let estimate: web_sys::StorageEstimate = value.unchecked_into();
+    Some(Estimate { usage: estimate.get_usage()?, quota: estimate.get_quota()? })
+}
+
+/// Asks for persistent storage; true if the browser grants it (or already had).
+pub async fn request_persistence() -> bool {
+    let Some(manager) = manager() else { return false };
+    if let Ok(promise) = manager.persisted() {
+        if JsFuture::from(promise).await.ok().and_then(|v| v.as_bool()) == Some(true) {
+            return true;
+        }
+    }
+    match manager.persist() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|v| v.as_bool()).unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// Bytes for people: "812 B", "1.4 MB", "2.0 GB".
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes.max(0.0);
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} {}", UNITS[0])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
