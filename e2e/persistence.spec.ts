@@ -204,3 +204,45 @@ test('a save owed when the page is hidden is made then', async ({ page }) => {
   await saved(page);
   expect(await run(page, 'return Memory.v')).toBe('=> 2\n');
 });
+
+test('two tabs: one saves, the other says so and can take over', async ({ context }) => {
+  const first = await context.newPage();
+  await first.goto('/');
+  await saved(first);
+  await run(first, 'Memory.from = "first"');
+  await saved(first);
+
+  const second = await context.newPage();
+  await second.goto('/');
+  const status2 = second.getByTestId('save-status');
+  await expect(status2).toHaveAttribute('data-state', 'not-saving');
+  await expect(status2).toContainText('open in another tab');
+  expect(await run(second, 'Memory.from = "second, unsaved" return Memory.from')).toBe('=> second, unsaved\n');
+
+  // The first tab still saves; the second tab's change never reached the store.
+  await run(first, 'Memory.count = 1');
+  await saved(first);
+
+  await second.getByTestId('take-over').click();
+  await expect(second.getByTestId('save-status')).toHaveAttribute('data-state', 'saved');
+  await expect(first.getByTestId('save-status')).toHaveAttribute('data-state', 'not-saving');
+  await expect(first.getByTestId('save-status')).toContainText('took Memory over');
+  expect(await run(second, 'return Memory.from, Memory.count')).toBe('=> first\t1\n');
+  await run(second, 'Memory.from = "second"');
+  await saved(second);
+  await run(first, 'Memory.from = "first again"');
+
+  const third = await context.newPage();
+  await second.close();
+  await third.goto('/');
+  await saved(third);
+  expect(await run(third, 'return Memory.from')).toBe('=> second\n');
+});
+
+test('the editor keeps its text across reloads', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('editor')).toHaveValue(/Welcome to Moonkeep/);
+  await page.getByTestId('editor').fill('-- my work in progress\nreturn 42');
+  await page.reload();
+  await expect(page.getByTestId('editor')).toHaveValue('-- my work in progress\nreturn 42');
+});

@@ -8,7 +8,12 @@ use leptos::task::spawn_local;
 use moonkeep_engine::{Vm, SECRET_LEN};
 use moonkeep_store_idb::IdbStore;
 
-use crate::storage;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::{storage, tab_lock};
+
+const IN_ANOTHER_TAB: &str = "Memory is open in another tab, which saves it; this tab does not";
+const TAKEN_OVER: &str = "another tab took Memory over; this tab no longer saves";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SaveStatus {
@@ -57,6 +62,8 @@ pub struct Autosave {
     pub problems: RwSignal<Vec<String>>,
     /// Storage used and allowed, and whether the browser made it persistent.
     pub storage: RwSignal<Option<(storage::Estimate, bool)>>,
+    /// Whether this tab owns the store (see tab_lock); only the owner saves.
+    pub owner: RwSignal<bool>,
 }
 
 impl Autosave {
@@ -68,9 +75,11 @@ impl Autosave {
             ready: RwSignal::new(false),
             problems: RwSignal::new(Vec::new()),
             storage: RwSignal::new(None),
+            owner: RwSignal::new(false),
         };
         spawn_local(async move {
             let started = now_ms();
+            let ownership = tab_lock::acquire(false).await;
             let opened = match IdbStore::open().await {
                 Ok(store) => store.load().await.map(|records| (store, records)),
                 Err(e) => Err(e),
@@ -104,6 +113,25 @@ impl Autosave {
                 }
             };
             let keeping = !matches!(status, SaveStatus::NotSaving { .. });
+            let status = match (keeping, ownership) {
+                (true, tab_lock::Ownership::Follower) => SaveStatus::NotSaving { reason: IN_ANOTHER_TAB.into() },
+                (true, tab_lock::Ownership::Owner(held)) => {
+                    autosave.owner.set(true);
+                    spawn_local(async move {
+                        // Rejected when another tab takes the store over.
+                        if JsFuture::from(held).await.is_err() {
+                            autosave.owner.set(false);
+                            autosave.status.set(SaveStatus::NotSaving { reason: TAKEN_OVER.into() });
+                        }
+                    });
+                    status
+                }
+                (true, tab_lock::Ownership::Unsupported) => {
+                    autosave.owner.set(true);
+                    status
+                }
+                (false, _) => status,
+            };
             autosave.status.set(status);
             autosave.ready.set(true);
             if keeping {
@@ -120,8 +148,26 @@ impl Autosave {
         }
     }
 
+    /// Whether the browser gave us a store at all (taking over needs one).
+    pub fn storage_available(self) -> bool {
+        self.store.with_value(Option::is_some)
+    }
+
+    /// Takes the store from the tab that holds it, then reloads so that this tab
+    /// starts from what that tab saved.
+    pub fn take_over(self) {
+        spawn_local(async move {
+            if let tab_lock::Ownership::Owner(_) = tab_lock::acquire(true).await {
+                let _ = web_sys::window().map(|w| w.location().reload());
+            }
+        });
+    }
+
     /// A save point after a run, committed in the background.
     pub fn save(self, vm: StoredValue<Vm, LocalStorage>) {
+        if !self.owner.get_untracked() {
+            return;
+        }
         let Some(store) = self.store.get_value() else { return };
         let point = vm.with_value(|vm| vm.save_point());
         for problem in &point.problems {

@@ -6,6 +6,7 @@ mod autosave;
 mod components;
 mod crash;
 mod storage;
+mod tab_lock;
 
 fn main() {
     mark("moonkeep:start");

@@ -1,3 +1,4 @@
+use gloo_storage::Storage;
 use leptos::prelude::*;
 use moonkeep_engine::{Evaluation, Vm};
 
@@ -6,13 +7,21 @@ use crate::autosave::Autosave;
 /// What the editor holds on a first visit.
 const EXAMPLE: &str = include_str!("../../demo/welcome.lua");
 
+/// Where the editor's text is kept between visits.
+const EDITOR_KEY: &str = "moonkeep.editor";
+
 /// The chunk name errors and tracebacks use for the editor's code.
 const CHUNK: &str = "main.lua";
 
 /// A source box, a Run button and the transcript of the last run.
 #[component]
 pub fn Scratchpad(vm: StoredValue<Vm, LocalStorage>, autosave: Autosave) -> impl IntoView {
-    let (source, set_source) = signal(EXAMPLE.to_owned());
+    // The editor's text is a setting, kept in localStorage on every change.
+    let initial = gloo_storage::LocalStorage::get::<String>(EDITOR_KEY).unwrap_or_else(|_| EXAMPLE.to_owned());
+    let (source, set_source) = signal(initial);
+    Effect::new(move |_| {
+        let _ = gloo_storage::LocalStorage::set(EDITOR_KEY, source.get());
+    });
     let (last, set_last) = signal(None::<Evaluation>);
     let (runs, set_runs) = signal(0u64);
     let run = move || {

@@ -25,6 +25,11 @@ pub fn StatusBar(autosave: Autosave) -> impl IntoView {
             >
                 {move || status.with(|s| s.text())}
             </span>
+            <Show when=move || autosave.ready.get() && !autosave.owner.get() && status.with(|s| s.state() == "not-saving") && autosave.storage_available()>
+                <button data-testid="take-over" on:click=move |_| autosave.take_over()>
+                    "Save in this tab instead"
+                </button>
+            </Show>
             <span class="storage" data-testid="storage">{storage}</span>
             <Show when=move || problems.with(|p| !p.is_empty())>
                 <details class="restore-problems" data-testid="restore-problems" open>
