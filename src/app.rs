@@ -3,6 +3,7 @@ use moonkeep_engine::Vm;
 
 use crate::autosave::Autosave;
 use crate::components::scratchpad::Scratchpad;
+use crate::components::snapshot_buttons::SnapshotButtons;
 use crate::components::status_bar::StatusBar;
 
 /// The page. The session's one `Vm` is created here and lent to the panels.
@@ -33,6 +34,7 @@ pub fn App() -> impl IntoView {
             <header class="toolbar">
                 <h1>"Moonkeep"</h1>
                 <span class="tagline">"a Lua 5.4 playground that never forgets"</span>
+                <SnapshotButtons autosave=autosave />
             </header>
             <Scratchpad vm=vm autosave=autosave />
             <StatusBar autosave=autosave />

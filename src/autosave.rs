@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use moonkeep_engine::{Vm, SECRET_LEN};
+use moonkeep_engine::{snapshot, Vm, SECRET_LEN};
 use moonkeep_store_idb::IdbStore;
 
 use wasm_bindgen_futures::JsFuture;
@@ -161,6 +161,51 @@ impl Autosave {
                 let _ = web_sys::window().map(|w| w.location().reload());
             }
         });
+    }
+
+    /// A snapshot of Memory as the store holds it (saving first if a save is owed).
+    pub async fn export(self) -> Result<Vec<u8>, String> {
+        let Some(store) = self.store.get_value() else {
+            return Err("Nothing to export: this browser gives Moonkeep no storage".into());
+        };
+        let records = store.load().await.map_err(|e| e.0)?;
+        Ok(snapshot::export(&records))
+    }
+
+    /// Replaces the stored Memory with a snapshot's. Functions written by another store
+    /// are loaded only if the user says they trust the file. The caller reloads.
+    pub async fn import(self, bytes: &[u8]) -> Result<(), String> {
+        if !self.owner.get_untracked() {
+            return Err("another tab saves Memory: save in this tab first, then import".into());
+        }
+        let Some(store) = self.store.get_value() else {
+            return Err("this browser gives Moonkeep no storage to import into".into());
+        };
+        let current = store.load().await.map_err(|e| e.0)?;
+        let changes = match snapshot::import(bytes, &current, fresh_secret(), false) {
+            Err(snapshot::SnapshotError::Untrusted(n)) => {
+                let question = format!(
+                    "This snapshot holds {n} function(s) written by another Moonkeep. Loading bytecode \
+                     from elsewhere can crash or corrupt the playground if the file was crafted.\n\n\
+                     Import it only if you trust where it came from. Import and load the functions?"
+                );
+                let trusted = web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false);
+                if !trusted {
+                    return Err("import cancelled; Memory is unchanged".into());
+                }
+                snapshot::import(bytes, &current, fresh_secret(), true)
+            }
+            other => other,
+        }
+        .map_err(|e| e.to_string())?;
+        // This tab's Memory is now stale: it must not save again before the reload
+        // (a pagehide save would write it over the import).
+        self.owner.set(false);
+        if let Err(e) = store.commit(&changes).await {
+            self.owner.set(true);
+            return Err(e.0);
+        }
+        Ok(())
     }
 
     /// A save point after a run, committed in the background.

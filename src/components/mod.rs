@@ -1,2 +1,3 @@
 pub mod scratchpad;
+pub mod snapshot_buttons;
 pub mod status_bar;
