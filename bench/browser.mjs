@@ -50,7 +50,7 @@ try {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
-    await page.getByTestId('run').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
     const marks = await page.evaluate(async () => {
       const at = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
       const editor = document.querySelector('[data-testid=editor]');
@@ -64,7 +64,7 @@ try {
       document.querySelector('[data-testid=run]').click();
       await shown;
       const firstChunk = performance.now() - t0;
-      return { start: at('moonkeep:start'), interactive: at('moonkeep:interactive'), firstChunk, text: output.textContent };
+      return { start: at('moonkeep:start'), interactive: at('moonkeep:interactive'), restored: at('moonkeep:restored'), firstChunk, text: output.textContent };
     });
     if (marks.text !== '=> 2\n') throw new Error(`first chunk gave ${JSON.stringify(marks.text)}`);
     loads.push(marks);
@@ -72,7 +72,8 @@ try {
   }
   console.log(`\nCold load in headless Chromium, median of ${runs} fresh contexts (ms since navigation start):`);
   console.log(`  wasm fetched, compiled, instantiated (main starts)  ${median(loads.map((l) => l.start)).toFixed(1)}`);
-  console.log(`  Lua VM created and page interactive                 ${median(loads.map((l) => l.interactive)).toFixed(1)}`);
+  console.log(`  Lua VM created and page mounted                     ${median(loads.map((l) => l.interactive)).toFixed(1)}`);
+  console.log(`  Memory restored (empty store), Run enabled          ${median(loads.map((l) => l.restored)).toFixed(1)}`);
   console.log(`  first chunk run and shown (after interactive)       ${median(loads.map((l) => l.firstChunk)).toFixed(2)}`);
 
   const native = readTsv(nativeFile);
@@ -80,7 +81,7 @@ try {
   const driver = readFileSync(join(root, 'bench/driver.lua'), 'utf8');
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.getByTestId('run').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
   console.log(`\nWorkloads, median of ${runs} runs after a warm-up (ms):`);
   console.log(`  ${'workload'.padEnd(16)} ${'Chromium'.padStart(10)} ${'native'.padStart(10)} ${'ratio'.padStart(7)} ${'lua5.4'.padStart(10)}  result`);
   let mismatch = false;
@@ -97,6 +98,41 @@ try {
     console.log(`  ${name.padEnd(16)} ${web.toFixed(2).padStart(10)} ${(nat?.ms ?? NaN).toFixed(2).padStart(10)} ${(web / nat?.ms).toFixed(2).padStart(6)}x ${(ref?.ms ?? NaN).toFixed(2).padStart(10)}  ${m[2]}`);
   }
   if (mismatch) throw new Error('a workload gave different results in Chromium and natively');
+
+  // Memory persistence in the page: save points into IndexedDB and a cold reload.
+  const memoryPage = await browser.newPage();
+  await memoryPage.goto(`http://127.0.0.1:${port}/`);
+  const status = memoryPage.getByTestId('save-status');
+  const waitSaved = () => memoryPage.waitForFunction(() => document.querySelector('[data-testid=save-status]').dataset.state === 'saved', null, { timeout: 60_000 });
+  await waitSaved();
+  await runInPage(memoryPage, readFileSync(join(root, 'bench/memory_browser.lua'), 'utf8'));
+  await memoryPage.waitForFunction(() => /records/.test(document.querySelector('[data-testid=save-status]').textContent), null, { timeout: 60_000 });
+  const parse = (text) => {
+    const m = /(\d+) records, (\d+) bytes: save point ([\d.]+) ms, commit ([\d.]+) ms/.exec(text);
+    if (!m) throw new Error(`unexpected status ${JSON.stringify(text)}`);
+    return { records: Number(m[1]), bytes: Number(m[2]), walk: Number(m[3]), commit: Number(m[4]) };
+  };
+  const full = parse(await status.textContent());
+  const oneKey = [];
+  for (let i = 0; i < runs; i++) {
+    await runInPage(memoryPage, `Memory.items[50][7] = ${i + 1}`);
+    await memoryPage.waitForFunction((n) => new RegExp(`^Saved · \\d+ records`).test(document.querySelector('[data-testid=save-status]').textContent) && document.querySelector('[data-testid=console-output]').dataset.runs == n, i + 2, { timeout: 60_000 });
+    oneKey.push(parse(await status.textContent()));
+  }
+  const reloads = [];
+  for (let i = 0; i < runs; i++) {
+    await memoryPage.reload();
+    await waitSaved();
+    reloads.push(await memoryPage.evaluate(() => ({
+      restored: performance.getEntriesByName('moonkeep:restored')[0]?.startTime ?? NaN,
+      text: document.querySelector('[data-testid=save-status]').textContent,
+    })));
+  }
+  const restoreMs = reloads.map((l) => Number(/in ([\d.]+) ms/.exec(l.text)?.[1]));
+  console.log(`\nMemory in IndexedDB (100 tables x 100 values + 1,000 functions), median of ${runs}:`);
+  console.log(`  full save: save point ${full.walk.toFixed(1)} ms + commit ${full.commit.toFixed(1)} ms, ${full.records} records, ${full.bytes} bytes`);
+  console.log(`  one-key save: save point ${median(oneKey.map((o) => o.walk)).toFixed(1)} ms + commit ${median(oneKey.map((o) => o.commit)).toFixed(1)} ms = ${median(oneKey.map((o) => o.walk + o.commit)).toFixed(1)} ms (${median(oneKey.map((o) => o.records))} record(s))   target < 20 ms`);
+  console.log(`  reload to interactive with Memory restored: ${median(reloads.map((l) => l.restored)).toFixed(0)} ms (restore itself ${median(restoreMs).toFixed(1)} ms)   target < 500 ms`);
 } finally {
   await browser.close();
   server.kill();

@@ -98,7 +98,7 @@ impl Autosave {
                             };
                             SaveStatus::Saved {
                                 detail: format!(
-                                    "restored {} objects from {count} records in {:.0} ms{damaged}",
+                                    "restored {} objects from {count} records in {:.1} ms{damaged}",
                                     report.objects,
                                     now_ms() - started
                                 ),
@@ -134,6 +134,7 @@ impl Autosave {
             };
             autosave.status.set(status);
             autosave.ready.set(true);
+            crate::mark("moonkeep:restored");
             if keeping {
                 let persistent = storage::request_persistence().await;
                 autosave.refresh_storage(persistent).await;
@@ -214,7 +215,9 @@ impl Autosave {
             return;
         }
         let Some(store) = self.store.get_value() else { return };
+        let walk_started = now_ms();
         let point = vm.with_value(|vm| vm.save_point());
+        let walk_ms = now_ms() - walk_started;
         for problem in &point.problems {
             web_sys::console::warn_1(&format!("not saved: {problem}").into());
         }
@@ -229,7 +232,7 @@ impl Autosave {
                     vm.with_value(|vm| vm.committed(&point));
                     SaveStatus::Saved {
                         detail: format!(
-                            "{} records, {} bytes written in {:.0} ms",
+                            "{} records, {} bytes: save point {walk_ms:.1} ms, commit {:.1} ms",
                             point.changes.len(),
                             point.bytes_written,
                             now_ms() - started

@@ -16,7 +16,7 @@ fn main() {
 }
 
 /// A User Timing mark (`performance.mark`), read by the benchmarks.
-fn mark(name: &str) {
+pub fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark(name);
     }
