@@ -4,19 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs, PORT } from './playwright.config';
+import { run, saved } from './playground';
 
-async function run(page: Page, source: string): Promise<string> {
-  const output = page.getByTestId('console-output');
-  await page.getByTestId('editor').fill(source);
-  const before = Number(await output.getAttribute('data-runs'));
-  await page.getByTestId('run').click();
-  await expect(output).toHaveAttribute('data-runs', String(before + 1));
-  return (await output.textContent()) ?? '';
-}
 
-async function saved(page: Page) {
-  await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 15_000 });
-}
 
 const SETUP = `
 Memory.int, Memory.float, Memory.nan, Memory.nzero = math.maxinteger, 0.1 + 0.2, 0/0, -0.0

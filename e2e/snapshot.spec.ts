@@ -1,9 +1,10 @@
 // Snapshots move Memory between the browser and the moonkeep command line.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run, saved } from './playground';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'target', 'debug', 'moonkeep');
@@ -14,18 +15,7 @@ test.beforeAll(() => {
 
 const moonkeep = (db: string, ...args: string[]) => execFileSync(cli, ['--db', db, ...args], { encoding: 'utf8' });
 
-async function run(page: Page, source: string): Promise<string> {
-  const output = page.getByTestId('console-output');
-  await page.getByTestId('editor').fill(source);
-  const before = Number(await output.getAttribute('data-runs'));
-  await page.getByTestId('run').click();
-  await expect(output).toHaveAttribute('data-runs', String(before + 1));
-  return (await output.textContent()) ?? '';
-}
 
-async function saved(page: Page) {
-  await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 15_000 });
-}
 
 let dir: string;
 test.beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'moonkeep-snap-'))));

@@ -1,21 +1,14 @@
 // The engine's conformance cases (crates/engine/tests/cases), run in headless Chromium
 // through the page itself: each case typed into the editor, run with the Run button,
 // and the transcript compared with the same NAME.out the native tests use.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from './playground';
 
 const casesDir = join(import.meta.dirname, '..', 'crates', 'engine', 'tests', 'cases');
 const cases = readdirSync(casesDir).filter((f) => f.endsWith('.lua')).sort();
 
-async function run(page: Page, source: string): Promise<string> {
-  const output = page.getByTestId('console-output');
-  await page.getByTestId('editor').fill(source);
-  const before = Number(await output.getAttribute('data-runs'));
-  await page.getByTestId('run').click();
-  await expect(output).toHaveAttribute('data-runs', String(before + 1), { timeout: 30_000 });
-  return (await output.textContent()) ?? '';
-}
 
 test.describe('Lua in the browser behaves as natively', () => {
   test.beforeEach(async ({ page }) => {
