@@ -70,7 +70,6 @@ test.describe('hostile programs end in Lua errors, never a dead page', () => {
     ['local function f() return f() + 1 end return f()', /stack overflow/],
     ["return load(string.rep('\\27', 10))", /=> nil\tbinary chunk refused/],
     ['coroutine.wrap(function() coroutine.yield() end)() coroutine.yield()', /error: .*outside a coroutine/],
-    ['x = 1 while true do end', /^error: .*stopped after its time budget of 5 s/],
   ];
   for (const [source, expected] of programs) {
     test(source.slice(0, 60), async ({ page }) => {

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use moonkeep_engine::snapshot;
-use moonkeep_engine::{ErrorKind, Evaluation, LuaError, RunLimits, Store, Vm, SECRET_LEN};
+use moonkeep_engine::{ErrorKind, Evaluation, LuaError, Store, Vm, SECRET_LEN};
 use moonkeep_store_redb::RedbStore;
 
 pub struct Session {
@@ -17,8 +17,6 @@ impl Session {
         let store = RedbStore::open(db).map_err(|e| e.0)?;
         let records = store.load().map_err(|e| e.0)?;
         let vm = Vm::new().map_err(|e| format!("cannot start Lua: {e}"))?;
-        // On the command line Ctrl-C stops a runaway script: no time budget.
-        vm.set_limits(RunLimits { time_budget: f64::INFINITY, ..RunLimits::default() });
         let report = vm.restore(records, fresh_secret()?).map_err(|e| format!("cannot restore Memory: {e}"))?;
         for problem in &report.problems {
             eprintln!("moonkeep: not restored: {problem}");

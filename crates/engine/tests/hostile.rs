@@ -1,7 +1,7 @@
 //! Any source, however broken or hostile, gives a value or a Lua error: never a panic,
 //! and the VM answers the next evaluation.
 
-use moonkeep_engine::{RunLimits, Vm};
+use moonkeep_engine::Vm;
 use proptest::prelude::*;
 
 const TOKENS: &[&str] = &[
@@ -14,13 +14,6 @@ const TOKENS: &[&str] = &[
     "<const>", "\n",
 ];
 
-/// Random programs can loop forever: a short budget keeps the suite fast.
-fn quick_vm() -> Vm {
-    let vm = Vm::new().unwrap();
-    vm.set_limits(RunLimits { time_budget: 0.2, ..RunLimits::default() });
-    vm
-}
-
 fn answers(vm: &Vm) {
     assert_eq!(vm.eval("return 1 + 1", "probe").result.unwrap(), vec!["2"]);
 }
@@ -30,14 +23,14 @@ proptest! {
 
     #[test]
     fn arbitrary_text_never_panics(source in ".{0,200}") {
-        let vm = quick_vm();
+        let vm = Vm::new().unwrap();
         let _ = vm.eval(&source, "fuzz");
         answers(&vm);
     }
 
     #[test]
     fn token_soup_never_panics(tokens in prop::collection::vec(prop::sample::select(TOKENS), 0..60)) {
-        let vm = quick_vm();
+        let vm = Vm::new().unwrap();
         let _ = vm.eval(&tokens.join(" "), "soup");
         answers(&vm);
     }
@@ -45,7 +38,7 @@ proptest! {
 
 #[test]
 fn hostile_programs_end_in_lua_errors() {
-    let vm = quick_vm();
+    let vm = Vm::new().unwrap();
     let programs = [
         &"(".repeat(100_000),
         &format!("return {}", "{".repeat(50_000)),
@@ -74,36 +67,9 @@ fn hostile_programs_end_in_lua_errors() {
 }
 
 #[test]
-fn runaway_loops_stop_at_the_time_budget_and_the_vm_goes_on() {
+fn a_failing_debug_hook_ends_with_its_run() {
     let vm = Vm::new().unwrap();
-    vm.set_limits(RunLimits { time_budget: 0.2, ..RunLimits::default() });
-    for runaway in [
-        "x = 1 while true do end",
-        "coroutine.wrap(function() while true do end end)()",
-        "while true do pcall(function() while true do end end) end",
-        "local function f() return f() end f()", // a proper tail call loops forever
-    ] {
-        let err = vm.eval(runaway, "loop").result.unwrap_err();
-        assert!(err.message.contains("time budget of 0.2 s"), "{runaway}: {}", err.message);
-    }
-    assert_eq!(vm.eval("return x", "after").result.unwrap(), vec!["1"], "state before the stop is kept");
+    let run = vm.eval("debug.sethook(function() error('hook') end, '', 1) local x = 1", "hook");
+    assert!(run.result.is_err());
     answers(&vm);
-}
-
-#[test]
-fn a_memory_bomb_is_a_lua_error() {
-    let vm = Vm::new().unwrap();
-    vm.set_limits(RunLimits { memory: 64 << 20, ..RunLimits::default() });
-    let err = vm.eval("local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1000) .. i end", "bomb").result.unwrap_err();
-    assert!(err.message.contains("not enough memory"), "{}", err.message);
-    vm.eval("collectgarbage()", "gc");
-    answers(&vm);
-}
-
-#[test]
-fn scripts_cannot_replace_the_hook() {
-    let vm = Vm::new().unwrap();
-    let err = vm.eval("debug.sethook()", "hook").result.unwrap_err();
-    assert!(err.message.contains("debug.sethook is not available"), "{}", err.message);
-    assert_eq!(vm.eval("return debug.gethook()", "hook").result.unwrap(), vec!["nil"]);
 }

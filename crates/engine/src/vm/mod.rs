@@ -4,7 +4,7 @@
 mod console;
 mod playground;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use mlua::chunk::ChunkMode;
@@ -18,26 +18,10 @@ use console::Console;
 
 pub use console::OUTPUT_LIMIT;
 
-/// How far one run may go before Moonkeep stops it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RunLimits {
-    /// Seconds of wall-clock time for one evaluation.
-    pub time_budget: f64,
-    /// Bytes the whole Lua state may use.
-    pub memory: usize,
-}
-
-impl Default for RunLimits {
-    fn default() -> RunLimits {
-        RunLimits { time_budget: 5.0, memory: 1 << 30 }
-    }
-}
-
 /// A Lua 5.4 state with Moonkeep's standard library (see `playground.lua`).
 pub struct Vm {
     lua: Lua,
     console: Rc<RefCell<Console>>,
-    limits: Cell<RunLimits>,
     keeper: RefCell<Keeper>,
 }
 
@@ -85,18 +69,7 @@ impl Vm {
             Ok(keeper)
         };
         let keeper = setup().map_err(|e| LuaError::from_mlua(&e))?;
-        let vm = Vm { lua, console, limits: Cell::new(RunLimits::default()), keeper: RefCell::new(keeper) };
-        vm.set_limits(RunLimits::default());
-        Ok(vm)
-    }
-
-    /// Sets the time budget of each run and the memory the state may use. A run past
-    /// its budget, or an allocation past the limit, ends in a Lua error; the VM and
-    /// everything the run did before stay usable.
-    pub fn set_limits(&self, limits: RunLimits) {
-        self.limits.set(limits);
-        // Only fails where mlua does not own the allocator, which is never the case here.
-        let _ = self.lua.set_memory_limit(limits.memory);
+        Ok(Vm { lua, console, keeper: RefCell::new(keeper) })
     }
 
     /// Rebuilds `Memory` from a store's records. Call once, on a fresh VM, before any
@@ -123,40 +96,14 @@ impl Vm {
     /// shown if it is one, else as statements. `chunk` names the source in error
     /// messages and tracebacks ("main.lua:3: ...").
     ///
-    /// Each run has a time budget and the state a memory limit ([`Vm::set_limits`]).
+    /// A debug hook set by an earlier run is removed first: a hook that raises errors
+    /// would otherwise fail every later run, `debug.sethook()` included.
     pub fn eval(&self, source: &str, chunk: &str) -> Evaluation {
+        self.lua.remove_hook();
         self.console.borrow_mut().clear();
-        self.watch_time();
         let result = self.compile(source, chunk).and_then(|f| self.call(&f));
-        self.lua.remove_global_hook();
         let output = self.console.borrow_mut().take();
         Evaluation { output, result }
-    }
-
-    /// A count hook that ends the run once its time budget is spent. Past the deadline
-    /// it fires on every instruction, so a `pcall` that catches the error cannot keep
-    /// the run alive: the next instruction outside it fails too. Coroutines inherit the
-    /// hook; scripts cannot replace it (`debug.sethook` is refused by the playground).
-    fn watch_time(&self) {
-        let budget = self.limits.get().time_budget;
-        let deadline = moonkeep_lua::monotonic_seconds() + budget;
-        let message = format!(
-            "this run was stopped after its time budget of {budget} s (a runaway loop?); \
-             Memory and globals keep what it did until then"
-        );
-        let expired = Rc::new(Cell::new(false));
-        let hook = move |lua: &Lua, _: &mlua::debug::Debug| {
-            if !expired.get() && moonkeep_lua::monotonic_seconds() <= deadline {
-                return Ok(mlua::VmState::Continue);
-            }
-            if !expired.replace(true) {
-                let message = message.clone();
-                let every = mlua::HookTriggers::new().every_nth_instruction(1);
-                let _ = lua.set_global_hook(every, move |_, _| Err(mlua::Error::runtime(message.clone())));
-            }
-            Err(mlua::Error::runtime(message.clone()))
-        };
-        let _ = self.lua.set_global_hook(mlua::HookTriggers::new().every_nth_instruction(10_000), hook);
     }
 
     /// The tree of `Memory` as the inspector shows it.

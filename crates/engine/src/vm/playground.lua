@@ -187,6 +187,3 @@ function debug.upvaluejoin(f1, n1, f2, n2)
   return upvaluejoin(f1, n1, f2, n2)
 end
 debug.getregistry = unavailable("debug.getregistry", "the registry holds the host's own values")
--- The hook is Moonkeep's: it stops runaway runs at their time budget.
-debug.sethook = unavailable("debug.sethook", "Moonkeep's own hook stops runaway code")
-function debug.gethook() return nil end
