@@ -73,3 +73,14 @@ fn a_failing_debug_hook_ends_with_its_run() {
     assert!(run.result.is_err());
     answers(&vm);
 }
+
+#[test]
+fn a_memory_bomb_is_a_lua_error() {
+    let vm = Vm::new().unwrap();
+    vm.set_memory_limit(64 << 20);
+    let bomb = "local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1000) .. i end";
+    let err = vm.eval(bomb, "bomb").result.unwrap_err();
+    assert!(err.message.contains("not enough memory"), "{}", err.message);
+    vm.eval("collectgarbage()", "gc");
+    answers(&vm);
+}

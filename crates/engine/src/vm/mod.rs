@@ -18,6 +18,10 @@ use console::Console;
 
 pub use console::OUTPUT_LIMIT;
 
+/// Bytes a Lua state may use unless told otherwise: a memory bomb becomes a Lua
+/// "not enough memory" error long before the browser kills the tab.
+pub const MEMORY_LIMIT: usize = 1 << 30;
+
 /// A Lua 5.4 state with Moonkeep's standard library (see `playground.lua`).
 pub struct Vm {
     lua: Lua,
@@ -69,7 +73,16 @@ impl Vm {
             Ok(keeper)
         };
         let keeper = setup().map_err(|e| LuaError::from_mlua(&e))?;
-        Ok(Vm { lua, console, keeper: RefCell::new(keeper) })
+        let vm = Vm { lua, console, keeper: RefCell::new(keeper) };
+        vm.set_memory_limit(MEMORY_LIMIT);
+        Ok(vm)
+    }
+
+    /// Bytes the state may use; an allocation past it is a Lua memory error, and the
+    /// VM stays usable.
+    pub fn set_memory_limit(&self, bytes: usize) {
+        // Only fails where mlua does not own the allocator, which is never the case here.
+        let _ = self.lua.set_memory_limit(bytes);
     }
 
     /// Rebuilds `Memory` from a store's records. Call once, on a fresh VM, before any
