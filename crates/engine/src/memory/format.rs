@@ -231,7 +231,7 @@ pub(super) fn open(bytes: &[u8]) -> Result<(u8, std::borrow::Cow<'_, [u8]>), Dec
     Ok((kind, body))
 }
 
-fn decode_body(kind: u8, body: &[u8]) -> Result<Record, DecodeError> {
+pub(super) fn decode_body(kind: u8, body: &[u8]) -> Result<Record, DecodeError> {
     let mut r = Reader { bytes: body };
     let record = match kind {
         KIND_TABLE => {

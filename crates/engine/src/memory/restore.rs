@@ -6,7 +6,7 @@
 //! damaged, missing or not authenticated costs only its own object: that value comes
 //! back as a string naming the problem, and the record stays in the store untouched.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use mlua::chunk::ChunkMode;
 use mlua::{Lua, Table, Value};
@@ -32,15 +32,21 @@ impl Keeper {
         let mut meta = None;
         for (key, bytes) in &records {
             let name = format::parse_key(key);
-            let opened = format::open(bytes);
-            let stored_digest = opened.as_ref().ok().map(|(kind, body)| digest(*kind, body));
-            match (name, format::decode(bytes)) {
-                (Some(KeyName::Meta), Ok(Record::Meta(m))) => meta = Some(m),
-                (Some(KeyName::Object(id)), Ok(r @ (Record::Table { .. } | Record::Closure { .. }))) => {
-                    objects.insert(id, r);
+            // Opened once: the digest and the record come from the same checked body.
+            let decoded = format::open(bytes)
+                .and_then(|(kind, body)| Ok((format::decode_body(kind, &body)?, digest(kind, &body))));
+            let stored_digest = match (name, decoded) {
+                (Some(KeyName::Meta), Ok((Record::Meta(m), d))) => {
+                    meta = Some(m);
+                    d
                 }
-                (Some(KeyName::Proto(id)), Ok(r @ Record::Proto { .. })) => {
+                (Some(KeyName::Object(id)), Ok((r @ (Record::Table { .. } | Record::Closure { .. }), d))) => {
+                    objects.insert(id, r);
+                    d
+                }
+                (Some(KeyName::Proto(id)), Ok((r @ Record::Proto { .. }, d))) => {
                     protos.insert(id, r);
+                    d
                 }
                 (Some(KeyName::Object(id) | KeyName::Proto(id)), Err(e)) => {
                     damaged.insert(id, format!("damaged record: {e}"));
@@ -57,9 +63,9 @@ impl Keeper {
                     });
                     continue;
                 }
-            }
-            if let (Some(d), Some(name)) = (stored_digest, name) {
-                self.stored.insert(name, d);
+            };
+            if let Some(name) = name {
+                self.stored.insert(name, stored_digest);
             }
         }
 
@@ -80,11 +86,12 @@ impl Keeper {
 
         let parents = paths_from(root, &objects);
         let mut built: HashMap<u64, Value> = HashMap::new();
+        let mut verified = HashSet::new();
         // Phase 1: create every object.
         for (&id, record) in &objects {
             let value = match record {
                 Record::Table { .. } => Value::Table(lua.create_table()?),
-                Record::Closure { proto, .. } => match self.load_proto(lua, *proto, &protos, &damaged) {
+                Record::Closure { proto, .. } => match self.load_proto(lua, *proto, &protos, &damaged, &mut verified) {
                     Ok(f) => f,
                     Err(reason) => {
                         damaged.insert(id, reason);
@@ -126,12 +133,15 @@ impl Keeper {
     }
 
     /// Loads a closure's bytecode, if its record is whole and was written by this store.
+    /// Each prototype is authenticated and indexed once (`verified`), however many
+    /// closures share it; each closure still gets its own function.
     fn load_proto(
         &mut self,
         lua: &Lua,
         id: u64,
         protos: &HashMap<u64, Record>,
         damaged: &HashMap<u64, String>,
+        verified: &mut HashSet<u64>,
     ) -> Result<Value, String> {
         let Some(Record::Proto { tag, bytecode }) = protos.get(&id) else {
             return Err(match damaged.get(&id) {
@@ -139,7 +149,8 @@ impl Keeper {
                 None => "its function's bytecode record is missing".into(),
             });
         };
-        if !tags_equal(tag, &self.tag(bytecode)) {
+        let first = !verified.contains(&id);
+        if first && !tags_equal(tag, &self.tag(bytecode)) {
             return Err("its bytecode was not written by this store, so it was not loaded (foreign bytecode can corrupt the VM)".into());
         }
         let function = lua
@@ -147,8 +158,11 @@ impl Keeper {
             .set_mode(ChunkMode::Binary)
             .into_function()
             .map_err(|e| format!("its bytecode does not load: {e}"))?;
-        self.proto_by_hash.insert(sha256(bytecode), id);
-        self.upvalue_counts.insert(id, function.info().num_upvalues);
+        if first {
+            verified.insert(id);
+            self.proto_by_hash.insert(sha256(bytecode), id);
+            self.upvalue_counts.insert(id, function.info().num_upvalues);
+        }
         Ok(Value::Function(function))
     }
 }
@@ -238,7 +252,7 @@ impl Fill<'_> {
 fn paths_from(root: u64, objects: &HashMap<u64, Record>) -> Parents {
     let mut parents = Parents::default();
     let mut queue = VecDeque::from([root]);
-    let mut seen = std::collections::HashSet::from([root]);
+    let mut seen = HashSet::from([root]);
     let mut visit = |queue: &mut VecDeque<u64>, parents: &mut Parents, from: u64, stored: &Stored, step: Step| {
         if let Stored::Object(id) = stored {
             if seen.insert(*id) {
