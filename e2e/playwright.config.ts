@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 // Browser tests run against the release build in dist/ (make test builds it first),
 // in Debian's Chromium: Playwright cannot download its own browser here.
-export const PORT = 8090;
+// MOONKEEP_E2E_PORT lets two checkouts run their suites side by side.
+export const PORT = Number(process.env.MOONKEEP_E2E_PORT ?? 8090);
 export const chromiumArgs = [
   '--no-sandbox',
   '--disable-gpu',
