@@ -1,22 +1,32 @@
-//! Builds Lua 5.4 (sources from the `lua-src` crate) and csrc/wasm_rt.c for
-//! wasm32-unknown-unknown with clang, lowering setjmp/longjmp (Lua's error handling)
-//! onto WebAssembly exception handling in its legacy encoding, which Chrome 95+,
-//! Firefox 100+, Safari 15.2+ and Node 20 all run. Links wasi-libc's libc.a; the WASI
-//! calls it makes are answered by csrc/wasm_rt.c, so the module imports nothing but
-//! wasm-bindgen's glue. Native builds do nothing here: mlua's `vendored` feature
-//! builds Lua itself.
+//! Builds the Lua this project runs, on every target: Lua 5.4.9 (sources from the
+//! `lua-src` crate) with two small changes to its interpreter loop, plus the watchdog
+//! that those changes call (csrc/watchdog.c).
 //!
-//! Needs Debian's clang-22, llvm-22, wasi-libc and libclang-rt-22-dev-wasm32
-//! (scripts/setup.sh installs them).
+//! Why patch Lua at all: a Lua debug hook is the usual way to stop a runaway loop, but
+//! any count hook makes *every* instruction go through `luaG_traceexec` (2.4x slower
+//! fib, measured). Instead the loop decrements one counter at each backward jump and
+//! each Lua function entry, the only places a run can spend unbounded time, and calls
+//! the watchdog when it reaches zero; the watchdog checks the clock and installs a
+//! one-shot count hook only when a run must pause or stop. Patches are applied to a
+//! copy in OUT_DIR, each anchored on text that must occur exactly once.
+//!
+//! On wasm32-unknown-unknown, Lua and csrc/wasm_rt.c (setjmp/longjmp over WebAssembly
+//! exceptions in their legacy encoding, WASI stubs) are compiled by clang-22 against
+//! wasi-libc; the module then imports nothing but wasm-bindgen's glue. Needs Debian's
+//! clang-22, llvm-22, wasi-libc and libclang-rt-22-dev-wasm32 (scripts/setup.sh).
 use std::env;
+use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
+const LUA_SRC_VERSION: &str = "551.0.2";
+const LUA_DIR: &str = "lua-5.4.9";
 const LLVM: u32 = 22;
 /// Debian's wasi-libc (2022 snapshot): headers and libc.a.
 const WASI_SYSROOT_INCLUDE: &str = "/usr/include/wasm32-wasi";
 const WASI_SYSROOT_LIB: &str = "/usr/lib/wasm32-wasi";
-/// C is compiled for wasm32-wasip1 so that `__wasi__` is defined (lua-src adapts Lua to
-/// it); the objects are plain wasm32 objects that rust-lld links into our module.
+/// C is compiled for wasm32-wasip1 so that `__wasi__` is defined (Lua's POSIX bits
+/// then compile); the objects are plain wasm32 objects that rust-lld links.
 const C_TARGET: &str = "wasm32-wasip1";
 const EH_FLAGS: [&str; 7] = [
     "-mexception-handling",
@@ -28,63 +38,152 @@ const EH_FLAGS: [&str; 7] = [
     "-wasm-use-legacy-eh=true",
 ];
 
+/// The interpreter-loop patches: (anchor, replacement). Each anchor must occur once.
+const LVM_PATCHES: [(&str, &str); 5] = [
+    ("#include \"lvm.h\"\n", "#include \"lvm.h\"\n#include \"watchdog.h\"\n"),
+    // Every Lua function entry: catches recursion without loops (fib).
+    ("startfunc:\n  trap = L->hookmask;", "startfunc:\n  moonkeep_tick(L);\n  trap = L->hookmask;"),
+    // Backward jumps, plain (OP_JMP) or after a test (repeat-until, conditional goto):
+    // while, repeat and goto loops. The macro re-reads the trap after jumping.
+    (
+        "#define dojump(ci,i,e)\t{ pc += GETARG_sJ(i) + e; updatetrap(ci); }",
+        "#define dojump(ci,i,e)\t{ if (GETARG_sJ(i) < 0) moonkeep_tick(L); \\\n  pc += GETARG_sJ(i) + e; updatetrap(ci); }",
+    ),
+    // Numeric for: the case ends with `updatetrap(ci)`.
+    ("vmcase(OP_FORLOOP) {\n        StkId ra = RA(i);\n", "vmcase(OP_FORLOOP) {\n        StkId ra = RA(i);\n        moonkeep_tick(L);\n"),
+    // Generic for.
+    (
+        "setobjs2s(L, ra + 2, ra + 4);  /* save control variable */\n          pc -= GETARG_Bx(i);  /* jump back */\n",
+        "setobjs2s(L, ra + 2, ra + 4);  /* save control variable */\n          pc -= GETARG_Bx(i);  /* jump back */\n          moonkeep_tick(L);\n          updatetrap(ci);\n",
+    ),
+];
+
 fn main() {
     println!("cargo:rerun-if-changed=csrc");
     println!("cargo:rerun-if-changed=build.rs");
-    if env::var("CARGO_CFG_TARGET_ARCH").as_deref() != Ok("wasm32") {
-        return;
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let csrc = manifest.join("csrc");
+    let wasm = env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32");
+
+    let lua_dir = patched_lua(&manifest, &out);
+    let mut lua = if wasm { wasm_compiler(&csrc) } else { cc::Build::new() };
+    if !wasm {
+        let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+        lua.define(
+            match os.as_str() {
+                "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly" => "LUA_USE_LINUX",
+                "macos" => "LUA_USE_MACOSX",
+                "windows" => "LUA_USE_WINDOWS",
+                _ => "LUA_USE_POSIX",
+            },
+            None,
+        );
     }
+    // As lua-src (and so mlua's `vendored`) builds it; API checks in debug builds.
+    lua.define("LUA_COMPAT_5_3", None);
+    if env::var("PROFILE").as_deref() == Ok("debug") {
+        lua.define("LUA_USE_APICHECK", None);
+    }
+    lua.include(&csrc).include(&lua_dir).warnings(false).flag_if_supported("-fno-common");
+    for entry in fs::read_dir(&lua_dir).expect("patched Lua sources") {
+        let path = entry.expect("directory entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.ends_with(".c") && name != "lua.c" && name != "luac.c" {
+            lua.file(&path);
+        }
+    }
+    lua.file(csrc.join("watchdog.c"));
+    // Whole archive: mlua, linked after this crate, calls into it.
+    lua.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4");
+    println!("cargo:rustc-link-search=native={}", out.join("lib").display());
+    if wasm {
+        println!("cargo:rustc-link-lib=static=lua5.4");
+        wasm_runtime(&csrc, &out);
+    } else {
+        println!("cargo:rustc-link-lib=static:+whole-archive=lua5.4");
+    }
+}
+
+/// Copies lua-src's Lua 5.4 sources to OUT_DIR and applies [`LVM_PATCHES`].
+fn patched_lua(manifest: &Path, out: &Path) -> PathBuf {
+    let from = lua_src_dir(manifest).join(LUA_DIR);
+    let to = out.join(LUA_DIR);
+    fs::create_dir_all(&to).expect("create the Lua source copy");
+    for entry in fs::read_dir(&from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let path = entry.expect("directory entry").path();
+        if path.extension().is_some_and(|e| e == "c" || e == "h") {
+            fs::copy(&path, to.join(path.file_name().expect("file name"))).expect("copy a Lua source");
+        }
+    }
+    let lvm = to.join("lvm.c");
+    let mut text = fs::read_to_string(&lvm).expect("read lvm.c");
+    for (anchor, replacement) in LVM_PATCHES {
+        let found = text.matches(anchor).count();
+        assert_eq!(found, 1, "lvm.c: expected this text once, found it {found} times:\n{anchor}");
+        text = text.replacen(anchor, replacement, 1);
+    }
+    fs::write(&lvm, text).expect("write the patched lvm.c");
+    to
+}
+
+/// Where cargo unpacked the `lua-src` crate (a build dependency, so it is present):
+/// read from `cargo metadata`, which knows registry, vendored and git sources alike.
+fn lua_src_dir(manifest: &Path) -> PathBuf {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(manifest)
+        .output()
+        .expect("run cargo metadata");
+    assert!(output.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("cargo metadata JSON");
+    let package = metadata["packages"]
+        .as_array()
+        .and_then(|packages| {
+            packages.iter().find(|p| p["name"] == "lua-src" && p["version"] == LUA_SRC_VERSION)
+        })
+        .unwrap_or_else(|| panic!("lua-src {LUA_SRC_VERSION} is not in cargo metadata"));
+    let manifest_path = package["manifest_path"].as_str().expect("manifest_path");
+    Path::new(manifest_path).parent().expect("lua-src's directory").to_path_buf()
+}
+
+/// clang-22 for wasm32 with wasi-libc's headers and legacy exception handling.
+fn wasm_compiler(csrc: &Path) -> cc::Build {
     let clang = format!("clang-{LLVM}");
     let llvm_ar = format!("/usr/lib/llvm-{LLVM}/bin/llvm-ar");
     require_tool(&clang);
     require_file(Path::new(&llvm_ar));
     require_file(&Path::new(WASI_SYSROOT_LIB).join("libc.a"));
-
-    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let csrc = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it")).join("csrc");
-    let include = csrc.join("include");
-
-    // lua-src builds with `cc`, which reads these variables. It passes
-    // `-wasm-use-legacy-eh=false` itself; cc appends CFLAGS last and LLVM keeps the last
-    // occurrence of an option, so ours selects the legacy encoding.
-    let key = C_TARGET.replace('-', "_");
-    // SAFETY: build scripts are single-threaded; nothing reads the environment concurrently.
-    unsafe {
-        env::set_var(format!("CC_{key}"), &clang);
-        env::set_var(format!("AR_{key}"), &llvm_ar);
-        env::set_var(
-            format!("CFLAGS_{key}"),
-            format!(
-                "-I{} -isystem {WASI_SYSROOT_INCLUDE} -mexception-handling -mllvm -wasm-use-legacy-eh=true",
-                include.display()
-            ),
-        );
-    }
-    lua_src::Build::new()
+    let mut build = cc::Build::new();
+    build
         .target(C_TARGET)
-        .out_dir(&out)
-        .build(lua_src::Lua54)
-        .print_cargo_metadata(); // links lua5.4, wasi-emulated-signal and `setjmp`
-
-    // The runtime is named libsetjmp.a because lua-src asks the linker for `setjmp`.
-    let mut rt = cc::Build::new();
-    rt.target(C_TARGET)
         .host(&env::var("HOST").expect("cargo sets HOST"))
         .compiler(&clang)
         .archiver(&llvm_ar)
-        .include(&include)
+        // Our setjmp.h first: it declares what csrc/wasm_rt.c implements.
+        .include(csrc.join("include"))
         .flag("-isystem")
         .flag(WASI_SYSROOT_INCLUDE)
+        .define("LUA_USE_POSIX", None)
+        .define("_WASI_EMULATED_SIGNAL", None);
+    for flag in EH_FLAGS {
+        build.flag(flag);
+    }
+    build
+}
+
+/// csrc/wasm_rt.c and the libraries Lua needs under it on wasm32.
+fn wasm_runtime(csrc: &Path, out: &Path) {
+    wasm_compiler(csrc)
         .file(csrc.join("wasm_rt.c"))
         .cargo_metadata(false)
-        .out_dir(out.join("lib"));
-    for flag in EH_FLAGS {
-        rt.flag(flag);
-    }
-    rt.compile("setjmp");
-
+        .out_dir(out.join("lib"))
+        .compile("moonkeep_rt");
+    println!("cargo:rustc-link-lib=static=moonkeep_rt");
     println!("cargo:rustc-link-search=native={WASI_SYSROOT_LIB}");
     println!("cargo:rustc-link-lib=static:-bundle=c");
+    println!("cargo:rustc-link-lib=static:-bundle=wasi-emulated-signal");
     println!("cargo:rustc-link-search=native=/usr/lib/llvm-{LLVM}/lib/clang/{LLVM}/lib/wasi");
     println!("cargo:rustc-link-lib=static:-bundle=clang_rt.builtins-wasm32");
 }

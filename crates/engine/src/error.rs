@@ -24,6 +24,9 @@ pub enum ErrorKind {
     Runtime,
     /// The VM ran out of memory.
     Memory,
+    /// Stopped from outside: its time budget ran out, or it was interrupted (Stop,
+    /// Ctrl+C). The message says which and, with the location, where it was.
+    Stopped,
     /// A failure of the host rather than of the script.
     Host,
 }
@@ -39,6 +42,10 @@ const TRACEBACK_HEADER: &str = "\nstack traceback:\n";
 impl LuaError {
     pub(crate) fn host(message: impl Into<String>) -> LuaError {
         LuaError { kind: ErrorKind::Host, message: message.into(), location: None, traceback: None }
+    }
+
+    pub(crate) fn runtime(message: impl Into<String>) -> LuaError {
+        LuaError { kind: ErrorKind::Runtime, message: message.into(), location: None, traceback: None }
     }
 
     pub(crate) fn from_mlua(error: &mlua::Error) -> LuaError {

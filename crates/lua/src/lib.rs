@@ -3,10 +3,14 @@
 //! This crate is the one place where Moonkeep touches C and `unsafe`. On
 //! `wasm32-unknown-unknown`, `build.rs` compiles Lua 5.4 and `csrc/wasm_rt.c`
 //! (setjmp/longjmp over WebAssembly exceptions, WASI stubs), and the `wasm` module
-//! below holds the Rust ends of that runtime. On native targets mlua builds Lua itself.
+//! below holds the Rust ends of that runtime. On every target `build.rs` compiles Lua
+//! itself, with the interpreter-loop patch the [`Watchdog`] relies on.
 //! Everything above this crate uses mlua's safe API.
 
 use mlua::{Lua, LuaOptions, StdLib};
+
+mod watchdog;
+pub use watchdog::{Halt, Watchdog};
 
 /// A new Lua 5.4 state with the standard libraries, `debug` included.
 ///

@@ -3,20 +3,25 @@
 
 mod console;
 mod playground;
+mod run;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
 
 use mlua::chunk::ChunkMode;
-use mlua::{Function, Lua, MultiValue};
+use mlua::{Function, Lua};
+use moonkeep_lua::Watchdog;
 
 use crate::error::LuaError;
 use crate::inspect::{self, Limits, Node};
 use crate::memory::{Keeper, Raw, RestoreReport, SavePoint, SECRET_LEN};
-use crate::render;
 use console::Console;
 
 pub use console::OUTPUT_LIMIT;
+pub use run::{Run, Step};
 
 /// Bytes a Lua state may use unless told otherwise: a memory bomb becomes a Lua
 /// "not enough memory" error long before the browser kills the tab.
@@ -27,6 +32,12 @@ pub struct Vm {
     lua: Lua,
     console: Rc<RefCell<Console>>,
     keeper: RefCell<Keeper>,
+    watchdog: Watchdog,
+    /// Tells the playground library which thread runs the script.
+    set_runner: Function,
+    time_budget: Cell<Option<Duration>>,
+    /// Whether a [`Run`] is under way (started, not finished).
+    running: Cell<bool>,
 }
 
 /// What one evaluation produced.
@@ -65,15 +76,24 @@ impl Vm {
     pub fn new() -> Result<Vm, LuaError> {
         let lua = moonkeep_lua::new_state();
         let console = Rc::new(RefCell::new(Console::default()));
-        let setup = || -> mlua::Result<Keeper> {
+        let setup = || -> mlua::Result<(Keeper, Function)> {
             let raw = Raw::capture(&lua)?;
-            playground::install(&lua, &console)?;
+            let set_runner = playground::install(&lua, &console)?;
             let keeper = Keeper::new(&lua, raw)?;
             lua.globals().raw_set("Memory", lua.create_table()?)?;
-            Ok(keeper)
+            Ok((keeper, set_runner))
         };
-        let keeper = setup().map_err(|e| LuaError::from_mlua(&e))?;
-        let vm = Vm { lua, console, keeper: RefCell::new(keeper) };
+        let (keeper, set_runner) = setup().map_err(|e| LuaError::from_mlua(&e))?;
+        let watchdog = Watchdog::attach(&lua);
+        let vm = Vm {
+            lua,
+            console,
+            keeper: RefCell::new(keeper),
+            watchdog,
+            set_runner,
+            time_budget: Cell::new(None),
+            running: Cell::new(false),
+        };
         vm.set_memory_limit(MEMORY_LIMIT);
         Ok(vm)
     }
@@ -107,16 +127,29 @@ impl Vm {
 
     /// Evaluates `source` as the Lua REPL does: as an expression whose values are
     /// shown if it is one, else as statements. `chunk` names the source in error
-    /// messages and tracebacks ("main.lua:3: ...").
-    ///
-    /// A debug hook set by an earlier run is removed first: a hook that raises errors
-    /// would otherwise fail every later run, `debug.sethook()` included.
+    /// messages and tracebacks ("main.lua:3: ..."). Runs to the end in one go; a host
+    /// that must stay responsive uses [`Vm::start`] and [`Vm::resume`] instead.
     pub fn eval(&self, source: &str, chunk: &str) -> Evaluation {
-        self.lua.remove_hook();
-        self.console.borrow_mut().clear();
-        let result = self.compile(source, chunk).and_then(|f| self.call(&f));
-        let output = self.console.borrow_mut().take();
-        Evaluation { output, result }
+        let mut run = self.start(source, chunk);
+        loop {
+            if let Step::Finished(evaluation) = self.resume(&mut run, None) {
+                return evaluation;
+            }
+        }
+    }
+
+    /// The longest a run may compute (pauses excluded) before it is stopped with an
+    /// error at the line it reached; `None` for no limit (the default). Globals and
+    /// `Memory` keep whatever the run did before it was stopped.
+    pub fn set_time_budget(&self, budget: Option<Duration>) {
+        self.time_budget.set(budget);
+    }
+
+    /// Raising this flag, from any thread, stops the current run at its next
+    /// instruction with "interrupted" (a `pcall` in the script cannot catch it for
+    /// good). A run that starts lowers it.
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.watchdog.interrupt_flag()
     }
 
     /// The tree of `Memory` as the inspector shows it.
@@ -130,7 +163,7 @@ impl Vm {
         self.lua.used_memory()
     }
 
-    fn compile(&self, source: &str, chunk: &str) -> Result<Function, LuaError> {
+    pub(crate) fn compile(&self, source: &str, chunk: &str) -> Result<Function, LuaError> {
         let name = format!("={chunk}");
         let load = |text: &str| {
             self.lua.load(text).set_name(&name).set_mode(ChunkMode::Text).into_function()
@@ -140,13 +173,5 @@ impl Vm {
             return Ok(f);
         }
         load(source).map_err(|e| LuaError::from_mlua(&e))
-    }
-
-    fn call(&self, function: &Function) -> Result<Vec<String>, LuaError> {
-        let values = function.call::<MultiValue>(()).map_err(|e| LuaError::from_mlua(&e))?;
-        // Lua's own `tostring`, captured at start: showing values must not depend on
-        // globals the user may have replaced.
-        let tostring = &self.keeper.borrow().raw.tostring;
-        Ok(values.iter().map(|v| render::show(v, tostring)).collect())
     }
 }

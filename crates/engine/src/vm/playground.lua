@@ -187,3 +187,24 @@ function debug.upvaluejoin(f1, n1, f2, n2)
   return upvaluejoin(f1, n1, f2, n2)
 end
 debug.getregistry = unavailable("debug.getregistry", "the registry holds the host's own values")
+
+-- Runs execute on a Lua thread of their own, so that the host can pause them (see
+-- vm/run.rs). To the script that thread is the main one, as in plain Lua.
+local runner
+local co_running, co_isyieldable, co_yield = coroutine.running, coroutine.isyieldable, coroutine.yield
+function coroutine.running()
+  local co, main = co_running()
+  return co, main or co == runner
+end
+function coroutine.isyieldable(co)
+  co = co or co_running()
+  if co == runner then return false end
+  return co_isyieldable(co)
+end
+function coroutine.yield(...)
+  if co_running() == runner then error("attempt to yield from outside a coroutine", 0) end
+  return co_yield(...)
+end
+
+-- The host names the thread of each run.
+return function(thread) runner = thread end

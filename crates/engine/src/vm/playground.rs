@@ -5,13 +5,15 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use mlua::{Lua, Table};
+use mlua::{Function, Lua, Table};
 
 use super::console::Console;
 
 const SOURCE: &str = include_str!("playground.lua");
 
-pub(super) fn install(lua: &Lua, console: &Rc<RefCell<Console>>) -> mlua::Result<()> {
+/// Installs the library; returns the function that tells it which thread runs the
+/// script (`nil` between runs).
+pub(super) fn install(lua: &Lua, console: &Rc<RefCell<Console>>) -> mlua::Result<Function> {
     let host = lua.create_table()?;
     host_output(lua, &host, console)?;
     host_bytecode_seal(lua, &host)?;
@@ -20,7 +22,7 @@ pub(super) fn install(lua: &Lua, console: &Rc<RefCell<Console>>) -> mlua::Result
     if moonkeep_lua::has_host_time_zone() {
         host.set("utc_offset", lua.create_function(|_, t: f64| Ok(moonkeep_lua::utc_offset_seconds(t)))?)?;
     }
-    lua.load(SOURCE).set_name("=[moonkeep]").call::<()>(host)
+    lua.load(SOURCE).set_name("=[moonkeep]").call(host)
 }
 
 fn host_output(lua: &Lua, host: &Table, console: &Rc<RefCell<Console>>) -> mlua::Result<()> {

@@ -1,0 +1,156 @@
+//! A run: one evaluation that may take many slices. The chunk runs on its own Lua
+//! thread; the watchdog (crates/lua) makes that thread yield when a slice is used up,
+//! so a host with an event loop (the browser) can draw, save and take a Stop click
+//! between slices, and stops it when its time budget is spent.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use mlua::{MultiValue, Thread};
+use mlua::thread::ThreadStatus;
+use moonkeep_lua::monotonic_seconds;
+
+use super::{Evaluation, Vm};
+use crate::error::{ErrorKind, LuaError};
+use crate::render;
+
+/// An evaluation under way. Drive it with [`Vm::resume`] until it is finished.
+pub struct Run {
+    state: State,
+    /// Output taken at pauses so far.
+    output: String,
+    /// Seconds spent running (pauses excluded), for the time budget.
+    used: f64,
+}
+
+enum State {
+    Running(Thread),
+    /// Compilation failed, or another run was under way: nothing to run.
+    Failed(LuaError),
+    Finished,
+}
+
+/// What [`Vm::resume`] ended with.
+#[derive(Debug)]
+pub enum Step {
+    /// The slice is used up; resume again to go on.
+    Paused,
+    /// The run is over.
+    Finished(Evaluation),
+}
+
+impl Run {
+    /// Everything the run printed up to its last pause.
+    pub fn output(&self) -> &str {
+        &self.output
+    }
+
+    /// Seconds of computing so far (pauses excluded).
+    pub fn elapsed(&self) -> Duration {
+        Duration::from_secs_f64(self.used)
+    }
+}
+
+impl Vm {
+    /// Starts evaluating `source` (see [`Vm::eval`]); nothing runs until
+    /// [`Vm::resume`]. Only one run is under way at a time.
+    ///
+    /// A debug hook set by an earlier run is removed first: a hook that raises errors
+    /// would otherwise fail every later run, `debug.sethook()` included.
+    pub fn start(&self, source: &str, chunk: &str) -> Run {
+        let failed = |e| Run { state: State::Failed(e), output: String::new(), used: 0.0 };
+        if self.running.get() {
+            return failed(LuaError::host("another run is still under way: stop it or wait for it to finish"));
+        }
+        self.lua.remove_hook();
+        self.console.borrow_mut().clear();
+        self.watchdog.interrupt_flag().store(false, Ordering::Relaxed);
+        let thread = self.compile(source, chunk).and_then(|f| {
+            self.lua.create_thread(f).map_err(|e| LuaError::from_mlua(&e))
+        });
+        match thread {
+            Ok(thread) => {
+                self.running.set(true);
+                let _ = self.set_runner.call::<()>(&thread);
+                Run { state: State::Running(thread), output: String::new(), used: 0.0 }
+            }
+            Err(e) => failed(e),
+        }
+    }
+
+    /// Runs `run` for at most `slice` of computing (all of it with `None`), then
+    /// returns. A pause comes at the first point where the chunk can yield: inside a
+    /// coroutine of the script's own, or a callback from C (`table.sort`'s comparator,
+    /// `string.gsub`'s function), the run goes on to the end of that call.
+    pub fn resume(&self, run: &mut Run, slice: Option<Duration>) -> Step {
+        let thread = match std::mem::replace(&mut run.state, State::Finished) {
+            State::Running(thread) => thread,
+            State::Failed(e) => return self.finish(run, Err(e)),
+            State::Finished => {
+                return self.finish(run, Err(LuaError::host("this run is already finished")));
+            }
+        };
+        let started = monotonic_seconds();
+        let pause_at = slice.map_or(f64::INFINITY, |s| started + s.as_secs_f64());
+        let (halt_at, budget_message) = match self.time_budget.get() {
+            Some(budget) => (
+                started + (budget.as_secs_f64() - run.used).max(0.0),
+                format!("run stopped: it used up its time budget of {}", seconds(budget)),
+            ),
+            None => (f64::INFINITY, String::new()),
+        };
+        self.watchdog.watch(&thread, pause_at, halt_at, &budget_message);
+        let result = thread.resume::<MultiValue>(());
+        run.used += monotonic_seconds() - started;
+        let paused = self.watchdog.take_pause();
+        match result {
+            Ok(_) if paused && thread.status() == ThreadStatus::Resumable => {
+                run.output.push_str(&self.console.borrow_mut().take_new());
+                run.state = State::Running(thread);
+                Step::Paused
+            }
+            Ok(values) if thread.status() == ThreadStatus::Finished => {
+                self.watchdog.finish(&thread);
+                let tostring = &self.keeper.borrow().raw.tostring;
+                let shown = values.iter().map(|v| render::show(v, tostring)).collect();
+                self.finish(run, Ok(shown))
+            }
+            Ok(_) => {
+                // The chunk itself called coroutine.yield: as in plain Lua, an error.
+                self.watchdog.finish(&thread);
+                let e = LuaError::runtime("attempt to yield from outside a coroutine");
+                self.finish(run, Err(e))
+            }
+            Err(e) => {
+                let halted = self.watchdog.halted();
+                self.watchdog.finish(&thread);
+                let mut e = LuaError::from_mlua(&e);
+                if halted.is_some() {
+                    e.kind = ErrorKind::Stopped;
+                }
+                self.finish(run, Err(e))
+            }
+        }
+    }
+
+    fn finish(&self, run: &mut Run, result: Result<Vec<String>, LuaError>) -> Step {
+        self.running.set(false);
+        let _ = self.set_runner.call::<()>(mlua::Nil);
+        run.state = State::Finished;
+        let mut output = std::mem::take(&mut run.output);
+        let rest = self.console.borrow_mut().finish(&output);
+        output.push_str(&rest);
+        Step::Finished(Evaluation { output, result })
+    }
+}
+
+/// "10 s", "1.5 s", "250 ms".
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 1.0 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{} s", (s * 10.0).round() / 10.0)
+    }
+}
+
