@@ -5,6 +5,7 @@ use crate::autosave::Autosave;
 use crate::components::scratchpad::Scratchpad;
 use crate::components::snapshot_buttons::SnapshotButtons;
 use crate::components::status_bar::StatusBar;
+use crate::runner::Runner;
 
 /// The page. The session's one `Vm` is created here and lent to the panels.
 #[component]
@@ -22,6 +23,7 @@ pub fn App() -> impl IntoView {
     };
     let vm = StoredValue::new_local(vm);
     let autosave = Autosave::start(vm);
+    let runner = Runner::new(vm, autosave);
     // Leaving or hiding the page: a last save point, in case one is owed (a failed save).
     let _ = window_event_listener(leptos::ev::pagehide, move |_| autosave.save(vm));
     let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
@@ -36,7 +38,7 @@ pub fn App() -> impl IntoView {
                 <span class="tagline">"a Lua 5.4 playground that never forgets"</span>
                 <SnapshotButtons autosave=autosave />
             </header>
-            <Scratchpad vm=vm autosave=autosave />
+            <Scratchpad runner=runner />
             <StatusBar autosave=autosave />
         </main>
     }

@@ -9,6 +9,7 @@ mod tree;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +21,10 @@ struct Cli {
     /// The database file (default: memory.redb in your data directory).
     #[arg(long, global = true, value_name = "PATH")]
     db: Option<PathBuf>,
+    /// Stop a run that computes longer than this many seconds (default: no limit;
+    /// Ctrl+C stops a run either way).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    time_limit: Option<Duration>,
     #[command(subcommand)]
     command: Command,
 }
@@ -51,27 +56,36 @@ fn main() -> ExitCode {
         Some(db) => db,
         None => return fail("cannot find a data directory for the database; pass --db PATH"),
     };
+    let limit = cli.time_limit;
+    let open = |db: &PathBuf| Session::open(db, limit);
     let outcome = match cli.command {
         Command::Run { file } => match std::fs::read_to_string(&file) {
             Ok(source) => {
                 let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                Session::open(&db).and_then(|mut s| s.run(&source, &name, false))
+                open(&db).and_then(|mut s| s.run(&source, &name, false))
             }
             Err(e) => Err(format!("cannot read {}: {e}", file.display())),
         },
-        Command::Eval { code } => Session::open(&db).and_then(|mut s| s.run(&code, "eval", true)),
-        Command::Repl => Session::open(&db).and_then(|mut s| s.repl()),
-        Command::Inspect => Session::open(&db).map(|s| {
+        Command::Eval { code } => open(&db).and_then(|mut s| s.run(&code, "eval", true)),
+        Command::Repl => open(&db).and_then(|mut s| s.repl()),
+        Command::Inspect => open(&db).map(|s| {
             print!("{}", tree::render(&s.vm.memory_tree(moonkeep_engine::Limits::default())));
             true
         }),
-        Command::Export { file } => Session::open(&db).and_then(|s| s.export(&file)).map(|()| true),
+        Command::Export { file } => open(&db).and_then(|s| s.export(&file)).map(|()| true),
         Command::Import { file, trust } => Session::import(&db, &file, trust).map(|()| true),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(message) => fail(&message),
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s.is_finite() => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!("'{text}' is not a positive number of seconds")),
     }
 }
 

@@ -2,6 +2,9 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use moonkeep_engine::snapshot;
 use moonkeep_engine::{ErrorKind, Evaluation, LuaError, Store, Vm, SECRET_LEN};
@@ -13,10 +16,12 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn open(db: &Path) -> Result<Session, String> {
+    pub fn open(db: &Path, time_limit: Option<Duration>) -> Result<Session, String> {
         let store = RedbStore::open(db).map_err(|e| e.0)?;
         let records = store.load().map_err(|e| e.0)?;
         let vm = Vm::new().map_err(|e| format!("cannot start Lua: {e}"))?;
+        vm.set_time_budget(time_limit);
+        interrupt_on_ctrl_c(&vm);
         let report = vm.restore(records, fresh_secret()?).map_err(|e| format!("cannot restore Memory: {e}"))?;
         for problem in &report.problems {
             eprintln!("moonkeep: not restored: {problem}");
@@ -27,7 +32,7 @@ impl Session {
     /// Runs a chunk, prints what it printed (and, for `show_values`, its values), saves.
     /// Ok(false) means the Lua code failed; Memory is saved either way.
     pub fn run(&mut self, source: &str, chunk: &str, show_values: bool) -> Result<bool, String> {
-        let evaluation = self.vm.eval(source, chunk);
+        let evaluation = self.eval(source, chunk);
         let ok = print_evaluation(&evaluation, show_values);
         self.save()?;
         Ok(ok)
@@ -47,7 +52,7 @@ impl Session {
             let line = line.map_err(|e| format!("cannot read input: {e}"))?;
             pending.push_str(&line);
             pending.push('\n');
-            let evaluation = self.vm.eval(&pending, "stdin");
+            let evaluation = self.eval(&pending, "stdin");
             if matches!(&evaluation.result, Err(LuaError { kind: ErrorKind::Syntax { incomplete: true }, .. })) {
                 continue;
             }
@@ -75,6 +80,14 @@ impl Session {
             e => format!("{}: {e}", file.display()),
         })?;
         store.commit(&changes).map_err(|e| e.0)
+    }
+
+    /// Evaluates with Ctrl+C stopping the run rather than the process.
+    fn eval(&self, source: &str, chunk: &str) -> Evaluation {
+        RUNNING.store(true, Ordering::SeqCst);
+        let evaluation = self.vm.eval(source, chunk);
+        RUNNING.store(false, Ordering::SeqCst);
+        evaluation
     }
 
     fn save(&mut self) -> Result<(), String> {
@@ -112,4 +125,20 @@ fn fresh_secret() -> Result<[u8; SECRET_LEN], String> {
     let mut secret = [0; SECRET_LEN];
     getrandom::fill(&mut secret).map_err(|e| format!("cannot get random bytes for the store's key: {e}"))?;
     Ok(secret)
+}
+
+/// Whether Lua is running: Ctrl+C then interrupts the run (which is saved as far as it
+/// got) instead of ending the process.
+static RUNNING: AtomicBool = AtomicBool::new(false);
+
+fn interrupt_on_ctrl_c(vm: &Vm) {
+    let flag: Arc<AtomicBool> = vm.interrupt_flag();
+    // Fails only if a handler is already set; one session per process, so never.
+    let _ = ctrlc::set_handler(move || {
+        if RUNNING.load(Ordering::SeqCst) {
+            flag.store(true, Ordering::SeqCst);
+        } else {
+            std::process::exit(130);
+        }
+    });
 }

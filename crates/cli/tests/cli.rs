@@ -160,3 +160,38 @@ fn a_kill_during_a_commit_leaves_a_whole_save_point() {
         last = g;
     }
 }
+
+#[test]
+fn a_time_limit_stops_a_runaway_run_and_what_it_did_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir, "t.redb");
+    let o = moonkeep(&db, &["--time-limit", "0.3", "eval", "Memory.n = 0\nwhile true do Memory.n = Memory.n + 1 end"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("eval:2: run stopped: it used up its time budget of 300 ms"), "{}", stderr(&o));
+    assert_eq!(stdout(&moonkeep(&db, &["eval", "Memory.n > 0"])), "true\n");
+    let bad = moonkeep(&db, &["--time-limit", "soon", "eval", "1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("'soon' is not a positive number of seconds"), "{}", stderr(&bad));
+}
+
+#[test]
+fn ctrl_c_stops_the_run_not_the_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir, "i.redb");
+    let child = Command::new(env!("CARGO_BIN_EXE_moonkeep"))
+        .arg("--db")
+        .arg(&db)
+        .args(["eval", "Memory.n = 0\nwhile true do Memory.n = Memory.n + 1 end"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it get into the loop, then interrupt it as a terminal's Ctrl+C would.
+    std::thread::sleep(Duration::from_millis(700));
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("eval:2: interrupted"), "{}", stderr(&o));
+    assert_eq!(stdout(&moonkeep(&db, &["eval", "Memory.n > 0"])), "true\n");
+}
