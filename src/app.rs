@@ -2,6 +2,8 @@ use leptos::prelude::*;
 use moonkeep_engine::Vm;
 
 use crate::autosave::Autosave;
+use crate::components::console::Console;
+use crate::components::proof_panel::ProofPanel;
 use crate::components::scratchpad::Scratchpad;
 use crate::components::snapshot_buttons::SnapshotButtons;
 use crate::components::status_bar::StatusBar;
@@ -39,6 +41,8 @@ pub fn App() -> impl IntoView {
                 <SnapshotButtons autosave=autosave />
             </header>
             <Scratchpad runner=runner />
+            <Console runner=runner vm=vm />
+            <ProofPanel vm=vm autosave=autosave runner=runner />
             <StatusBar autosave=autosave />
         </main>
     }

@@ -64,6 +64,8 @@ pub struct Autosave {
     pub storage: RwSignal<Option<(storage::Estimate, bool)>>,
     /// Whether this tab owns the store (see tab_lock); only the owner saves.
     pub owner: RwSignal<bool>,
+    /// How long the restore at page load took (store read + rebuild), in ms.
+    pub restore_ms: RwSignal<Option<f64>>,
 }
 
 impl Autosave {
@@ -76,6 +78,7 @@ impl Autosave {
             problems: RwSignal::new(Vec::new()),
             storage: RwSignal::new(None),
             owner: RwSignal::new(false),
+            restore_ms: RwSignal::new(None),
         };
         spawn_local(async move {
             let started = now_ms();
@@ -91,6 +94,7 @@ impl Autosave {
                     autosave.store.set_value(Some(Rc::new(store)));
                     match report {
                         Ok(report) => {
+                            autosave.restore_ms.set(Some(now_ms() - started));
                             autosave.problems.set(report.problems.iter().map(ToString::to_string).collect());
                             let damaged = match report.problems.len() {
                                 0 => String::new(),
@@ -207,6 +211,38 @@ impl Autosave {
             return Err(e.0);
         }
         Ok(())
+    }
+
+    /// A save point committed now; resolves with the milliseconds it took (walk and
+    /// commit), or why it could not be made.
+    pub async fn save_now(self, vm: StoredValue<Vm, LocalStorage>) -> Result<f64, String> {
+        if !self.owner.get_untracked() {
+            return Err("this tab does not save Memory (another tab does)".into());
+        }
+        let Some(store) = self.store.get_value() else {
+            return Err("this browser gives Moonkeep no storage".into());
+        };
+        let started = now_ms();
+        let point = vm.with_value(|vm| vm.save_point());
+        self.status.set(SaveStatus::Saving);
+        match store.commit(&point.changes).await {
+            Ok(()) => {
+                vm.with_value(|vm| vm.committed(&point));
+                let ms = now_ms() - started;
+                self.status.set(SaveStatus::Saved { detail: format!("{} records in {ms:.1} ms", point.changes.len()) });
+                Ok(ms)
+            }
+            Err(e) => {
+                self.status.set(SaveStatus::Failed { reason: e.0.clone() });
+                Err(e.0)
+            }
+        }
+    }
+
+    /// Stops saving in this page: it is about to reload and must not write over what
+    /// was just saved (the proof panel's reload).
+    pub fn hold(self) {
+        self.owner.set(false);
     }
 
     /// A save point after a run, committed in the background.

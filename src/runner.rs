@@ -27,6 +27,20 @@ pub const DEFAULT_BUDGET_SECONDS: u32 = 30;
 /// Where the chosen budget is kept between visits.
 const BUDGET_KEY: &str = "moonkeep.time-budget";
 
+/// Finished runs the console keeps above the latest one.
+const LOG_ENTRIES: usize = 200;
+/// Output an older console entry keeps: the latest run's is whole (up to the engine's
+/// 1 MiB cap), older ones are cut so the page stays light.
+const LOG_ENTRY_OUTPUT: usize = 64 * 1024;
+
+/// A finished run as the console lists it.
+#[derive(Clone, PartialEq)]
+pub struct Entry {
+    /// What ran: "main.lua" for the editor, the input for the console prompt.
+    pub label: String,
+    pub evaluation: Evaluation,
+}
+
 /// The session's run state, shared by the toolbar, the editor and the console.
 #[derive(Clone, Copy)]
 pub struct Runner {
@@ -34,9 +48,12 @@ pub struct Runner {
     pub running: RwSignal<bool>,
     /// Output of the run under way, up to its last pause.
     pub live_output: RwSignal<String>,
-    /// The last finished run, and how many have finished.
+    /// The last finished run (or the one under way), and how many have finished.
     pub last: RwSignal<Option<Evaluation>>,
+    pub label: RwSignal<String>,
     pub runs: RwSignal<u64>,
+    /// Earlier runs, oldest first.
+    pub log: RwSignal<Vec<Entry>>,
     /// Seconds a run may compute before it is stopped; 0 = no limit.
     pub budget_seconds: RwSignal<u32>,
     stop: StoredValue<Rc<Cell<bool>>, LocalStorage>,
@@ -51,7 +68,9 @@ impl Runner {
             running: RwSignal::new(false),
             live_output: RwSignal::new(String::new()),
             last: RwSignal::new(None),
+            label: RwSignal::new(String::new()),
             runs: RwSignal::new(0),
+            log: RwSignal::new(Vec::new()),
             budget_seconds: RwSignal::new(budget),
             stop: StoredValue::new_local(Rc::new(Cell::new(false))),
             vm,
@@ -65,16 +84,32 @@ impl Runner {
         runner
     }
 
+    /// Whether Memory has been restored (nothing may run before).
+    pub fn autosave_ready(self) -> bool {
+        self.autosave.ready.get()
+    }
+
     /// Whether Run may be pressed: Memory restored and no run under way.
     pub fn can_run(self) -> bool {
         self.autosave.ready.get() && !self.running.get()
     }
 
-    /// Runs `source` as chunk `chunk` (errors say "chunk:line:"), in the background.
-    pub fn run(self, source: String, chunk: &'static str) {
+    /// Runs `source` as chunk `chunk` (errors say "chunk:line:"), in the background;
+    /// the console lists it under `label`.
+    pub fn run(self, source: String, chunk: &'static str, label: String) {
         if !self.autosave.ready.get_untracked() || self.running.get_untracked() {
             return;
         }
+        if let Some(evaluation) = self.last.get_untracked() {
+            let label = self.label.get_untracked();
+            self.log.update(|log| {
+                log.push(Entry { label, evaluation: shortened(evaluation) });
+                let excess = log.len().saturating_sub(LOG_ENTRIES);
+                log.drain(..excess);
+            });
+            self.last.set(None);
+        }
+        self.label.set(label);
         self.running.set(true);
         self.live_output.set(String::new());
         self.stop.with_value(|s| s.set(false));
@@ -86,6 +121,15 @@ impl Runner {
             self.running.set(false);
             self.autosave.save(self.vm);
         });
+    }
+
+    /// Empties the console (the run under way, if any, goes on).
+    pub fn clear(self) {
+        self.log.set(Vec::new());
+        if !self.running.get_untracked() {
+            self.last.set(None);
+            self.label.set(String::new());
+        }
     }
 
     /// Asks the run under way to stop; it ends with an "interrupted" error at the line
@@ -120,6 +164,19 @@ impl Runner {
             }
         }
     }
+}
+
+fn shortened(mut evaluation: Evaluation) -> Evaluation {
+    if evaluation.output.len() > LOG_ENTRY_OUTPUT {
+        let mut end = LOG_ENTRY_OUTPUT;
+        while !evaluation.output.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = evaluation.output.len() - end;
+        evaluation.output.truncate(end);
+        evaluation.output.push_str(&format!("\n[{cut} more bytes not kept in the console history]\n"));
+    }
+    evaluation
 }
 
 fn now() -> f64 {

@@ -1,7 +1,5 @@
 use gloo_storage::Storage;
 use leptos::prelude::*;
-use moonkeep_engine::Evaluation;
-
 use crate::runner::Runner;
 
 /// What the editor holds on a first visit.
@@ -22,7 +20,7 @@ pub fn Scratchpad(runner: Runner) -> impl IntoView {
     Effect::new(move |_| {
         let _ = gloo_storage::LocalStorage::set(EDITOR_KEY, source.get());
     });
-    let run = move || runner.run(source.get_untracked(), CHUNK);
+    let run = move || runner.run(source.get_untracked(), CHUNK, CHUNK.to_owned());
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
             ev.prevent_default();
@@ -66,41 +64,6 @@ pub fn Scratchpad(runner: Runner) -> impl IntoView {
                     " s"
                 </label>
             </div>
-            <Transcript runner=runner />
         </section>
-    }
-}
-
-#[component]
-fn Transcript(runner: Runner) -> impl IntoView {
-    let last = runner.last;
-    let runs = runner.runs;
-    let failed = move || last.with(|l| l.as_ref().is_some_and(|e| e.result.is_err()));
-    let traceback = move || {
-        last.with(|l| l.as_ref().and_then(|e| e.result.as_ref().err()).and_then(|e| e.traceback.clone()))
-    };
-    view! {
-        <pre
-            class="transcript"
-            class:failed=failed
-            data-testid="console-output"
-            data-runs=runs
-            data-running=move || runner.running.get().to_string()
-            aria-live="polite"
-        >
-            {move || {
-                if runner.running.get() {
-                    runner.live_output.get()
-                } else {
-                    last.with(|l| l.as_ref().map(Evaluation::transcript).unwrap_or_default())
-                }
-            }}
-        </pre>
-        <Show when=move || traceback().is_some()>
-            <details class="traceback">
-                <summary>"stack traceback"</summary>
-                <pre data-testid="traceback">{move || traceback().unwrap_or_default()}</pre>
-            </details>
-        </Show>
     }
 }

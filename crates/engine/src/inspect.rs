@@ -142,7 +142,7 @@ impl Walk<'_> {
     }
 }
 
-fn key_text(key: &Value, number: impl Fn(&Value) -> String) -> String {
+pub(crate) fn key_text(key: &Value, number: impl Fn(&Value) -> String) -> String {
     match key {
         Value::String(s) if is_identifier(&s.as_bytes()) => s.to_string_lossy(),
         Value::String(s) => format!("[{}]", quote(&s.as_bytes())),
@@ -154,7 +154,7 @@ fn key_text(key: &Value, number: impl Fn(&Value) -> String) -> String {
 }
 
 /// Numbers in order first, then strings, then everything else.
-fn key_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+pub(crate) fn key_order(a: &Value, b: &Value) -> std::cmp::Ordering {
     fn rank(v: &Value) -> (u8, f64) {
         match v {
             Value::Integer(i) => (0, *i as f64),
@@ -171,4 +171,14 @@ fn key_order(a: &Value, b: &Value) -> std::cmp::Ordering {
         (Value::String(x), Value::String(y)) => x.as_bytes().as_ref().cmp(y.as_bytes().as_ref()),
         _ => std::cmp::Ordering::Equal,
     })
+}
+
+/// How far the console unfolds a returned value.
+const VALUE_LIMITS: Limits = Limits { depth: 6, entries: 100, string_chars: 200 };
+
+/// The tree of one returned value, which the console unfolds. `name` stands for the
+/// value in paths ("(1)" for the first value).
+pub(crate) fn value_tree(name: &str, value: &Value, raw: &Raw) -> Node {
+    let mut walk = Walk { raw, limits: VALUE_LIMITS, first_path: HashMap::new() };
+    walk.node(name.into(), name.into(), value, 0)
 }

@@ -102,3 +102,36 @@ fn a_vm_reports_its_memory() {
     vm.eval("big = string.rep('x', 1000000)", "m");
     assert!(vm.used_memory() >= 1_000_000);
 }
+
+#[test]
+fn returned_values_come_with_trees_to_unfold() {
+    use moonkeep_engine::Shown;
+    let vm = vm();
+    let run = vm.eval("return {a = {1, 2}}, function(x, y) return x end, 'text'", "main.lua");
+    assert_eq!(run.values.len(), 3);
+    let table = &run.values[0];
+    assert_eq!(table.path, "(1)");
+    assert_eq!(table.value, Shown::Table { entries: 1, has_metatable: false });
+    assert_eq!(table.children[0].path, "(1).a");
+    assert_eq!(table.children[0].children.len(), 2);
+    match &run.values[1].value {
+        Shown::Function { params, defined, .. } => {
+            assert_eq!(params, &["x", "y"]);
+            assert_eq!(defined, "main.lua:1");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(run.values[2].value, Shown::Scalar { type_name: "string", text: "\"text\"".into() });
+    assert!(vm.eval("error('x')", "main.lua").values.is_empty());
+}
+
+#[test]
+fn a_repl_can_ask_whether_input_is_unfinished() {
+    let vm = vm();
+    assert!(vm.is_incomplete("function f(x)"));
+    assert!(vm.is_incomplete("t = {1, 2,"));
+    assert!(vm.is_incomplete("s = [[long"));
+    assert!(!vm.is_incomplete("function f(x) end"));
+    assert!(!vm.is_incomplete("x = = 1"));
+    assert!(!vm.is_incomplete("1 + 1"));
+}

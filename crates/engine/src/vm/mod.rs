@@ -3,6 +3,7 @@
 
 mod console;
 mod playground;
+mod proof;
 mod run;
 
 use std::cell::{Cell, RefCell};
@@ -21,6 +22,7 @@ use crate::memory::{Keeper, Raw, RestoreReport, SavePoint, SECRET_LEN};
 use console::Console;
 
 pub use console::OUTPUT_LIMIT;
+pub use proof::KeyPrint;
 pub use run::{Run, Step};
 
 /// Bytes a Lua state may use unless told otherwise: a memory bomb becomes a Lua
@@ -47,6 +49,9 @@ pub struct Evaluation {
     pub output: String,
     /// The values the chunk returned, each shown as the REPL shows it, or the error.
     pub result: Result<Vec<String>, LuaError>,
+    /// The returned values again as trees a console can unfold (tables' entries,
+    /// functions' parameters and where they were defined); empty on error.
+    pub values: Vec<Node>,
 }
 
 impl Evaluation {
@@ -161,6 +166,12 @@ impl Vm {
     /// Bytes in use by the Lua state.
     pub fn used_memory(&self) -> usize {
         self.lua.used_memory()
+    }
+
+    /// Whether `source` is the start of a chunk that more lines could complete (an
+    /// open `function`, string or bracket), as a REPL asks before running it.
+    pub fn is_incomplete(&self, source: &str) -> bool {
+        matches!(self.compile(source, "stdin"), Err(LuaError { kind: crate::ErrorKind::Syntax { incomplete: true }, .. }))
     }
 
     pub(crate) fn compile(&self, source: &str, chunk: &str) -> Result<Function, LuaError> {

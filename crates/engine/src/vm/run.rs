@@ -12,6 +12,7 @@ use moonkeep_lua::monotonic_seconds;
 
 use super::{Evaluation, Vm};
 use crate::error::{ErrorKind, LuaError};
+use crate::inspect::{self, Node};
 use crate::render;
 
 /// An evaluation under way. Drive it with [`Vm::resume`] until it is finished.
@@ -111,9 +112,15 @@ impl Vm {
             }
             Ok(values) if thread.status() == ThreadStatus::Finished => {
                 self.watchdog.finish(&thread);
-                let tostring = &self.keeper.borrow().raw.tostring;
-                let shown = values.iter().map(|v| render::show(v, tostring)).collect();
-                self.finish(run, Ok(shown))
+                let keeper = self.keeper.borrow();
+                let shown = values.iter().map(|v| render::show(v, &keeper.raw.tostring)).collect();
+                let trees = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| inspect::value_tree(&format!("({})", i + 1), v, &keeper.raw))
+                    .collect();
+                drop(keeper);
+                self.finish_with(run, Ok(shown), trees)
             }
             Ok(_) => {
                 // The chunk itself called coroutine.yield: as in plain Lua, an error.
@@ -134,13 +141,17 @@ impl Vm {
     }
 
     fn finish(&self, run: &mut Run, result: Result<Vec<String>, LuaError>) -> Step {
+        self.finish_with(run, result, Vec::new())
+    }
+
+    fn finish_with(&self, run: &mut Run, result: Result<Vec<String>, LuaError>, values: Vec<Node>) -> Step {
         self.running.set(false);
         let _ = self.set_runner.call::<()>(mlua::Nil);
         run.state = State::Finished;
         let mut output = std::mem::take(&mut run.output);
         let rest = self.console.borrow_mut().finish(&output);
         output.push_str(&rest);
-        Step::Finished(Evaluation { output, result })
+        Step::Finished(Evaluation { output, result, values })
     }
 }
 
