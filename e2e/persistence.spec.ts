@@ -269,3 +269,32 @@ test('a tab closed in the middle of a save leaves a whole save point', async ({ 
   await saved(page);
   expect(await run(page, check)).toMatch(/^=> \d+\n$/);
 });
+
+test('a large Memory shows progress while it loads, then how long the restore took', async ({ page }) => {
+  await page.goto('/');
+  await saved(page);
+  await run(page, 'for i = 1, 60000 do Memory[i] = { i, tostring(i) } end return #Memory');
+  await saved(page);
+  // Watch from the very start of the next load: the bar may be on screen briefly.
+  await page.addInitScript(() => {
+    const seen = { shown: 0, maxValue: 0, max: 0 };
+    (window as unknown as { restoreSeen: typeof seen }).restoreSeen = seen;
+    new MutationObserver(() => {
+      const bar = document.querySelector('[data-testid=restore-progress]') as HTMLProgressElement | null;
+      if (bar) {
+        seen.shown++;
+        seen.maxValue = Math.max(seen.maxValue, bar.value);
+        seen.max = bar.max;
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  await page.reload();
+  await saved(page);
+  const seen = await page.evaluate(() => (window as unknown as { restoreSeen: { shown: number; maxValue: number; max: number } }).restoreSeen);
+  expect(seen.shown).toBeGreaterThan(1);
+  expect(seen.maxValue).toBeGreaterThan(0);
+  expect(seen.maxValue).toBeLessThan(seen.max);
+  await expect(page.getByTestId('restore-progress')).toHaveCount(0);
+  await expect(page.getByTestId('save-status')).toContainText(/restored \d+ objects from \d+ records in \d+\.\d ms/);
+  expect(await run(page, 'return #Memory, Memory[60000][2]')).toBe('=> 60000\t60000\n');
+});

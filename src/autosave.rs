@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use moonkeep_engine::{snapshot, Vm, SECRET_LEN};
+use moonkeep_engine::{snapshot, LuaError, RestoreReport, Vm, SECRET_LEN};
 use moonkeep_store_idb::IdbStore;
 
 use wasm_bindgen_futures::JsFuture;
@@ -66,6 +66,8 @@ pub struct Autosave {
     pub owner: RwSignal<bool>,
     /// How long the restore at page load took (store read + rebuild), in ms.
     pub restore_ms: RwSignal<Option<f64>>,
+    /// While a large Memory is rebuilt: (work done, work in all).
+    pub restore_progress: RwSignal<Option<(usize, usize)>>,
 }
 
 impl Autosave {
@@ -79,6 +81,7 @@ impl Autosave {
             storage: RwSignal::new(None),
             owner: RwSignal::new(false),
             restore_ms: RwSignal::new(None),
+            restore_progress: RwSignal::new(None),
         };
         spawn_local(async move {
             let started = now_ms();
@@ -90,7 +93,7 @@ impl Autosave {
             let status = match opened {
                 Ok((store, records)) => {
                     let count = records.len();
-                    let report = vm.with_value(|vm| vm.restore(records, fresh_secret()));
+                    let report = autosave.rebuild(vm, records).await;
                     autosave.store.set_value(Some(Rc::new(store)));
                     match report {
                         Ok(report) => {
@@ -145,6 +148,35 @@ impl Autosave {
             }
         });
         autosave
+    }
+
+    /// Rebuilds Memory from `records` in slices of about a frame, showing progress
+    /// between them, so that a large Memory loads with the page alive.
+    async fn rebuild(self, vm: StoredValue<Vm, LocalStorage>, records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<RestoreReport, LuaError> {
+        const FRAME_MS: f64 = 12.0;
+        const UNITS: usize = 256;
+        let mut restore = vm.with_value(|vm| vm.begin_restore(records, fresh_secret()));
+        loop {
+            let slice_started = now_ms();
+            let outcome = vm.with_value(|vm| loop {
+                if let Some(outcome) = vm.restore_step(&mut restore, UNITS) {
+                    break Some(outcome);
+                }
+                if now_ms() - slice_started > FRAME_MS {
+                    break None;
+                }
+            });
+            match outcome {
+                Some(outcome) => {
+                    self.restore_progress.set(None);
+                    return outcome;
+                }
+                None => {
+                    self.restore_progress.set(Some(restore.progress()));
+                    crate::event_loop::next_task().await;
+                }
+            }
+        }
     }
 
     async fn refresh_storage(self, persistent: bool) {

@@ -5,6 +5,7 @@ mod app;
 mod autosave;
 mod components;
 mod crash;
+mod event_loop;
 mod runner;
 mod storage;
 mod tab_lock;

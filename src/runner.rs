@@ -10,7 +10,6 @@ use std::time::Duration;
 use gloo_storage::Storage;
 use leptos::prelude::*;
 use moonkeep_engine::{Evaluation, Step, Vm};
-use wasm_bindgen::prelude::*;
 
 use crate::autosave::Autosave;
 
@@ -159,7 +158,7 @@ impl Runner {
                         self.autosave.save(self.vm);
                         last_save = now();
                     }
-                    next_task().await;
+                    crate::event_loop::next_task().await;
                 }
             }
         }
@@ -181,22 +180,4 @@ fn shortened(mut evaluation: Evaluation) -> Evaluation {
 
 fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
-}
-
-/// Resolves in a new task of the event loop, after input and drawing had their turn.
-/// A message to a MessageChannel port is a task without setTimeout's 4 ms clamp.
-async fn next_task() {
-    thread_local! {
-        static CHANNEL: web_sys::MessageChannel = web_sys::MessageChannel::new().expect("MessageChannel");
-    }
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let on_message = Closure::once_into_js(move || {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        });
-        CHANNEL.with(|channel| {
-            channel.port1().set_onmessage(Some(on_message.unchecked_ref()));
-            let _ = channel.port2().post_message(&JsValue::UNDEFINED);
-        });
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

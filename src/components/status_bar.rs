@@ -25,6 +25,18 @@ pub fn StatusBar(autosave: Autosave) -> impl IntoView {
             >
                 {move || status.with(|s| s.text())}
             </span>
+            {move || autosave.restore_progress.get().map(|(done, total)| {
+                let percent = if total == 0 { 0 } else { done * 100 / total };
+                view! {
+                    <progress
+                        data-testid="restore-progress"
+                        max=total.to_string()
+                        value=done.to_string()
+                        aria-label="Restoring Memory"
+                    ></progress>
+                    <span class="restore-percent">{format!("{percent}%")}</span>
+                }
+            })}
             <Show when=move || autosave.ready.get() && !autosave.owner.get() && status.with(|s| s.state() == "not-saving") && autosave.storage_available()>
                 <button data-testid="take-over" on:click=move |_| autosave.take_over()>
                     "Save in this tab instead"

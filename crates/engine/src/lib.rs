@@ -17,4 +17,4 @@ pub mod snapshot {
     pub use crate::memory::{export, import, SnapshotError};
 }
 pub use store::{Change, MemoryStore, Store, StoreError};
-pub use vm::{Evaluation, KeyPrint, Run, Step, Vm, MEMORY_LIMIT, OUTPUT_LIMIT};
+pub use vm::{Evaluation, KeyPrint, Restore, Run, Step, Vm, MEMORY_LIMIT, OUTPUT_LIMIT};

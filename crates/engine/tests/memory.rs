@@ -313,3 +313,30 @@ fn a_restored_memory_saves_as_unchanged() {
         assert!(point.is_empty(), "{} records rewritten", point.changes.len());
     }
 }
+
+#[test]
+fn a_restore_in_small_steps_reports_progress_and_rebuilds_the_same_memory() {
+    let (vm, mut store) = fresh();
+    run(&vm, "local shared = {} for i = 1, 300 do Memory[i] = { i, shared } end Memory.self = Memory\n\
+              local n = 0 Memory.inc = function() n = n + 1 return n end Memory.inc()");
+    save(&vm, &mut store);
+    drop(vm);
+    let vm = Vm::new().unwrap();
+    let mut restore = vm.begin_restore(store.load().unwrap(), [9; 32]);
+    let mut seen = vec![restore.progress()];
+    let report = loop {
+        if let Some(outcome) = vm.restore_step(&mut restore, 7) {
+            break outcome.unwrap();
+        }
+        seen.push(restore.progress());
+    };
+    assert!(seen.len() > 40, "{} steps", seen.len());
+    assert!(seen.windows(2).all(|w| w[1].0 >= w[0].0), "progress never goes back: {seen:?}");
+    let (done, total) = restore.progress();
+    assert_eq!(done, total);
+    assert_eq!(total, report.records + 2 * report.objects);
+    assert!(report.problems.is_empty());
+    assert!(vm.save_point().changes.is_empty(), "a stepwise restore is as complete as a whole one");
+    run(&vm, "assert(#Memory == 300 and rawequal(Memory[1][2], Memory[300][2]) and rawequal(Memory.self, Memory))\n\
+              assert(Memory.inc() == 2)");
+}

@@ -22,6 +22,7 @@ use sha2::Sha256;
 use crate::store::Change;
 pub use format::{FORMAT_VERSION, SECRET_LEN};
 pub use snapshot::{export, import, SnapshotError};
+pub(crate) use restore::Restoring;
 use format::{KeyName, Meta, TAG_LEN};
 pub(crate) use std_names::StdNames;
 

@@ -15,6 +15,72 @@ use super::format::{self, KeyName, Record, Stored, Upvalue};
 use super::path::{Parents, Step};
 use super::{digest, sha256, tags_equal, Keeper, Problem, RestoreReport, SECRET_LEN};
 
+/// A restore under way, done a slice at a time so that a host can show progress (and
+/// a browser can draw it) while a large Memory loads. Work is counted in units: one
+/// per record read, then one per object created and one per object filled.
+pub(crate) struct Restoring {
+    records: Vec<(Vec<u8>, Vec<u8>)>,
+    fresh_secret: [u8; SECRET_LEN],
+    phase: Phase,
+    /// Position within the phase.
+    next: usize,
+    report: RestoreReport,
+    objects: HashMap<u64, Record>,
+    /// Object ids in a fixed order, for the create and fill phases.
+    order: Vec<u64>,
+    protos: HashMap<u64, Record>,
+    /// Objects and prototypes that cannot be had, and why.
+    damaged: HashMap<u64, String>,
+    meta: Option<format::Meta>,
+    root: u64,
+    parents: Parents,
+    built: HashMap<u64, Value>,
+    verified: HashSet<u64>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Read,
+    Create,
+    Fill,
+    Done,
+}
+
+impl Restoring {
+    pub(crate) fn new(records: Vec<(Vec<u8>, Vec<u8>)>, fresh_secret: [u8; SECRET_LEN]) -> Restoring {
+        Restoring {
+            report: RestoreReport { records: records.len(), ..RestoreReport::default() },
+            records,
+            fresh_secret,
+            phase: Phase::Read,
+            next: 0,
+            objects: HashMap::new(),
+            order: Vec::new(),
+            protos: HashMap::new(),
+            damaged: HashMap::new(),
+            meta: None,
+            root: 0,
+            parents: Parents::default(),
+            built: HashMap::new(),
+            verified: HashSet::new(),
+        }
+    }
+
+    /// (units done, units in all). The total grows once the records are read and the
+    /// number of objects is known.
+    pub(crate) fn progress(&self) -> (usize, usize) {
+        let n = self.order.len();
+        let total = self.records.len() + 2 * n;
+        let done = match self.phase {
+            Phase::Read => self.next,
+            Phase::Create => self.records.len() + self.next,
+            Phase::Fill => self.records.len() + n + self.next,
+            Phase::Done => total,
+        };
+        (done, total)
+    }
+}
+
 impl Keeper {
     /// Rebuilds `Memory` from `records` and adopts the store's secret, or `fresh_secret`
     /// for a new store. Always leaves a table in the global `Memory`.
@@ -24,112 +90,165 @@ impl Keeper {
         records: Vec<(Vec<u8>, Vec<u8>)>,
         fresh_secret: [u8; SECRET_LEN],
     ) -> mlua::Result<RestoreReport> {
-        let mut report = RestoreReport { records: records.len(), ..RestoreReport::default() };
-        let mut objects: HashMap<u64, Record> = HashMap::new();
-        let mut protos: HashMap<u64, Record> = HashMap::new();
-        // Objects and prototypes that cannot be had, and why.
-        let mut damaged: HashMap<u64, String> = HashMap::new();
-        let mut meta = None;
-        for (key, bytes) in &records {
-            let name = format::parse_key(key);
-            // Opened once: the digest and the record come from the same checked body.
-            let decoded = format::open(bytes)
-                .and_then(|(kind, body)| Ok((format::decode_body(kind, &body)?, digest(kind, &body))));
-            let stored_digest = match (name, decoded) {
-                (Some(KeyName::Meta), Ok((Record::Meta(m), d))) => {
-                    meta = Some(m);
-                    d
-                }
-                (Some(KeyName::Object(id)), Ok((r @ (Record::Table { .. } | Record::Closure { .. }), d))) => {
-                    objects.insert(id, r);
-                    d
-                }
-                (Some(KeyName::Proto(id)), Ok((r @ Record::Proto { .. }, d))) => {
-                    protos.insert(id, r);
-                    d
-                }
-                (Some(KeyName::Object(id) | KeyName::Proto(id)), Err(e)) => {
-                    damaged.insert(id, format!("damaged record: {e}"));
-                    continue; // not remembered as stored: the next save leaves it alone
-                }
-                (Some(KeyName::Meta), Err(e)) => {
-                    report.problems.push(Problem { path: "Memory".into(), reason: format!("the store's index record is damaged ({e}); Memory starts empty and the other records are kept") });
-                    continue;
-                }
-                _ => {
-                    report.problems.push(Problem {
-                        path: "Memory".into(),
-                        reason: format!("an unknown record {} was ignored", String::from_utf8_lossy(key)),
-                    });
-                    continue;
-                }
-            };
-            if let Some(name) = name {
-                self.stored.insert(name, stored_digest);
-            }
-        }
-
-        let root = match meta {
-            Some(m) => {
-                self.secret = m.secret;
-                self.next_id = m.next_id.max(max_id(&records) + 1);
-                self.meta = Some(m.clone());
-                m.root
-            }
-            None => {
-                self.secret = fresh_secret;
-                self.next_id = self.next_id.max(max_id(&records) + 1);
-                lua.globals().raw_set("Memory", lua.create_table()?)?;
+        let mut restoring = Restoring::new(records, fresh_secret);
+        loop {
+            if let Some(report) = self.restore_step(lua, &mut restoring, usize::MAX)? {
                 return Ok(report);
             }
-        };
-
-        let parents = paths_from(root, &objects);
-        let mut built: HashMap<u64, Value> = HashMap::new();
-        let mut verified = HashSet::new();
-        // Phase 1: create every object.
-        for (&id, record) in &objects {
-            let value = match record {
-                Record::Table { .. } => Value::Table(lua.create_table()?),
-                Record::Closure { proto, .. } => match self.load_proto(lua, *proto, &protos, &damaged, &mut verified) {
-                    Ok(f) => f,
-                    Err(reason) => {
-                        damaged.insert(id, reason);
-                        continue;
-                    }
-                },
-                _ => continue,
-            };
-            built.insert(id, value);
         }
-        // Phase 2: fill them.
-        let mut fill = Fill { keeper: self, lua, built: &built, damaged: &damaged, parents: &parents, problems: Vec::new() };
-        for (&id, record) in &objects {
-            match (record, built.get(&id)) {
-                (Record::Table { metatable, entries }, Some(Value::Table(t))) => fill.table(id, t, metatable, entries)?,
-                (Record::Closure { upvalues, .. }, Some(Value::Function(f))) => fill.closure(id, f, upvalues)?,
-                _ => {}
+    }
+
+    /// Does up to `units` of the restore's work; the report once it is finished.
+    pub(crate) fn restore_step(&mut self, lua: &Lua, r: &mut Restoring, units: usize) -> mlua::Result<Option<RestoreReport>> {
+        let mut budget = units;
+        while budget > 0 {
+            match r.phase {
+                Phase::Read => {
+                    if r.next >= r.records.len() {
+                        if self.begin_rebuild(lua, r)? {
+                            r.phase = Phase::Create;
+                            r.next = 0;
+                        } else {
+                            r.phase = Phase::Done;
+                        }
+                        continue;
+                    };
+                    self.read_record(r.next, r);
+                    r.next += 1;
+                }
+                Phase::Create => {
+                    let Some(&id) = r.order.get(r.next) else {
+                        r.phase = Phase::Fill;
+                        r.next = 0;
+                        continue;
+                    };
+                    self.create(lua, id, r)?;
+                    r.next += 1;
+                }
+                Phase::Fill => {
+                    let end = r.order.len().min(r.next.saturating_add(budget));
+                    let mut fill = Fill { keeper: self, lua, built: &r.built, damaged: &r.damaged, parents: &r.parents, problems: Vec::new() };
+                    for &id in &r.order[r.next..end] {
+                        match (r.objects.get(&id), r.built.get(&id)) {
+                            (Some(Record::Table { metatable, entries }), Some(Value::Table(t))) => fill.table(id, t, metatable, entries)?,
+                            (Some(Record::Closure { upvalues, .. }), Some(Value::Function(f))) => fill.closure(id, f, upvalues)?,
+                            _ => {}
+                        }
+                    }
+                    r.report.problems.extend(fill.problems);
+                    budget -= end - r.next;
+                    r.next = end;
+                    if r.next == r.order.len() {
+                        self.finish_rebuild(lua, r)?;
+                        r.phase = Phase::Done;
+                    }
+                    continue;
+                }
+                Phase::Done => return Ok(Some(std::mem::take(&mut r.report))),
+            }
+            budget -= 1;
+        }
+        Ok(if r.phase == Phase::Done { Some(std::mem::take(&mut r.report)) } else { None })
+    }
+
+    fn read_record(&mut self, i: usize, r: &mut Restoring) {
+        let (key, bytes) = &r.records[i];
+        let name = format::parse_key(key);
+        // Opened once: the digest and the record come from the same checked body.
+        let decoded = format::open(bytes).and_then(|(kind, body)| Ok((format::decode_body(kind, &body)?, digest(kind, &body))));
+        let stored_digest = match (name, decoded) {
+            (Some(KeyName::Meta), Ok((Record::Meta(m), d))) => {
+                r.meta = Some(m);
+                d
+            }
+            (Some(KeyName::Object(id)), Ok((rec @ (Record::Table { .. } | Record::Closure { .. }), d))) => {
+                r.objects.insert(id, rec);
+                d
+            }
+            (Some(KeyName::Proto(id)), Ok((rec @ Record::Proto { .. }, d))) => {
+                r.protos.insert(id, rec);
+                d
+            }
+            (Some(KeyName::Object(id) | KeyName::Proto(id)), Err(e)) => {
+                r.damaged.insert(id, format!("damaged record: {e}"));
+                return; // not remembered as stored: the next save leaves it alone
+            }
+            (Some(KeyName::Meta), Err(e)) => {
+                r.report.problems.push(Problem { path: "Memory".into(), reason: format!("the store's index record is damaged ({e}); Memory starts empty and the other records are kept") });
+                return;
+            }
+            _ => {
+                r.report.problems.push(Problem {
+                    path: "Memory".into(),
+                    reason: format!("an unknown record {} was ignored", String::from_utf8_lossy(key)),
+                });
+                return;
+            }
+        };
+        if let Some(name) = name {
+            self.stored.insert(name, stored_digest);
+        }
+    }
+
+    /// After reading: adopts the store's secret and plans the rebuild. False when there
+    /// is nothing to rebuild (a new store, or its index record is lost).
+    fn begin_rebuild(&mut self, lua: &Lua, r: &mut Restoring) -> mlua::Result<bool> {
+        match r.meta.clone() {
+            Some(m) => {
+                self.secret = m.secret;
+                self.next_id = m.next_id.max(max_id(&r.records) + 1);
+                self.meta = Some(m.clone());
+                r.root = m.root;
+                r.parents = paths_from(m.root, &r.objects);
+                r.order = r.objects.keys().copied().collect();
+                r.order.sort_unstable();
+                Ok(true)
+            }
+            None => {
+                self.secret = r.fresh_secret;
+                self.next_id = self.next_id.max(max_id(&r.records) + 1);
+                lua.globals().raw_set("Memory", lua.create_table()?)?;
+                Ok(false)
             }
         }
-        report.problems.extend(fill.problems);
-        for (&id, value) in &built {
+    }
+
+    /// Phase 1: every object is created empty (tables) or loaded (closures).
+    fn create(&mut self, lua: &Lua, id: u64, r: &mut Restoring) -> mlua::Result<()> {
+        let value = match r.objects.get(&id) {
+            Some(Record::Table { .. }) => Value::Table(lua.create_table()?),
+            Some(Record::Closure { proto, .. }) => match self.load_proto(lua, *proto, &r.protos, &r.damaged, &mut r.verified) {
+                Ok(f) => f,
+                Err(reason) => {
+                    r.damaged.insert(id, reason);
+                    return Ok(());
+                }
+            },
+            _ => return Ok(()),
+        };
+        r.built.insert(id, value);
+        Ok(())
+    }
+
+    fn finish_rebuild(&mut self, lua: &Lua, r: &mut Restoring) -> mlua::Result<()> {
+        for (&id, value) in &r.built {
             self.ids.raw_set(value, id)?;
-            if let (Value::Function(f), Some(Record::Closure { proto, .. })) = (value, objects.get(&id)) {
+            if let (Value::Function(f), Some(Record::Closure { proto, .. })) = (value, r.objects.get(&id)) {
                 self.proto_of.raw_set(f, *proto)?;
             }
         }
-        report.objects = built.len();
-        let memory = match built.get(&root) {
+        r.report.objects = r.built.len();
+        let memory = match r.built.get(&r.root) {
             Some(v @ Value::Table(_)) => v.clone(),
             _ => {
-                let reason = damaged.get(&root).cloned().unwrap_or_else(|| "its record is missing".into());
-                report.problems.push(Problem { path: "Memory".into(), reason: format!("could not be restored: {reason}") });
+                let reason = r.damaged.get(&r.root).cloned().unwrap_or_else(|| "its record is missing".into());
+                r.report.problems.push(Problem { path: "Memory".into(), reason: format!("could not be restored: {reason}") });
                 Value::Table(lua.create_table()?)
             }
         };
         lua.globals().raw_set("Memory", memory)?;
-        report.problems.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(report)
+        r.report.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(())
     }
 
     /// Loads a closure's bytecode, if its record is whole and was written by this store.

@@ -18,7 +18,7 @@ use moonkeep_lua::Watchdog;
 
 use crate::error::LuaError;
 use crate::inspect::{self, Limits, Node};
-use crate::memory::{Keeper, Raw, RestoreReport, SavePoint, SECRET_LEN};
+use crate::memory::{Keeper, Raw, RestoreReport, Restoring, SavePoint, SECRET_LEN};
 use console::Console;
 
 pub use console::OUTPUT_LIMIT;
@@ -40,6 +40,16 @@ pub struct Vm {
     time_budget: Cell<Option<Duration>>,
     /// Whether a [`Run`] is under way (started, not finished).
     running: Cell<bool>,
+}
+
+/// A restore under way (see [`Vm::begin_restore`]).
+pub struct Restore(Restoring);
+
+impl Restore {
+    /// (work done, work in all); the total is known once the records are read.
+    pub fn progress(&self) -> (usize, usize) {
+        self.0.progress()
+    }
 }
 
 /// What one evaluation produced.
@@ -115,6 +125,22 @@ impl Vm {
     /// authenticates its bytecode; an existing one keeps its own.
     pub fn restore(&self, records: Vec<(Vec<u8>, Vec<u8>)>, fresh_secret: [u8; SECRET_LEN]) -> Result<RestoreReport, LuaError> {
         self.keeper.borrow_mut().restore(&self.lua, records, fresh_secret).map_err(|e| LuaError::from_mlua(&e))
+    }
+
+    /// [`Vm::restore`] in slices, for a host that shows progress while a large Memory
+    /// loads: call [`Vm::restore_step`] until it returns the report.
+    pub fn begin_restore(&self, records: Vec<(Vec<u8>, Vec<u8>)>, fresh_secret: [u8; SECRET_LEN]) -> Restore {
+        Restore(Restoring::new(records, fresh_secret))
+    }
+
+    /// Does about `units` of `restore`'s work (a unit is a record read, an object
+    /// created or an object filled); the outcome once it is finished.
+    pub fn restore_step(&self, restore: &mut Restore, units: usize) -> Option<Result<RestoreReport, LuaError>> {
+        match self.keeper.borrow_mut().restore_step(&self.lua, &mut restore.0, units.max(1)) {
+            Ok(Some(report)) => Some(Ok(report)),
+            Ok(None) => None,
+            Err(e) => Some(Err(LuaError::from_mlua(&e))),
+        }
     }
 
     /// A save point: the store changes that bring it to the current `Memory`.
