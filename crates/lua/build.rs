@@ -127,12 +127,25 @@ fn patched_lua(manifest: &Path, out: &Path) -> PathBuf {
     to
 }
 
-/// Where cargo unpacked the `lua-src` crate (a build dependency, so it is present):
-/// read from `cargo metadata`, which knows registry, vendored and git sources alike.
+/// Where cargo unpacked the `lua-src` crate (a build dependency, so it is present).
+/// Registry sources are found in CARGO_HOME directly; anything else (vendored or git
+/// sources) through `cargo metadata`, which needs every package's manifest at hand.
 fn lua_src_dir(manifest: &Path) -> PathBuf {
+    let cargo_home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(registry) = cargo_home.map(|h| h.join("registry").join("src")) {
+        let unpacked = fs::read_dir(&registry).into_iter().flatten().filter_map(Result::ok);
+        for index in unpacked {
+            let dir = index.path().join(format!("lua-src-{LUA_SRC_VERSION}"));
+            if dir.join(LUA_DIR).join("lvm.c").is_file() {
+                return dir;
+            }
+        }
+    }
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["metadata", "--format-version", "1"])
         .current_dir(manifest)
         .output()
         .expect("run cargo metadata");
