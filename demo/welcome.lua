@@ -1,3 +1,4 @@
+-- Title: Welcome
 -- Welcome to Moonkeep: Lua 5.4, running in your browser.
 -- Press Run (or Ctrl+Enter). An expression on the last line shows its value.
 local function fib(n)

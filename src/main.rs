@@ -5,8 +5,15 @@ mod app;
 mod autosave;
 mod components;
 mod crash;
+mod demos;
+mod editor;
+mod layout;
+mod run;
+mod scripts;
+mod settings;
 mod storage;
 mod tab_lock;
+mod theme;
 
 fn main() {
     mark("moonkeep:start");
