@@ -67,7 +67,8 @@ test.describe('the editor', () => {
     expect(text).toBe('1\nerror: main.lua:3: attempt to perform arithmetic on a nil value\n');
     const marked = page.locator('.cm-line.cm-error-line');
     await expect(marked).toHaveCount(1);
-    await expect(marked).toHaveText('local y = nil + x');
+    await expect(marked).toContainText('local y = nil + x');
+    await expect(marked.locator('.cm-error-message')).toHaveText('attempt to perform arithmetic on a nil value');
     await expect(page.locator('.cm-error-message')).toHaveText('attempt to perform arithmetic on a nil value');
     await expect(page.locator('.cm-error-message')).toBeVisible();
 
@@ -78,9 +79,18 @@ test.describe('the editor', () => {
 
     // A syntax error is marked too; a good run clears the mark.
     await run(page, 'print(1)\nx = = 2');
-    await expect(page.locator('.cm-error-line')).toHaveText('x = = 2');
+    await expect(page.locator('.cm-error-line')).toContainText('x = = 2');
     await run(page, 'return 1');
     await expect(page.locator('.cm-error-line')).toHaveCount(0);
+  });
+
+  test('text replaced right after an error on the last line replaces it all', async ({ page }) => {
+    // Selecting everything through the DOM (as fill does) must reach past the mark.
+    await open(page);
+    for (let i = 0; i < 6; i++) {
+      expect(await run(page, 'print(1)\nx = = 2')).toContain("unexpected symbol near '='");
+      expect(await run(page, `return ${i}`)).toBe(`=> ${i}\n`);
+    }
   });
 
   test('an error in a selection is marked where the selection sits', async ({ page }) => {
@@ -89,7 +99,7 @@ test.describe('the editor', () => {
     await editor(page).press('Control+End');
     const text = await ran(page, () => editor(page).press('Shift+Enter'));
     expect(text).toBe('error: main.lua:1: boom\n');
-    await expect(page.locator('.cm-error-line')).toHaveText('error("boom")');
+    await expect(page.locator('.cm-error-line')).toContainText('error("boom")');
     await expect(page.locator('.cm-error-message')).toHaveText('boom');
   });
 
@@ -244,7 +254,7 @@ test.describe('examples', () => {
     expect(await ran(page, () => page.getByTestId('run').click())).toBe(first);
   });
 
-  test('Escape closes the menu and returns to its button', async ({ page }) => {
+  test('Escape or leaving the menu closes it; Escape returns to its button', async ({ page }) => {
     await open(page);
     await page.getByTestId('examples').focus();
     await page.keyboard.press('Enter');
@@ -254,6 +264,12 @@ test.describe('examples', () => {
     await page.keyboard.press('Escape');
     await expect(page.getByTestId('example').first()).toBeHidden();
     await expect(page.getByTestId('examples')).toBeFocused();
+
+    // Tabbing past the last entry closes it too.
+    await page.keyboard.press('Enter');
+    for (let i = 0; i <= demoFiles.length; i++) await page.keyboard.press('Tab');
+    await expect(page.getByTestId('example').first()).toBeHidden();
+    await expect(page.getByTestId('theme')).toBeFocused();
   });
 });
 
@@ -357,6 +373,7 @@ test.describe('layout', () => {
       ['.toolbar', '.code-editor', '#console', '[data-testid=memory-inspector]', '.status-bar'].map(box),
     );
     expect(toolbar.y).toBe(0);
+    expect(toolbar.height).toBeLessThan(60); // one line of controls
     expect(edit.y).toBeGreaterThanOrEqual(toolbar.y + toolbar.height);
     expect(console_.y).toBeGreaterThan(edit.y + edit.height - 1);
     expect(inspector.x).toBeGreaterThan(edit.x + edit.width);

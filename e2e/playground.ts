@@ -14,9 +14,6 @@ export async function ran(page: Page, action: () => Promise<void>): Promise<stri
   const before = Number(await output.getAttribute('data-runs'));
   await action();
   await expect(output).toHaveAttribute('data-runs', String(before + 1), { timeout: 30_000 });
-  // Let the editor settle (an error mark changes its line heights, and CodeMirror
-  // redraws on the next frame): a fill racing that redraw may land at the old cursor.
-  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   return (await output.textContent()) ?? '';
 }
 
@@ -25,9 +22,15 @@ export async function saved(page: Page) {
   await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 15_000 });
 }
 
-/** The editor's text, line by line as CodeMirror shows it (short texts: all lines are drawn). */
+/** The editor's text, line by line as CodeMirror shows it (short texts: all lines are
+ * drawn), without its widgets (an error message shown at the end of a line). */
 export async function editorText(page: Page): Promise<string> {
-  return page
-    .getByTestId('editor')
-    .evaluate((el) => Array.from(el.querySelectorAll('.cm-line'), (line) => line.textContent).join('\n'));
+  return page.getByTestId('editor').evaluate((el) =>
+    Array.from(el.querySelectorAll('.cm-line'), (line) =>
+      Array.from(line.childNodes)
+        .filter((n) => !(n instanceof Element && n.getAttribute('contenteditable') === 'false'))
+        .map((n) => n.textContent)
+        .join(''),
+    ).join('\n'),
+  );
 }

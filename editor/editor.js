@@ -41,16 +41,17 @@ const theme = EditorView.theme({
   '&.cm-focused .cm-nonmatchingBracket': { backgroundColor: 'var(--error-bg)' },
   '.cm-error-line': { backgroundColor: 'var(--error-bg)' },
   '.cm-error-message': {
-    padding: '2px 8px 2px 12px',
+    marginLeft: '2em',
+    padding: '0 8px',
     borderLeft: '3px solid var(--error)',
     color: 'var(--error)',
-    fontFamily: 'var(--mono)',
     fontSize: '13px',
-    whiteSpace: 'pre-wrap',
   },
 });
 
-// The failing line of the last run: a line background and the message under it.
+// The failing line of the last run: a line background and the message at its end.
+// The message sits inside the line rather than in a block below it: a block widget
+// as the document's last child confuses selections made through the DOM.
 const setError = StateEffect.define();
 
 class ErrorMessage extends WidgetType {
@@ -62,10 +63,10 @@ class ErrorMessage extends WidgetType {
     return other.message === this.message;
   }
   toDOM() {
-    const div = document.createElement('div');
-    div.className = 'cm-error-message';
-    div.textContent = this.message;
-    return div;
+    const span = document.createElement('span');
+    span.className = 'cm-error-message';
+    span.textContent = this.message;
+    return span;
   }
 }
 
@@ -86,7 +87,7 @@ function errorMarks(doc, error) {
   const line = doc.line(Math.min(Math.max(error.line, 1), doc.lines));
   return Decoration.set([
     Decoration.line({ class: 'cm-error-line' }).range(line.from),
-    Decoration.widget({ widget: new ErrorMessage(error.message), block: true, side: 1 }).range(line.to),
+    Decoration.widget({ widget: new ErrorMessage(error.message), side: 1 }).range(line.to),
   ]);
 }
 
