@@ -29,8 +29,18 @@ pub fn ExamplesMenu(scripts: RwSignal<Scripts>, demos: Vec<Demo>) -> impl IntoVi
             }
         }
     };
+    // Focus leaving the menu (Tab past its end, a click elsewhere) closes it.
+    let on_focus_out = move |ev: leptos::ev::FocusEvent| {
+        let inside = ev
+            .related_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+            .is_some_and(|node| menu.get_untracked().is_some_and(|m| m.contains(Some(&node))));
+        if !inside {
+            close();
+        }
+    };
     view! {
-        <details class="menu" node_ref=menu on:keydown=on_key>
+        <details class="menu" node_ref=menu on:keydown=on_key on:focusout=on_focus_out>
             <summary data-testid="examples">"Examples"</summary>
             <ul class="menu-items" aria-label="Examples">
                 {demos
