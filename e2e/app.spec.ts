@@ -1,7 +1,9 @@
 // The built artefact and the page's failure path.
 import { test, expect } from '@playwright/test';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const dist = join(import.meta.dirname, '..', 'dist');
 
@@ -29,7 +31,7 @@ test('a Rust panic shows the crash banner with a reload button', async ({ page }
   });
   await expect(page.locator('#crash')).toBeVisible();
   await expect(page.locator('#crash-detail')).toContainText('crash_for_test was called');
-  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.getByRole('button', { name: 'Reload', exact: true }).click();
   await expect(page.locator('#crash')).toBeHidden();
   await expect(page.getByTestId('run')).toBeVisible();
 });
@@ -55,4 +57,33 @@ test('the page loads without console errors', async ({ page }) => {
   await page.getByTestId('run').click();
   await expect(page.getByTestId('console-output')).toContainText('fib(20) =\t6765');
   expect(errors).toEqual([]);
+});
+
+test('the whole page stays within 600 KB gzip, the editor bundle included', () => {
+  const files = readdirSync(dist, { recursive: true }).map(String).filter((f) => statSync(join(dist, f)).isFile());
+  expect(files.some((f) => /^snippets\/.*\/editor\/dist\/editor\.js$/.test(f))).toBe(true);
+  const gzip = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(dist, f)), { level: 9 }).length, 0);
+  expect(gzip).toBeLessThanOrEqual(600 * 1024);
+});
+
+test('the page loads nothing from another origin', async ({ page, baseURL }) => {
+  const foreign: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(baseURL!) && !r.url().startsWith('data:')) foreign.push(r.url());
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved');
+  await expect(page.getByTestId('editor')).toBeVisible();
+  expect(foreign).toEqual([]);
+});
+
+test('the editor bundle is rewritten only when its bytes change', () => {
+  const root = join(import.meta.dirname, '..');
+  const bundle = join(root, 'editor', 'dist', 'editor.js');
+  execFileSync('node', ['editor/build.mjs'], { cwd: root });
+  const before = statSync(bundle).mtimeMs;
+  const again = execFileSync('node', ['editor/build.mjs'], { cwd: root, encoding: 'utf8' });
+  expect(again).toContain('unchanged');
+  expect(statSync(bundle).mtimeMs).toBe(before);
+  expect(readFileSync(bundle, 'utf8')).toMatch(/@codemirror\/view@[\d.]+ \(MIT\)/);
 });

@@ -1,12 +1,18 @@
-// Driving the playground page from tests: run a chunk, wait for Memory to be saved.
+// Driving the playground page from tests: run a chunk, wait for Memory to be saved,
+// read the editor.
 import { expect, type Page } from '@playwright/test';
 
 /** Types `source` into the editor, runs it, and returns the run's transcript. */
 export async function run(page: Page, source: string): Promise<string> {
-  const output = page.getByTestId('console-output');
   await page.getByTestId('editor').fill(source);
+  return ran(page, () => page.getByTestId('run').click());
+}
+
+/** Does `action` (something that runs code) and returns the transcript of that run. */
+export async function ran(page: Page, action: () => Promise<void>): Promise<string> {
+  const output = page.getByTestId('console-output');
   const before = Number(await output.getAttribute('data-runs'));
-  await page.getByTestId('run').click();
+  await action();
   await expect(output).toHaveAttribute('data-runs', String(before + 1), { timeout: 30_000 });
   return (await output.textContent()) ?? '';
 }
@@ -14,4 +20,17 @@ export async function run(page: Page, source: string): Promise<string> {
 /** Waits until the status bar says Memory is saved (or restored). */
 export async function saved(page: Page) {
   await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 15_000 });
+}
+
+/** The editor's text, line by line as CodeMirror shows it (short texts: all lines are
+ * drawn), without its widgets (an error message shown at the end of a line). */
+export async function editorText(page: Page): Promise<string> {
+  return page.getByTestId('editor').evaluate((el) =>
+    Array.from(el.querySelectorAll('.cm-line'), (line) =>
+      Array.from(line.childNodes)
+        .filter((n) => !(n instanceof Element && n.getAttribute('contenteditable') === 'false'))
+        .map((n) => n.textContent)
+        .join(''),
+    ).join('\n'),
+  );
 }

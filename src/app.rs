@@ -2,12 +2,17 @@ use leptos::prelude::*;
 use moonkeep_engine::Vm;
 
 use crate::autosave::Autosave;
+use crate::components::code_editor::CodeEditor;
 use crate::components::console::Console;
+use crate::components::memory_inspector::MemoryInspector;
 use crate::components::proof_panel::ProofPanel;
-use crate::components::scratchpad::Scratchpad;
-use crate::components::snapshot_buttons::SnapshotButtons;
+use crate::components::script_tabs::ScriptTabs;
+use crate::components::splitter::{Orientation, Splitter};
 use crate::components::status_bar::StatusBar;
-use crate::runner::Runner;
+use crate::components::toolbar::Toolbar;
+use crate::layout::Layout;
+use crate::run::Runner;
+use crate::{demos, settings};
 
 /// The page. The session's one `Vm` is created here and lent to the panels.
 #[component]
@@ -25,7 +30,6 @@ pub fn App() -> impl IntoView {
     };
     let vm = StoredValue::new_local(vm);
     let autosave = Autosave::start(vm);
-    let runner = Runner::new(vm, autosave);
     // Leaving or hiding the page: a last save point, in case one is owed (a failed save).
     let _ = window_event_listener(leptos::ev::pagehide, move |_| autosave.save(vm));
     let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
@@ -33,17 +37,44 @@ pub fn App() -> impl IntoView {
             autosave.save(vm);
         }
     });
+    let runner = Runner::new(vm, autosave);
+
+    let scripts = RwSignal::new(settings::load_scripts(demos::welcome().source));
+    Effect::new(move |_| scripts.with(settings::save_scripts));
+
+    let layout = settings::load_layout();
+    let inspector = RwSignal::new(layout.inspector);
+    let console = RwSignal::new(layout.console);
+    Effect::new(move |_| settings::save_layout(Layout { inspector: inspector.get(), console: console.get() }));
+    let sizes = move || format!("--inspector-size: {:.2}%; --console-size: {:.2}%", inspector.get(), console.get());
+
     view! {
         <main class="app">
-            <header class="toolbar">
-                <h1>"Moonkeep"</h1>
-                <span class="tagline">"a Lua 5.4 playground that never forgets"</span>
-                <SnapshotButtons autosave=autosave />
-            </header>
-            <Scratchpad runner=runner />
-            <Console runner=runner vm=vm />
-            <ProofPanel vm=vm autosave=autosave runner=runner />
-            <StatusBar autosave=autosave />
+            <Toolbar scripts=scripts runner=runner autosave=autosave />
+            <div class="workspace" style=sizes>
+                <div class="main-column">
+                    <ScriptTabs scripts=scripts />
+                    <CodeEditor scripts=scripts runner=runner />
+                    <Splitter
+                        size=console
+                        orientation=Orientation::Horizontal
+                        label="Resize the console"
+                        controls="console"
+                    />
+                    <Console runner=runner vm=vm />
+                </div>
+                <Splitter
+                    size=inspector
+                    orientation=Orientation::Vertical
+                    label="Resize the Memory inspector"
+                    controls="memory-inspector"
+                />
+                <div class="side-column">
+                    <MemoryInspector />
+                    <ProofPanel vm=vm autosave=autosave runner=runner />
+                </div>
+            </div>
+            <StatusBar autosave=autosave runner=runner />
         </main>
     }
     .into_any()

@@ -5,10 +5,16 @@ mod app;
 mod autosave;
 mod components;
 mod crash;
+mod demos;
+mod editor;
 mod event_loop;
-mod runner;
+mod layout;
+mod run;
+mod scripts;
+mod settings;
 mod storage;
 mod tab_lock;
+mod theme;
 
 fn main() {
     mark("moonkeep:start");

@@ -5,13 +5,11 @@ use gloo_storage::Storage;
 use leptos::prelude::*;
 use moonkeep_engine::{Evaluation, Node, Shown, Vm};
 
-use crate::runner::{Entry, Runner};
+use crate::run::{Entry, Runner};
 
 /// Where the prompt's history is kept between visits.
 const HISTORY_KEY: &str = "moonkeep.console-history";
 const HISTORY_LEN: usize = 200;
-/// The chunk name of what is typed at the prompt.
-const CHUNK: &str = "console";
 
 #[component]
 pub fn Console(runner: Runner, vm: StoredValue<Vm, LocalStorage>) -> impl IntoView {
@@ -25,9 +23,9 @@ pub fn Console(runner: Runner, vm: StoredValue<Vm, LocalStorage>) -> impl IntoVi
         }
     });
     view! {
-        <section class="console" aria-label="Console">
-            <header class="panel-header">
-                <h2>"Console"</h2>
+        <section id="console" class="pane console" aria-labelledby="console-title">
+            <header class="pane-header">
+                <h2 id="console-title" class="pane-title">"Console"</h2>
                 <button type="button" data-testid="console-clear" on:click=move |_| runner.clear()>
                     "Clear"
                 </button>
@@ -235,7 +233,7 @@ fn Prompt(runner: Runner, vm: StoredValue<Vm, LocalStorage>) -> impl IntoView {
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
         "Enter" if !ev.shift_key() => {
             ev.prevent_default();
-            if !runner.can_run() {
+            if !runner.ready() {
                 return;
             }
             let line = input.get_untracked();
@@ -251,7 +249,7 @@ fn Prompt(runner: Runner, vm: StoredValue<Vm, LocalStorage>) -> impl IntoView {
             }
             pending.set(String::new());
             remember(source.clone());
-            runner.run(source.clone(), CHUNK, format!("> {source}"));
+            runner.run_in_console(source);
         }
         "ArrowUp" | "ArrowDown" => {
             let h = history.get_untracked();
@@ -286,7 +284,7 @@ fn Prompt(runner: Runner, vm: StoredValue<Vm, LocalStorage>) -> impl IntoView {
                 spellcheck="false"
                 autocomplete="off"
                 aria-label="Lua console: Enter runs, Up and Down recall earlier input"
-                placeholder=move || if runner.autosave_ready() { "Lua expression or statement" } else { "restoring Memory…" }
+                placeholder=move || if runner.restored() { "Lua expression or statement" } else { "restoring Memory…" }
                 prop:value=move || input.get()
                 on:input=move |ev| input.set(event_target_value(&ev))
                 on:keydown=on_keydown

@@ -1,5 +1,12 @@
+pub mod code_editor;
 pub mod console;
+pub mod examples_menu;
+pub mod memory_inspector;
 pub mod proof_panel;
-pub mod scratchpad;
+pub mod script_tab;
+pub mod script_tabs;
 pub mod snapshot_buttons;
+pub mod splitter;
 pub mod status_bar;
+pub mod theme_select;
+pub mod toolbar;

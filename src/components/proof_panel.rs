@@ -10,7 +10,7 @@ use moonkeep_engine::{KeyPrint, Vm};
 use serde::{Deserialize, Serialize};
 
 use crate::autosave::Autosave;
-use crate::runner::Runner;
+use crate::run::Runner;
 
 /// The fingerprint taken before the reload, waiting for the page that comes back.
 const PENDING_KEY: &str = "moonkeep.proof";
@@ -97,7 +97,7 @@ pub fn ProofPanel(vm: StoredValue<Vm, LocalStorage>, autosave: Autosave, runner:
     });
 
     let save_and_reload = move |_| {
-        if !runner.can_run() || busy.get_untracked() {
+        if !runner.ready() || busy.get_untracked() {
             return;
         }
         busy.set(true);
@@ -128,9 +128,7 @@ pub fn ProofPanel(vm: StoredValue<Vm, LocalStorage>, autosave: Autosave, runner:
 
     view! {
         <section class="proof-panel" data-testid="proof-panel" aria-label="Proof: Memory before and after a reload">
-            <header class="panel-header">
-                <h2>"Proof"</h2>
-            </header>
+            <h2 class="pane-title">"Proof"</h2>
             <p class="hint">
                 "Fingerprints Memory, saves, reloads the page and compares what comes back. "
                 "Functions are called with the probe arguments on both sides."
@@ -150,7 +148,7 @@ pub fn ProofPanel(vm: StoredValue<Vm, LocalStorage>, autosave: Autosave, runner:
                     type="button"
                     data-testid="save-and-reload"
                     on:click=save_and_reload
-                    prop:disabled=move || !runner.can_run() || busy.get()
+                    prop:disabled=move || !runner.ready() || busy.get()
                 >
                     "Save & reload"
                 </button>

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 
 use crate::autosave::Autosave;
+use crate::run::Runner;
 use crate::storage::human_bytes;
 
 /// Whether Memory is saved, how the last save or restore went, and the storage the
 /// browser gives us.
 #[component]
-pub fn StatusBar(autosave: Autosave) -> impl IntoView {
+pub fn StatusBar(autosave: Autosave, runner: Runner) -> impl IntoView {
     let status = autosave.status;
     let storage = move || {
         autosave.storage.get().map(|(estimate, persistent)| {
@@ -43,6 +44,22 @@ pub fn StatusBar(autosave: Autosave) -> impl IntoView {
                 </button>
             </Show>
             <span class="storage" data-testid="storage">{storage}</span>
+            <label class="budget" title="A run that computes longer is stopped; 0 means no limit">
+                "Time limit "
+                <input
+                    type="number"
+                    min="0"
+                    max="3600"
+                    data-testid="time-budget"
+                    prop:value=move || runner.budget_seconds.get().to_string()
+                    on:change=move |ev| {
+                        if let Ok(seconds) = event_target_value(&ev).trim().parse::<u32>() {
+                            runner.budget_seconds.set(seconds.min(3600));
+                        }
+                    }
+                />
+                " s"
+            </label>
             <Show when=move || problems.with(|p| !p.is_empty())>
                 <details class="restore-problems" data-testid="restore-problems" open>
                     <summary>"Some values could not be restored (their records are kept in storage)"</summary>

@@ -1,4 +1,5 @@
-//! Runs Lua without freezing the page. A run computes in slices of [`SLICE`]; between
+//! Running code: the one path every way of running takes (the Run button, Ctrl+Enter,
+//! Shift+Enter, the console prompt). A run computes in slices of [`SLICE`]; between
 //! slices the browser gets its event loop back (drawing, input, a Stop click), the
 //! output so far is shown, and `Memory` is saved at least once a second.
 
@@ -9,9 +10,48 @@ use std::time::Duration;
 
 use gloo_storage::Storage;
 use leptos::prelude::*;
-use moonkeep_engine::{Evaluation, Step, Vm};
+use moonkeep_engine::{Evaluation, LuaError, Step, Vm};
 
 use crate::autosave::Autosave;
+
+/// The chunk name errors and tracebacks use for the editor's code.
+pub const CHUNK: &str = "main.lua";
+
+/// The chunk name of what is typed at the console prompt.
+pub const CONSOLE_CHUNK: &str = "console";
+
+/// Code to run, and the editor line it starts on, so that an error's line can be
+/// found in the editor when only a selection ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code {
+    pub text: String,
+    pub first_line: u32,
+}
+
+impl Code {
+    /// A whole buffer.
+    pub fn whole(text: String) -> Code {
+        Code { text, first_line: 1 }
+    }
+}
+
+/// The editor line a failed run points at, and what went wrong there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorMark {
+    pub line: u32,
+    pub message: String,
+}
+
+impl ErrorMark {
+    /// Where `error` happened in the editor, if it happened in the code that ran
+    /// (not in a function another chunk defined, nor in the host).
+    pub fn of(error: &LuaError, code: &Code) -> Option<ErrorMark> {
+        let location = error.location.as_ref().filter(|l| l.chunk == CHUNK)?;
+        let prefix = format!("{}:{}:", location.chunk, location.line);
+        let message = error.message.strip_prefix(&prefix).unwrap_or(&error.message).trim_start();
+        Some(ErrorMark { line: location.line + code.first_line.max(1) - 1, message: message.to_owned() })
+    }
+}
 
 /// Computing time per slice: short enough that a click is answered within a tenth of
 /// a second, long enough that pauses cost little.
@@ -55,6 +95,8 @@ pub struct Runner {
     pub log: RwSignal<Vec<Entry>>,
     /// Seconds a run may compute before it is stopped; 0 = no limit.
     pub budget_seconds: RwSignal<u32>,
+    /// The failing line of the last editor run, for the editor to mark.
+    pub error: RwSignal<Option<ErrorMark>>,
     stop: StoredValue<Rc<Cell<bool>>, LocalStorage>,
     vm: StoredValue<Vm, LocalStorage>,
     autosave: Autosave,
@@ -71,6 +113,7 @@ impl Runner {
             runs: RwSignal::new(0),
             log: RwSignal::new(Vec::new()),
             budget_seconds: RwSignal::new(budget),
+            error: RwSignal::new(None),
             stop: StoredValue::new_local(Rc::new(Cell::new(false))),
             vm,
             autosave,
@@ -84,18 +127,31 @@ impl Runner {
     }
 
     /// Whether Memory has been restored (nothing may run before).
-    pub fn autosave_ready(self) -> bool {
+    pub fn restored(self) -> bool {
         self.autosave.ready.get()
     }
 
-    /// Whether Run may be pressed: Memory restored and no run under way.
-    pub fn can_run(self) -> bool {
+    /// Whether code may run now: Memory restored and no run under way.
+    pub fn ready(self) -> bool {
         self.autosave.ready.get() && !self.running.get()
     }
 
-    /// Runs `source` as chunk `chunk` (errors say "chunk:line:"), in the background;
-    /// the console lists it under `label`.
-    pub fn run(self, source: String, chunk: &'static str, label: String) {
+    /// Runs the editor's `code` (errors say "main.lua:line:"; the failing line is
+    /// marked in the editor).
+    pub fn run(self, code: Code) {
+        let text = code.text.clone();
+        self.start(text, CHUNK, CHUNK.to_owned(), Some(code));
+    }
+
+    /// Runs what was typed at the console prompt.
+    pub fn run_in_console(self, source: String) {
+        let label = format!("> {source}");
+        self.start(source, CONSOLE_CHUNK, label, None);
+    }
+
+    /// Runs `source` as chunk `chunk` in the background; the console lists it under
+    /// `label`. `code` is the editor's, when the editor ran it.
+    fn start(self, source: String, chunk: &'static str, label: String, code: Option<Code>) {
         if !self.autosave.ready.get_untracked() || self.running.get_untracked() {
             return;
         }
@@ -109,11 +165,14 @@ impl Runner {
             self.last.set(None);
         }
         self.label.set(label);
+        self.error.set(None);
         self.running.set(true);
         self.live_output.set(String::new());
         self.stop.with_value(|s| s.set(false));
         leptos::task::spawn_local(async move {
             let evaluation = self.drive(&source, chunk).await;
+            let mark = code.and_then(|code| evaluation.result.as_ref().err().and_then(|e| ErrorMark::of(e, &code)));
+            self.error.set(mark);
             self.live_output.set(String::new());
             self.last.set(Some(evaluation));
             self.runs.update(|n| *n += 1);
@@ -180,4 +239,43 @@ fn shortened(mut evaluation: Evaluation) -> Evaluation {
 
 fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(source: &str) -> LuaError {
+        Vm::new().unwrap().eval(source, CHUNK).result.unwrap_err()
+    }
+
+    #[test]
+    fn a_runtime_error_marks_its_line_with_the_message() {
+        let code = Code::whole("local x = 1\nlocal y = nil + x\n".into());
+        let mark = ErrorMark::of(&error(&code.text), &code).unwrap();
+        assert_eq!(mark, ErrorMark { line: 2, message: "attempt to perform arithmetic on a nil value".into() });
+    }
+
+    #[test]
+    fn a_syntax_error_marks_its_line() {
+        let code = Code::whole("print(1)\n\nx = = 2".into());
+        let mark = ErrorMark::of(&error(&code.text), &code).unwrap();
+        assert_eq!(mark.line, 3);
+        assert!(mark.message.contains("unexpected symbol near '='"), "{}", mark.message);
+    }
+
+    #[test]
+    fn a_selection_maps_back_to_its_place_in_the_buffer() {
+        let code = Code { text: "print(1)\nerror('here')".into(), first_line: 10 };
+        let mark = ErrorMark::of(&error(&code.text), &code).unwrap();
+        assert_eq!(mark, ErrorMark { line: 11, message: "here".into() });
+    }
+
+    #[test]
+    fn errors_elsewhere_mark_nothing() {
+        let code = Code::whole("load('error(\"in another chunk\")', '=other.lua')()".into());
+        assert_eq!(ErrorMark::of(&error(&code.text), &code), None);
+        let code = Code::whole("error('no place', 0)".into());
+        assert_eq!(ErrorMark::of(&error(&code.text), &code), None);
+    }
 }
