@@ -34,7 +34,7 @@ pub fn Toolbar(scripts: RwSignal<Scripts>, runner: Runner, autosave: Autosave) -
                 >
                     "Stop"
                 </button>
-                <span class="hint" id="run-keys">"Ctrl+Enter · Shift+Enter runs the selection"</span>
+                <span class="hint" id="run-keys">"Ctrl+Enter runs all · Shift+Enter the selection"</span>
             </div>
             <ExamplesMenu scripts=scripts demos=demos::all() />
             <ThemeSelect />
