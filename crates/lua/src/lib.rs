@@ -8,6 +8,8 @@
 
 use mlua::{Lua, LuaOptions, StdLib};
 
+pub mod walk;
+
 /// A new Lua 5.4 state with the standard libraries, `debug` included.
 ///
 /// mlua calls loading `debug` unsafe because it can reach values mlua relies on (the
