@@ -113,9 +113,9 @@ impl Keeper {
         }
         report.problems.extend(fill.problems);
         for (&id, value) in &built {
-            self.ids.raw_set(value, id)?;
-            if let (Value::Function(f), Some(Record::Closure { proto, .. })) = (value, objects.get(&id)) {
-                self.proto_of.raw_set(f, *proto)?;
+            self.ids.set(value, id)?;
+            if let (Value::Function(_), Some(Record::Closure { proto, .. })) = (value, objects.get(&id)) {
+                self.proto_of.insert(id, *proto);
             }
         }
         report.objects = built.len();
@@ -161,7 +161,6 @@ impl Keeper {
         if first {
             verified.insert(id);
             self.proto_by_hash.insert(sha256(bytecode), id);
-            self.upvalue_counts.insert(id, function.info().num_upvalues);
         }
         Ok(Value::Function(function))
     }
