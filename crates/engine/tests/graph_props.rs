@@ -3,7 +3,9 @@
 //! upvalue cells) and standard values; it is saved, restored into a fresh VM, and the
 //! restored graph must be isomorphic to the original (compared as a canonical
 //! fingerprint computed in Lua), behave the same when its closures are called, and
-//! survive an incremental save of what those calls changed.
+//! survive an incremental save of what those calls changed. A second property makes
+//! random changes anywhere in the graph between save points into one store, and
+//! restores after each: no save point may miss one.
 
 use moonkeep_engine::{MemoryStore, SavePoint, Store, Vm};
 use proptest::prelude::*;
@@ -278,6 +280,69 @@ end
 function objects(root) return #select(2, fingerprint(root)) end
 "#;
 
+/// `mutate(seed, n)`: n random changes anywhere in Memory's graph: entries set,
+/// replaced or removed, metatables swapped or dropped, upvalues set, cells joined,
+/// and closures replaced by new ones of the same bytecode (other upvalues).
+const MUTATE: &str = r#"
+function mutate(seed, n)
+  math.randomseed(seed)
+  local R = math.random
+  local tables, fns = {}, {}
+  for _, v in ipairs(select(2, fingerprint(Memory))) do
+    if type(v) == "table" then tables[#tables + 1] = v
+    elseif debug.getinfo(v, "S").what ~= "C" then fns[#fns + 1] = v end
+  end
+  local function value()
+    local k = R(1, 6)
+    if k == 1 then return R(-100, 100)
+    elseif k == 2 then return "s" .. R(1, 1000000)
+    elseif k == 3 then return { R(1, 9), deep = { R(1, 9) } }
+    elseif k == 4 then return tables[R(#tables)]
+    elseif k == 5 and #fns > 0 then return fns[R(#fns)]
+    else return nil end
+  end
+  local function upvalue(f)
+    local nups = debug.getinfo(f, "u").nups
+    if nups == 0 then return nil end
+    local i = R(nups)
+    if debug.getupvalue(f, i) ~= "_ENV" then return i end
+  end
+  for _ = 1, n do
+    local k = R(1, 8)
+    if k <= 3 then
+      local t, keys = tables[R(#tables)], {}
+      for key in next, t do keys[#keys + 1] = key end
+      local key = (#keys > 0 and R(2) == 1) and keys[R(#keys)] or ("m" .. R(1, 20))
+      rawset(t, key, value())
+    elseif k == 4 then
+      setmetatable(tables[R(#tables)], R(2) == 1 and tables[R(#tables)] or nil)
+    elseif k == 5 and #fns > 0 then
+      local f = fns[R(#fns)]
+      local i = upvalue(f)
+      if i then debug.setupvalue(f, i, value()) end
+    elseif k == 6 and #fns > 1 then
+      local f, g = fns[R(#fns)], fns[R(#fns)]
+      local i, j = upvalue(f), upvalue(g)
+      if i and j and f ~= g then debug.upvaluejoin(f, i, g, j) end
+    elseif k == 7 and #fns > 0 then
+      local f = fns[R(#fns)]
+      local g = load(string.dump(f))
+      for i = 1, debug.getinfo(f, "u").nups do
+        local name, v = debug.getupvalue(f, i)
+        if name ~= "_ENV" then debug.setupvalue(g, i, v) end
+      end
+      local i = upvalue(g)
+      if i then debug.setupvalue(g, i, value()) end
+      for _, t in ipairs(tables) do
+        for key, v in next, t do
+          if rawequal(v, f) then rawset(t, key, g) end
+        end
+      end
+    end
+  end
+end
+"#;
+
 fn eval(vm: &Vm, source: &str, chunk: &str) -> Result<Vec<String>, TestCaseError> {
     let run = vm.eval(source, chunk);
     match run.result {
@@ -401,6 +466,32 @@ fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Random changes between save points into one store; after each save point, a VM
+/// restored from the store holds the graph as it is.
+fn check_changes(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
+    let vm = Vm::new().unwrap();
+    vm.restore(Vec::new(), [1; 32]).unwrap();
+    let generator = GENERATOR
+        .replace("@SEED@", &seed.to_string())
+        .replace("@DEPTH@", &depth.to_string())
+        .replace("@BREADTH@", &breadth.to_string());
+    eval(&vm, &generator, "graph.lua")?;
+    eval(&vm, FINGERPRINT, "fingerprint.lua")?;
+    eval(&vm, MUTATE, "mutate.lua")?;
+    let mut store = MemoryStore::new();
+    save(&vm, &mut store);
+    for round in 0..4i64 {
+        eval(&vm, &format!("mutate({}, 3)", seed.wrapping_add(round)), "change.lua")?;
+        let point = save(&vm, &mut store);
+        prop_assert!(point.problems.is_empty(), "save problems: {:?}", point.problems);
+        let live = string_of(&vm, "(fingerprint(Memory))")?;
+        let objects: usize = string_of(&vm, "objects(Memory)")?.parse().unwrap();
+        let restored = reopen(&store, 2, objects)?;
+        same(&format!("the graph after change {round}"), &string_of(&restored, "(fingerprint(Memory))")?, &live)?;
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64),
@@ -411,5 +502,10 @@ proptest! {
     #[test]
     fn random_memory_graphs_come_back_isomorphic(seed in any::<i64>(), depth in 0u32..=6, breadth in 1u32..=6) {
         check(seed, depth, breadth)?;
+    }
+
+    #[test]
+    fn random_changes_between_save_points_are_all_saved(seed in any::<i64>(), depth in 0u32..=6, breadth in 1u32..=6) {
+        check_changes(seed, depth, breadth)?;
     }
 }

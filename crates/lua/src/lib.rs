@@ -9,6 +9,7 @@
 
 use mlua::{Lua, LuaOptions, StdLib};
 
+pub mod walk;
 mod watchdog;
 pub use watchdog::{Halt, Watchdog};
 

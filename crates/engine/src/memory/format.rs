@@ -298,7 +298,7 @@ const TAG_FALSE: u8 = 1;
 const TAG_TRUE: u8 = 2;
 const TAG_INTEGER: u8 = 3;
 const TAG_FLOAT: u8 = 4;
-pub(super) const TAG_STRING: u8 = 5;
+const TAG_STRING: u8 = 5;
 const TAG_OBJECT: u8 = 6;
 const TAG_STD: u8 = 7;
 /// The global table, the value of almost every function's `_ENV`: one byte for the
@@ -319,21 +319,31 @@ pub(super) fn put_value(out: &mut Vec<u8>, value: &Stored) {
             out.push(TAG_FLOAT);
             out.extend_from_slice(&bits.to_le_bytes());
         }
-        Stored::String(s) => {
-            out.push(TAG_STRING);
-            put_varint(out, s.len() as u64);
-            out.extend_from_slice(s);
-        }
-        Stored::Object(id) => {
-            out.push(TAG_OBJECT);
-            put_varint(out, *id);
-        }
-        Stored::Std(name) if name == GLOBALS => out.push(TAG_GLOBALS),
-        Stored::Std(name) => {
-            out.push(TAG_STD);
-            put_varint(out, name.len() as u64);
-            out.extend_from_slice(name.as_bytes());
-        }
+        Stored::String(s) => put_string(out, s),
+        Stored::Object(id) => put_object(out, *id),
+        Stored::Std(name) => put_std(out, name),
+    }
+}
+
+/// The parts of `put_value` a save point writes without building a `Stored`.
+pub(super) fn put_string(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(TAG_STRING);
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+pub(super) fn put_object(out: &mut Vec<u8>, id: u64) {
+    out.push(TAG_OBJECT);
+    put_varint(out, id);
+}
+
+pub(super) fn put_std(out: &mut Vec<u8>, name: &str) {
+    if name == GLOBALS {
+        out.push(TAG_GLOBALS);
+    } else {
+        out.push(TAG_STD);
+        put_varint(out, name.len() as u64);
+        out.extend_from_slice(name.as_bytes());
     }
 }
 

@@ -4,7 +4,7 @@
 //! A save point walks the whole graph, encodes every object and compares each record
 //! with what the store already holds, so it writes only what changed, and nested
 //! mutations, upvalue changes and moved references are all seen. Objects keep stable
-//! ids across save points through a weak table, so an unchanged object keeps its key.
+//! ids across save points through weak tables, so an unchanged object keeps its key.
 
 mod format;
 mod path;
@@ -17,6 +17,8 @@ use std::collections::HashMap;
 
 use hmac::{Hmac, Mac};
 use mlua::{Function, Lua, Table};
+use moonkeep_lua::walk::ObjectIds;
+use rustc_hash::FxHashMap;
 use sha2::Sha256;
 
 use crate::store::Change;
@@ -31,22 +33,10 @@ pub(crate) use std_names::StdNames;
 pub(crate) struct Raw {
     pub getupvalue: Function,
     pub setupvalue: Function,
-    /// `upvalues(f, n)`: name, value and cell id of each of f's n upvalues, in one call.
-    pub upvalues: Function,
     pub upvaluejoin: Function,
     pub getlocal: Function,
     pub tostring: Function,
 }
-
-const UPVALUES: &str = "local getupvalue, upvalueid, unpack = ...
-return function(f, n)
-  local out = {}
-  for i = 1, n do
-    local name, value = getupvalue(f, i)
-    out[3 * i - 2], out[3 * i - 1], out[3 * i] = name, value, upvalueid(f, i)
-  end
-  return unpack(out, 1, 3 * n)
-end";
 
 impl Raw {
     pub(crate) fn capture(lua: &Lua) -> mlua::Result<Raw> {
@@ -54,14 +44,6 @@ impl Raw {
         Ok(Raw {
             getupvalue: debug.get("getupvalue")?,
             setupvalue: debug.get("setupvalue")?,
-            upvalues: lua
-                .load(UPVALUES)
-                .set_name("=[moonkeep keeper]")
-                .call((
-                    debug.get::<Function>("getupvalue")?,
-                    debug.get::<Function>("upvalueid")?,
-                    lua.globals().get::<Table>("table")?.get::<Function>("unpack")?,
-                ))?,
             upvaluejoin: debug.get("upvaluejoin")?,
             getlocal: debug.get("getlocal")?,
             tostring: lua.globals().get("tostring")?,
@@ -73,16 +55,18 @@ impl Raw {
 pub(crate) struct Keeper {
     pub(crate) raw: Raw,
     pub(crate) std: StdNames,
-    /// Weak-keyed: object -> id.
-    ids: Table,
-    /// Weak-keyed: closure -> prototype id.
-    proto_of: Table,
+    /// Object <-> id, in weak Lua tables.
+    ids: ObjectIds,
+    /// Closure id -> prototype id (a closure's prototype never changes), so that an
+    /// unchanged function is not dumped again.
+    proto_of: FxHashMap<u64, u64>,
+    /// Table id -> what its last save point read, to skip re-encoding it unchanged.
+    fingerprints: FxHashMap<u64, Fingerprint>,
     /// SHA-256 of bytecode -> prototype id, so identical prototypes are stored once.
     proto_by_hash: HashMap<[u8; 32], u64>,
-    /// Prototype id -> number of upvalues its closures have.
-    upvalue_counts: HashMap<u64, u8>,
     /// Digest of every record the store holds (as far as this engine committed).
-    stored: HashMap<KeyName, u64>,
+    stored: FxHashMap<KeyName, u64>,
+    scratch: save::Scratch,
     /// The meta record as last committed, if any.
     meta: Option<Meta>,
     secret: [u8; SECRET_LEN],
@@ -132,23 +116,34 @@ pub struct RestoreReport {
     pub problems: Vec<Problem>,
 }
 
+/// A table's entries as a save point read them (in `next` order, hashed) and the
+/// digest of the record they encode to. The same entries read in the same order make
+/// the same record, so a table whose entries hash the same is not encoded again.
+#[derive(Clone, Copy)]
+struct Fingerprint {
+    entries: u128,
+    digest: u64,
+}
+
+/// New objects one pass of the save walk can meet before their ids are registered
+/// (their ids wait in a preallocated Lua table of this many slots).
+const PASS_CAPACITY: usize = 4096;
+
 impl Keeper {
     pub(crate) fn new(lua: &Lua, raw: Raw) -> mlua::Result<Keeper> {
-        let weak_keys = || -> mlua::Result<Table> {
-            let t = lua.create_table()?;
-            let mt = lua.create_table()?;
-            mt.set("__mode", "k")?;
-            t.set_metatable(Some(mt))?;
-            Ok(t)
-        };
+        Keeper::with_pass_capacity(lua, raw, PASS_CAPACITY)
+    }
+
+    fn with_pass_capacity(lua: &Lua, raw: Raw, pass_capacity: usize) -> mlua::Result<Keeper> {
         Ok(Keeper {
             raw,
             std: StdNames::build(lua)?,
-            ids: weak_keys()?,
-            proto_of: weak_keys()?,
+            ids: ObjectIds::new(lua, pass_capacity)?,
+            proto_of: FxHashMap::default(),
+            fingerprints: FxHashMap::default(),
             proto_by_hash: HashMap::new(),
-            upvalue_counts: HashMap::new(),
-            stored: HashMap::new(),
+            stored: FxHashMap::default(),
+            scratch: save::Scratch::default(),
             meta: None,
             secret: [0; SECRET_LEN],
             next_id: 1,

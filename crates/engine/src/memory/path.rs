@@ -3,7 +3,7 @@
 //! Paths are only built when something needs reporting; the walk records each
 //! object's first parent.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::format::Stored;
 use crate::render::{is_identifier, quote};
@@ -19,13 +19,18 @@ pub(crate) enum Step {
 
 #[derive(Default)]
 pub(crate) struct Parents {
-    first: HashMap<u64, (u64, Step)>,
+    first: FxHashMap<u64, (u64, Step)>,
 }
 
 impl Parents {
     /// Remembers how `child` was first reached; later routes are ignored.
     pub(crate) fn note(&mut self, child: u64, parent: u64, step: Step) {
         self.first.entry(child).or_insert((parent, step));
+    }
+
+    /// Forgets every route, keeping the room they took.
+    pub(crate) fn clear(&mut self) {
+        self.first.clear();
     }
 
     /// The path of object `id`.

@@ -232,9 +232,9 @@ impl Keeper {
 
     fn finish_rebuild(&mut self, lua: &Lua, r: &mut Restoring) -> mlua::Result<()> {
         for (&id, value) in &r.built {
-            self.ids.raw_set(value, id)?;
-            if let (Value::Function(f), Some(Record::Closure { proto, .. })) = (value, r.objects.get(&id)) {
-                self.proto_of.raw_set(f, *proto)?;
+            self.ids.set(value, id)?;
+            if let (Value::Function(_), Some(Record::Closure { proto, .. })) = (value, r.objects.get(&id)) {
+                self.proto_of.insert(id, *proto);
             }
         }
         r.report.objects = r.built.len();
@@ -280,7 +280,6 @@ impl Keeper {
         if first {
             verified.insert(id);
             self.proto_by_hash.insert(sha256(bytecode), id);
-            self.upvalue_counts.insert(id, function.info().num_upvalues);
         }
         Ok(Value::Function(function))
     }

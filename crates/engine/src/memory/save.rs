@@ -1,270 +1,328 @@
 //! A save point: walk everything reachable from `Memory`, encode each object as a
 //! record, and keep the records that differ from what the store holds.
+//!
+//! The walk reads values straight off the Lua stack (`moonkeep_lua::walk`), breadth
+//! first, by object id. A table's entries are written in `next` order into a scratch
+//! buffer, whose hash is compared with the one its last save point read: only a table
+//! whose entries changed is sorted into canonical order and encoded again. Closures
+//! are small and always encoded; a closure's prototype is dumped only the first time.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+use std::ops::ControlFlow::{self, Break, Continue};
 
-use mlua::{Function, Lua, MultiValue, Table, Value};
+use mlua::{Lua, Value};
+use moonkeep_lua::walk::{self, ObjectIds, Read, Ref, Scope, Slot, Visit, Walker};
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::format::{self, KeyName, Meta, Record, Stored, Upvalue};
+use super::format::{self, KeyName, Meta, Record, Stored};
 use super::path::{Parents, Step};
-use super::{digest, sha256, Keeper, Problem, SavePoint};
+use super::{digest, sha256, Fingerprint, Keeper, Problem, SavePoint};
 use crate::store::Change;
 
 struct Walk<'k> {
     keeper: &'k mut Keeper,
-    queue: VecDeque<(u64, Value)>,
-    /// Objects reached in this walk, by address.
-    seen: HashMap<*const std::ffi::c_void, u64>,
-    parents: Parents,
-    /// Upvalue cells (by `debug.upvalueid`) already stored, and where.
-    cells: HashMap<usize, (u64, u32)>,
-    /// Encoded objects: key, kind and uncompressed body.
-    records: Vec<(KeyName, u8, Vec<u8>)>,
-    live_protos: HashSet<u64>,
+    s: Scratch,
+    changes: Vec<Change>,
+    digests: Vec<(KeyName, Option<u64>)>,
+    bytes_written: usize,
     problems: Vec<Problem>,
+}
+
+/// What a walk builds and throws away, kept by the `Keeper` between save points so
+/// that each walk reuses the room the last one grew.
+#[derive(Default)]
+pub(super) struct Scratch {
+    /// Objects to read, by id.
+    queue: VecDeque<u64>,
+    /// Objects reached in this walk: address -> id.
+    seen: FxHashMap<usize, u64>,
+    parents: Parents,
+    /// Upvalue cells already stored, and where: cell -> (closure id, upvalue index).
+    cells: FxHashMap<usize, (u64, u32)>,
+    /// Every key this walk found alive.
+    live: FxHashSet<KeyName>,
+    current: Current,
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.queue.clear();
+        self.seen.clear();
+        self.parents.clear();
+        self.cells.clear();
+        self.live.clear();
+    }
+}
+
+/// The object being read.
+#[derive(Default)]
+struct Current {
+    id: u64,
+    /// A table's metatable then its entries, or a closure's upvalues, encoded.
+    bytes: Vec<u8>,
+    /// Where the metatable ends in `bytes`.
+    metatable_end: usize,
+    /// Each table entry in `bytes`: start, end of the key, end of the value.
+    entries: Vec<(usize, usize, usize)>,
+    upvalues: u64,
+    /// Cells this closure claimed, released if its read stops half-way.
+    claimed: Vec<usize>,
 }
 
 impl Keeper {
     pub(crate) fn save_point(&mut self, lua: &Lua) -> SavePoint {
+        let ids = self.ids.clone();
+        let mut walk = Walk::new(self);
         let root = match lua.globals().raw_get::<Value>("Memory") {
-            Ok(Value::Table(t)) => Some(t),
-            _ => None,
-        };
-        let mut walk = Walk {
-            keeper: self,
-            queue: VecDeque::new(),
-            seen: HashMap::new(),
-            parents: Parents::default(),
-            cells: HashMap::new(),
-            records: Vec::new(),
-            live_protos: HashSet::new(),
-            problems: Vec::new(),
-        };
-        let root_id = match root {
-            Some(t) => walk.object_id(Value::Table(t)),
-            None => {
-                walk.problems.push(Problem {
-                    path: "Memory".into(),
-                    reason: "Memory is not a table, so nothing was saved; set Memory = {} to start again".into(),
-                });
-                return walk.finish(None);
+            Ok(root @ Value::Table(_)) => root,
+            _ => {
+                return walk.failed("Memory is not a table, so nothing was saved; set Memory = {} to start again".into());
             }
         };
-        while let Some((id, value)) = walk.queue.pop_front() {
-            let (kind, body) = match &value {
-                Value::Table(t) => (format::KIND_TABLE, walk.table(id, t)),
-                Value::Function(f) => format::encode_body(&walk.closure(id, f)),
-                _ => unreachable!("only tables and functions are queued"),
-            };
-            walk.records.push((KeyName::Object(id), kind, body));
+        let root_id = match walk.root(&ids, &root) {
+            Ok(id) => id,
+            Err(e) => return walk.failed(format!("nothing was saved: {e}")),
+        };
+        // Passes end when their room for new objects is used up; a pass that neither
+        // finished an object nor met a new one would never end.
+        while !walk.s.queue.is_empty() {
+            match walk::walk(lua, &ids, |walker| walk.pass(walker)) {
+                Ok(true) => {}
+                Ok(false) => return walk.failed("nothing was saved: the save walk made no progress".into()),
+                Err(e) => return walk.failed(format!("nothing was saved: {e}")),
+            }
         }
         walk.finish(Some(root_id))
     }
 }
 
-impl Walk<'_> {
-    /// The id of a table or Lua function, queued for encoding the first time it is met.
-    fn object_id(&mut self, value: Value) -> u64 {
-        let pointer = value.to_pointer();
-        if let Some(&id) = self.seen.get(&pointer) {
-            return id;
-        }
-        let id = match self.keeper.ids.raw_get::<Option<u64>>(&value) {
-            Ok(Some(id)) => id,
-            _ => {
-                let id = self.keeper.fresh_id();
-                let _ = self.keeper.ids.raw_set(&value, id);
-                id
-            }
-        };
-        self.seen.insert(pointer, id);
-        self.queue.push_back((id, value));
-        id
+impl<'k> Walk<'k> {
+    fn new(keeper: &'k mut Keeper) -> Walk<'k> {
+        let mut s = std::mem::take(&mut keeper.scratch);
+        s.clear();
+        Walk { keeper, s, changes: Vec::new(), digests: Vec::new(), bytes_written: 0, problems: Vec::new() }
     }
 
-    /// A value as stored, or None (with a problem noted) if it cannot be saved.
-    fn stored(&mut self, value: &Value, from: u64, step: &Step) -> Option<Stored> {
-        if let Some(name) = self.keeper.std.name_of(value) {
-            return Some(Stored::Std(name.to_owned()));
-        }
-        let stored = match value {
-            Value::Nil => Stored::Nil,
-            Value::Boolean(b) => Stored::Boolean(*b),
-            Value::Integer(i) => Stored::Integer(*i),
-            Value::Number(n) => Stored::Float(n.to_bits()),
-            Value::String(s) => Stored::String(s.as_bytes().to_vec()),
-            Value::Table(_) => Stored::Object(self.object_id_from(value, from, step)),
-            Value::Function(f) if self.is_lua_function(f) => Stored::Object(self.object_id_from(value, from, step)),
-            other => {
-                let what = match other {
-                    Value::Function(_) => "a C function outside the standard library",
-                    Value::Thread(_) => "a coroutine",
-                    Value::UserData(_) | Value::LightUserData(_) => "userdata",
-                    _ => "this kind of value",
-                };
-                self.problems.push(Problem {
-                    path: self.parents.path_of(from, step),
-                    reason: format!("{what} can't be saved"),
-                });
-                return None;
-            }
-        };
-        Some(stored)
-    }
-
-    /// Lua functions are persistable; C functions only as standard values. Functions
-    /// already seen are known to be Lua functions without asking the debug interface.
-    fn is_lua_function(&self, f: &Function) -> bool {
-        matches!(self.keeper.proto_of.raw_get::<Option<u64>>(f), Ok(Some(_))) || f.info().what != "C"
-    }
-
-    fn object_id_from(&mut self, value: &Value, from: u64, step: &Step) -> u64 {
-        let id = self.object_id(value.clone());
-        self.parents.note(id, from, step.clone());
-        id
-    }
-
-    /// A table's body (R10), entries in canonical order (by their encoded keys) so
-    /// that the same table encodes to the same bytes in every VM, whatever order
-    /// `next` visits it in.
-    fn table(&mut self, id: u64, table: &Table) -> Vec<u8> {
-        let metatable = match table.metatable() {
-            Some(mt) => self.stored(&Value::Table(mt), id, &Step::Metatable).unwrap_or(Stored::Nil),
-            None => Stored::Nil,
-        };
-        let mut entries = Vec::new();
-        let mut spans = Vec::new();
-        let _ = table.for_each::<Value, Value>(|k, v| {
-            let start = entries.len();
-            if !self.put(&mut entries, &k, id, || Step::KeyObject) {
-                return Ok(());
-            }
-            let middle = entries.len();
-            if self.put(&mut entries, &v, id, || Step::Key(scalar(&k))) {
-                spans.push((start, middle, entries.len()));
-            } else {
-                entries.truncate(start);
-            }
-            Ok(())
-        });
-        spans.sort_unstable_by(|a, b| entries[a.0..a.1].cmp(&entries[b.0..b.1]));
-        let mut body = Vec::with_capacity(entries.len() + 16);
-        format::put_value(&mut body, &metatable);
-        format::put_varint(&mut body, spans.len() as u64);
-        for (start, _, end) in spans {
-            body.extend_from_slice(&entries[start..end]);
-        }
-        body
-    }
-
-    /// Writes a value as stored (R7-R9) straight into `out`; false (with a problem
-    /// noted) if it cannot be saved. `step` names where it is, for reports and paths.
-    fn put(&mut self, out: &mut Vec<u8>, value: &Value, from: u64, step: impl FnOnce() -> Step) -> bool {
-        match value {
-            Value::String(s) => {
-                let bytes = s.as_bytes();
-                out.push(format::TAG_STRING);
-                format::put_varint(out, bytes.len() as u64);
-                out.extend_from_slice(&bytes);
-                true
-            }
-            Value::Nil | Value::Boolean(_) | Value::Integer(_) | Value::Number(_) => {
-                format::put_value(out, &scalar(value));
-                true
-            }
-            _ => match self.stored(value, from, &step()) {
-                Some(stored) => {
-                    format::put_value(out, &stored);
-                    true
-                }
-                None => false,
-            },
-        }
-    }
-
-    fn closure(&mut self, id: u64, function: &Function) -> Record {
-        let (proto, count) = self.proto(function);
-        // One call for all upvalues: (name, value, cell) for each.
-        let found: Vec<Value> = match self.keeper.raw.upvalues.call::<MultiValue>((function, count)) {
-            Ok(values) => values.into_vec(),
-            Err(_) => Vec::new(),
-        };
-        let mut upvalues = Vec::with_capacity(found.len() / 3);
-        for (i, triple) in found.chunks_exact(3).enumerate() {
-            let index = i as u32 + 1;
-            let cell = match &triple[2] {
-                Value::LightUserData(p) => p.0 as usize,
-                _ => 0,
-            };
-            if let Some(&(closure, at)) = self.cells.get(&cell) {
-                upvalues.push(Upvalue::Shared { closure, index: at });
-                continue;
-            }
-            self.cells.insert(cell, (id, index));
-            let name = match &triple[0] {
-                Value::String(s) => s.to_string_lossy(),
-                _ => "?".to_owned(),
-            };
-            upvalues.push(Upvalue::Own(self.stored(&triple[1], id, &Step::Upvalue(name)).unwrap_or(Stored::Nil)));
-        }
-        Record::Closure { proto, upvalues }
-    }
-
-    /// The prototype id of a Lua function, dumping and storing its bytecode the first
-    /// time this prototype is seen.
-    fn proto(&mut self, function: &Function) -> (u64, u8) {
-        if let Ok(Some(id)) = self.keeper.proto_of.raw_get::<Option<u64>>(function) {
-            // Cached, unless its record never reached the store (a failed commit).
-            if self.live_protos.contains(&id) || self.keeper.stored.contains_key(&KeyName::Proto(id)) {
-                self.live_protos.insert(id);
-                return (id, self.keeper.upvalue_counts.get(&id).copied().unwrap_or(0));
-            }
-        }
-        let bytecode = function.dump(false);
-        let hash = sha256(&bytecode);
-        let id = match self.keeper.proto_by_hash.get(&hash) {
-            Some(&id) => id,
+    fn root(&mut self, ids: &ObjectIds, root: &Value) -> mlua::Result<u64> {
+        let id = match ids.get(root) {
+            Some(id) => id,
             None => {
                 let id = self.keeper.fresh_id();
-                self.keeper.proto_by_hash.insert(hash, id);
+                ids.set(root, id)?;
                 id
             }
         };
-        let count = function.info().num_upvalues;
-        self.keeper.upvalue_counts.insert(id, count);
-        let key = KeyName::Proto(id);
-        if !self.live_protos.contains(&id) && !self.keeper.stored.contains_key(&key) {
-            let tag = self.keeper.tag(&bytecode);
-            let (kind, body) = format::encode_body(&Record::Proto { tag, bytecode });
-            self.records.push((key, kind, body));
-        }
-        let _ = self.keeper.proto_of.raw_set(function, id);
-        self.live_protos.insert(id);
-        (id, count)
+        self.s.seen.insert(root.to_pointer() as usize, id);
+        self.s.queue.push_back(id);
+        Ok(id)
     }
 
-    /// Turns the walk's records into the changes against the store's last known state.
-    fn finish(self, root: Option<u64>) -> SavePoint {
-        let keeper = self.keeper;
-        let mut changes = Vec::new();
-        let mut digests = Vec::new();
-        let mut bytes_written = 0;
-        let objects = self.seen.len();
-        let mut live: HashSet<KeyName> = HashSet::with_capacity(self.records.len() + self.live_protos.len() + 1);
-        live.insert(KeyName::Meta);
-        live.extend(self.live_protos.iter().map(|id| KeyName::Proto(*id)));
-        for (key, kind, body) in self.records {
-            let d = digest(kind, &body);
-            live.insert(key);
-            if keeper.stored.get(&key) != Some(&d) {
-                let bytes = format::seal(kind, body);
-                bytes_written += bytes.len();
-                digests.push((key, Some(d)));
-                changes.push(Change::Put { key: key.bytes(), value: bytes });
+    /// Reads queued objects until the queue is empty or the pass is full. True if it
+    /// got anywhere: finished an object or met new ones.
+    fn pass(&mut self, walker: &mut Walker) -> bool {
+        let mut finished = false;
+        while let Some(&id) = self.s.queue.front() {
+            if walker.is_full() || !self.object(walker, id) {
+                break;
+            }
+            self.s.queue.pop_front();
+            finished = true;
+        }
+        finished || walker.kept() > 0
+    }
+
+    /// Reads and records object `id`; false if the read stopped for lack of room, in
+    /// which case nothing of it is kept and it is read again in the next pass.
+    fn object(&mut self, walker: &mut Walker, id: u64) -> bool {
+        let current = &mut self.s.current;
+        current.id = id;
+        current.bytes.clear();
+        current.metatable_end = 0;
+        current.entries.clear();
+        current.upvalues = 0;
+        current.claimed.clear();
+        let problems = self.problems.len();
+        match walker.read(id, self) {
+            Read::Table => self.table(id),
+            Read::Function => self.closure(walker, id),
+            Read::Missing => {}
+            Read::Stopped => {
+                self.problems.truncate(problems);
+                for cell in self.s.current.claimed.drain(..) {
+                    self.s.cells.remove(&cell);
+                }
+                return false;
             }
         }
+        true
+    }
+
+    /// A table's record (R10), entries in canonical order (by their encoded keys) so
+    /// that the same table encodes to the same bytes in every VM, whatever order
+    /// `next` visits it in; skipped if its entries read exactly as last time.
+    fn table(&mut self, id: u64) {
+        let key = KeyName::Object(id);
+        self.s.live.insert(key);
+        let current = &mut self.s.current;
+        let entries = xxhash_rust::xxh3::xxh3_128(&current.bytes);
+        let stored = self.keeper.stored.get(&key).copied();
+        if let Some(last) = self.keeper.fingerprints.get(&id) {
+            if last.entries == entries && stored == Some(last.digest) {
+                return;
+            }
+        }
+        let bytes = &current.bytes;
+        current.entries.sort_unstable_by(|a, b| bytes[a.0..a.1].cmp(&bytes[b.0..b.1]));
+        let mut body = Vec::with_capacity(bytes.len() + 10);
+        body.extend_from_slice(&bytes[..current.metatable_end]);
+        format::put_varint(&mut body, current.entries.len() as u64);
+        for &(start, _, end) in &current.entries {
+            body.extend_from_slice(&bytes[start..end]);
+        }
+        let d = digest(format::KIND_TABLE, &body);
+        self.keeper.fingerprints.insert(id, Fingerprint { entries, digest: d });
+        self.put_record(key, format::KIND_TABLE, body, d, stored);
+    }
+
+    /// A closure's record (R11): its prototype, then the upvalues as read.
+    fn closure(&mut self, walker: &mut Walker, id: u64) {
+        let Some(proto) = self.proto(walker, id) else { return };
+        let key = KeyName::Object(id);
+        self.s.live.insert(key);
+        let mut body = Vec::with_capacity(self.s.current.bytes.len() + 12);
+        format::put_varint(&mut body, proto);
+        format::put_varint(&mut body, self.s.current.upvalues);
+        body.extend_from_slice(&self.s.current.bytes);
+        let d = digest(format::KIND_CLOSURE, &body);
+        let stored = self.keeper.stored.get(&key).copied();
+        self.put_record(key, format::KIND_CLOSURE, body, d, stored);
+    }
+
+    /// The prototype id of closure `id`, dumping and storing its bytecode the first
+    /// time this closure is seen.
+    fn proto(&mut self, walker: &mut Walker, id: u64) -> Option<u64> {
+        if let Some(&proto) = self.keeper.proto_of.get(&id) {
+            let key = KeyName::Proto(proto);
+            // Cached, unless its record never reached the store (a failed commit).
+            if self.s.live.contains(&key) || self.keeper.stored.contains_key(&key) {
+                self.s.live.insert(key);
+                return Some(proto);
+            }
+        }
+        let bytecode = walker.dump(id)?;
+        let hash = sha256(&bytecode);
+        let proto = match self.keeper.proto_by_hash.get(&hash) {
+            Some(&proto) => proto,
+            None => {
+                let proto = self.keeper.fresh_id();
+                self.keeper.proto_by_hash.insert(hash, proto);
+                proto
+            }
+        };
+        let key = KeyName::Proto(proto);
+        if !self.s.live.contains(&key) && !self.keeper.stored.contains_key(&key) {
+            let tag = self.keeper.tag(&bytecode);
+            let (kind, body) = format::encode_body(&Record::Proto { tag, bytecode });
+            let d = digest(kind, &body);
+            self.put_record(key, kind, body, d, None);
+        }
+        self.keeper.proto_of.insert(id, proto);
+        self.s.live.insert(key);
+        Some(proto)
+    }
+
+    /// Writes a record unless the store holds it already.
+    fn put_record(&mut self, key: KeyName, kind: u8, body: Vec<u8>, d: u64, stored: Option<u64>) {
+        if stored != Some(d) {
+            let bytes = format::seal(kind, body);
+            self.bytes_written += bytes.len();
+            self.digests.push((key, Some(d)));
+            self.changes.push(Change::Put { key: key.bytes(), value: bytes });
+        }
+    }
+
+    /// Writes a value as stored (R7-R9) after the current object's bytes; false (with
+    /// a problem noted) if it cannot be saved, Break if the pass has no room for it.
+    fn put<'s>(&mut self, scope: &mut Scope<'s>, value: Slot<'s>, step: impl FnOnce() -> Step) -> ControlFlow<(), bool> {
+        let out = &mut self.s.current.bytes;
+        match value {
+            Slot::Nil => format::put_value(out, &Stored::Nil),
+            Slot::Boolean(b) => format::put_value(out, &Stored::Boolean(b)),
+            Slot::Integer(i) => format::put_value(out, &Stored::Integer(i)),
+            Slot::Number(n) => format::put_value(out, &Stored::Float(n.to_bits())),
+            Slot::String(bytes) => format::put_string(out, bytes),
+            Slot::Table(object) | Slot::Function(object) => return self.put_object(scope, object, step),
+            Slot::CFunction(object) => match self.keeper.std.name_at(object.pointer()) {
+                Some(name) => format::put_std(out, name),
+                None => return Continue(self.refuse("a C function outside the standard library", step)),
+            },
+            Slot::Thread => return Continue(self.refuse("a coroutine", step)),
+            Slot::UserData | Slot::LightUserData => return Continue(self.refuse("userdata", step)),
+        }
+        Continue(true)
+    }
+
+    /// A table or Lua function: a standard value by name, else by id, queued for
+    /// reading the first time this walk meets it.
+    fn put_object<'s>(&mut self, scope: &mut Scope<'s>, object: Ref<'s>, step: impl FnOnce() -> Step) -> ControlFlow<(), bool> {
+        let pointer = object.pointer();
+        if let Some(name) = self.keeper.std.name_at(pointer) {
+            format::put_std(&mut self.s.current.bytes, name);
+            return Continue(true);
+        }
+        let id = match self.s.seen.get(&(pointer as usize)) {
+            Some(&id) => id,
+            None => {
+                let id = match scope.id_of(object) {
+                    Some(id) => id,
+                    None => {
+                        let id = self.keeper.next_id;
+                        if !scope.keep(object, id) {
+                            return Break(());
+                        }
+                        self.keeper.fresh_id()
+                    }
+                };
+                self.s.seen.insert(pointer as usize, id);
+                self.s.parents.note(id, self.s.current.id, step());
+                self.s.queue.push_back(id);
+                id
+            }
+        };
+        format::put_object(&mut self.s.current.bytes, id);
+        Continue(true)
+    }
+
+    fn refuse(&mut self, what: &str, step: impl FnOnce() -> Step) -> bool {
+        self.problems.push(Problem {
+            path: self.s.parents.path_of(self.s.current.id, &step()),
+            reason: format!("{what} can't be saved"),
+        });
+        false
+    }
+
+    /// A save point that changes nothing, saying why.
+    fn failed(mut self, reason: String) -> SavePoint {
+        self.changes.clear();
+        self.digests.clear();
+        self.bytes_written = 0;
+        self.problems.push(Problem { path: "Memory".into(), reason });
+        self.finish(None)
+    }
+
+    /// The walk's changes, with deletions of what it no longer reached and the meta
+    /// record if it changed.
+    fn finish(self, root: Option<u64>) -> SavePoint {
+        let keeper = self.keeper;
+        let mut changes = self.changes;
+        let mut digests = self.digests;
+        let mut bytes_written = self.bytes_written;
+        let mut s = self.s;
+        let objects = s.seen.len();
+        let live = &mut s.live;
         let meta = Meta { root: root.unwrap_or(0), next_id: keeper.next_id, secret: keeper.secret };
         if root.is_some() {
+            live.insert(KeyName::Meta);
             for key in keeper.stored.keys() {
                 if !live.contains(key) {
                     digests.push((*key, None));
@@ -276,18 +334,116 @@ impl Walk<'_> {
                 bytes_written += bytes.len();
                 changes.push(Change::Put { key: KeyName::Meta.bytes(), value: bytes });
             }
+            // Ids are never reused: what this walk did not reach is gone for good.
+            keeper.fingerprints.retain(|id, _| live.contains(&KeyName::Object(*id)));
+            keeper.proto_of.retain(|id, _| live.contains(&KeyName::Object(*id)));
         }
+        keeper.scratch = s;
         SavePoint { changes, problems: self.problems, objects, bytes_written, digests, meta }
     }
 }
 
-/// A string, boolean, number or nil as stored.
-fn scalar(value: &Value) -> Stored {
-    match value {
-        Value::Boolean(b) => Stored::Boolean(*b),
-        Value::Integer(i) => Stored::Integer(*i),
-        Value::Number(n) => Stored::Float(n.to_bits()),
-        Value::String(s) => Stored::String(s.as_bytes().to_vec()),
+impl Visit for Walk<'_> {
+    fn metatable<'s>(&mut self, scope: &mut Scope<'s>, metatable: Slot<'s>) -> ControlFlow<()> {
+        if !self.put(scope, metatable, || Step::Metatable)? {
+            format::put_value(&mut self.s.current.bytes, &Stored::Nil);
+        }
+        self.s.current.metatable_end = self.s.current.bytes.len();
+        Continue(())
+    }
+
+    fn entry<'s>(&mut self, scope: &mut Scope<'s>, key: Slot<'s>, value: Slot<'s>) -> ControlFlow<()> {
+        let start = self.s.current.bytes.len();
+        if !self.put(scope, key, || Step::KeyObject)? {
+            return Continue(());
+        }
+        let middle = self.s.current.bytes.len();
+        if self.put(scope, value, || Step::Key(scalar(key)))? {
+            self.s.current.entries.push((start, middle, self.s.current.bytes.len()));
+        } else {
+            self.s.current.bytes.truncate(start);
+        }
+        Continue(())
+    }
+
+    /// The first closure met owns a cell; later ones record where it is (R11).
+    fn upvalue<'s>(&mut self, scope: &mut Scope<'s>, index: u32, name: &'s [u8], value: Slot<'s>, cell: usize) -> ControlFlow<()> {
+        self.s.current.upvalues += 1;
+        if let Some(&(closure, at)) = self.s.cells.get(&cell) {
+            let out = &mut self.s.current.bytes;
+            out.push(1);
+            format::put_varint(out, closure);
+            format::put_varint(out, u64::from(at));
+            return Continue(());
+        }
+        self.s.cells.insert(cell, (self.s.current.id, index));
+        self.s.current.claimed.push(cell);
+        self.s.current.bytes.push(0);
+        if !self.put(scope, value, || Step::Upvalue(String::from_utf8_lossy(name).into_owned()))? {
+            format::put_value(&mut self.s.current.bytes, &Stored::Nil);
+        }
+        Continue(())
+    }
+}
+
+/// A key as paths show it: strings, booleans and numbers; nil for anything else.
+fn scalar(key: Slot<'_>) -> Stored {
+    match key {
+        Slot::Boolean(b) => Stored::Boolean(b),
+        Slot::Integer(i) => Stored::Integer(i),
+        Slot::Number(n) => Stored::Float(n.to_bits()),
+        Slot::String(s) => Stored::String(s.to_vec()),
         _ => Stored::Nil,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Keeper, Raw};
+    use mlua::Lua;
+
+    /// New objects everywhere: in big tables, as metatables, after a value that cannot
+    /// be saved, and behind closures whose own cells come before two new tables among
+    /// their upvalues (so that a small pass stops half-way through them).
+    const GRAPH: &str = r#"
+        local shared = { "shared" }
+        Memory.list = setmetatable({}, { __index = shared })
+        for i = 1, 300 do Memory.list[i] = { i, shared, tag = "t" .. i } end
+        Memory.closures = {}
+        for i = 1, 40 do
+          local count, t, u = i, { i }, { -i }
+          Memory.closures[i] = function() count = count + 1 return count, t, u end
+          Memory.closures[-i] = function() return count end
+        end
+        Memory.cycle = {} Memory.cycle.self = Memory.cycle
+        Memory.jobs = { coroutine.create(print), {}, {}, {} }
+        Memory.std = { print, string.format, _G }
+    "#;
+
+    fn keeper(lua: &Lua, pass_capacity: usize) -> Keeper {
+        Keeper::with_pass_capacity(lua, Raw::capture(lua).unwrap(), pass_capacity).unwrap()
+    }
+
+    /// A read stopped for lack of room is read again from scratch: nothing it did
+    /// (cells claimed, problems noted, ids taken) may show in the result.
+    #[test]
+    fn a_walk_in_many_small_passes_writes_what_one_pass_writes() {
+        let lua = moonkeep_lua::new_state();
+        // Keepers first: they take what the globals hold now as standard values.
+        let mut whole = keeper(&lua, 4096);
+        let mut smaller: Vec<_> = [1, 2, 3, 7].map(|capacity| (capacity, keeper(&lua, capacity))).into();
+        lua.globals().raw_set("Memory", lua.create_table().unwrap()).unwrap();
+        lua.load(GRAPH).exec().unwrap();
+        let whole = whole.save_point(&lua);
+        assert_eq!(whole.problems.len(), 1, "{:?}", whole.problems);
+        // Memory; list, its metatable, shared, 300 items; closures, 80 closures, 80
+        // tables; cycle; jobs and 3 tables; std.
+        assert_eq!(whole.objects, 1 + 3 + 300 + 1 + 80 + 80 + 1 + 4 + 1);
+        for (capacity, small) in &mut smaller {
+            let small = small.save_point(&lua);
+            assert_eq!(small.objects, whole.objects);
+            assert_eq!(small.problems, whole.problems);
+            assert!(small.changes == whole.changes, "pass capacity {capacity}: other records");
+        }
     }
 }

@@ -7,9 +7,11 @@ use std::collections::HashMap;
 use std::ffi::c_void;
 
 use mlua::{Lua, Value};
+use rustc_hash::FxHashMap;
 
 pub(crate) struct StdNames {
-    by_pointer: HashMap<*const c_void, String>,
+    /// Looked up for every table and function a save point meets.
+    by_pointer: FxHashMap<*const c_void, String>,
     by_name: HashMap<String, Value>,
 }
 
@@ -18,7 +20,7 @@ const DEPTH: usize = 2;
 
 impl StdNames {
     pub(crate) fn build(lua: &Lua) -> mlua::Result<StdNames> {
-        let mut names = StdNames { by_pointer: HashMap::new(), by_name: HashMap::new() };
+        let mut names = StdNames { by_pointer: FxHashMap::default(), by_name: HashMap::new() };
         let globals = lua.globals();
         names.add("_G".into(), Value::Table(globals.clone()));
         let mut level = vec![(String::new(), globals)];
@@ -64,8 +66,9 @@ impl StdNames {
         true
     }
 
-    pub(crate) fn name_of(&self, value: &Value) -> Option<&str> {
-        self.by_pointer.get(&value.to_pointer()).map(String::as_str)
+    /// The name of the standard value at this address, if it is one.
+    pub(crate) fn name_at(&self, pointer: *const c_void) -> Option<&str> {
+        self.by_pointer.get(&pointer).map(String::as_str)
     }
 
     pub(crate) fn value_of(&self, name: &str) -> Option<&Value> {

@@ -142,7 +142,7 @@ struct Digest<'a> {
 
 impl Digest<'_> {
     fn value(&mut self, h: &mut Xxh3, value: &Value) {
-        if let Some(name) = self.std.name_of(value) {
+        if let Some(name) = self.std.name_at(value.to_pointer()) {
             h.update(&[10]);
             h.update(name.as_bytes());
             h.update(&[0]);
