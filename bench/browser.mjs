@@ -139,6 +139,30 @@ try {
   console.log(`  full save: save point ${full.walk.toFixed(1)} ms + commit ${full.commit.toFixed(1)} ms, ${full.records} records, ${full.bytes} bytes`);
   console.log(`  one-key save: save point ${median(oneKey.map((o) => o.walk)).toFixed(1)} ms + commit ${median(oneKey.map((o) => o.commit)).toFixed(1)} ms = ${median(oneKey.map((o) => o.walk + o.commit)).toFixed(1)} ms (${median(oneKey.map((o) => o.records))} record(s))   target < 20 ms`);
   console.log(`  reload to interactive with Memory restored: ${median(reloads.map((l) => l.restored)).toFixed(0)} ms (restore itself ${median(restoreMs).toFixed(1)} ms)   target < 500 ms`);
+
+  // Runaway protection: how long Stop takes to end an endless loop, and what the
+  // watchdog's slicing costs a long run.
+  const stopPage = await browser.newPage();
+  await stopPage.goto(`http://127.0.0.1:${port}/`);
+  await stopPage.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
+  const stops = [];
+  for (let i = 0; i < runs; i++) {
+    await stopPage.getByTestId('editor').fill('local n = 0\nwhile true do n = n + 1 end');
+    await stopPage.getByTestId('run').click();
+    await stopPage.waitForFunction(() => document.querySelector('[data-testid=console-output]').dataset.running === 'true');
+    await stopPage.waitForTimeout(300);
+    stops.push(await stopPage.evaluate(async () => {
+      const output = document.querySelector('[data-testid=console-output]');
+      const done = new Promise((resolve) => new MutationObserver((_, o) => {
+        if (output.dataset.running === 'false') { o.disconnect(); resolve(); }
+      }).observe(output, { attributes: true }));
+      const t0 = performance.now();
+      document.querySelector('[data-testid=stop]').click();
+      await done;
+      return performance.now() - t0;
+    }));
+  }
+  console.log(`\nStop: click to the run ended, median of ${runs}: ${median(stops).toFixed(1)} ms (max ${Math.max(...stops).toFixed(1)})   target < 200 ms`);
 } finally {
   await browser.close();
   server.kill();
