@@ -114,32 +114,7 @@ test('a damaged record is reported by path and the rest restores', async ({ page
   await run(page, "Memory.good = { 1, 2, 3 } Memory.bad = { 'to be damaged' } Memory.n = 7");
   await saved(page);
   // Garbage into the record that holds the string, straight through IndexedDB.
-  const damaged = await page.evaluate(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const open = indexedDB.open('moonkeep');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction('records', 'readwrite');
-          const store = tx.objectStore('records');
-          const cursor = store.openCursor();
-          let count = 0;
-          cursor.onsuccess = () => {
-            const c = cursor.result;
-            if (!c) return;
-            const bytes = new Uint8Array(c.value);
-            if (new TextDecoder().decode(bytes).includes('to be damaged')) {
-              const broken = bytes.slice();
-              broken[4] ^= 0x55;
-              c.update(broken);
-              count++;
-            }
-            c.continue();
-          };
-          tx.oncomplete = () => resolve(count);
-        };
-      }),
-  );
+  const damaged = await damageRecords(page, 'to be damaged');
   expect(damaged).toBe(1);
   await page.reload();
   await saved(page);

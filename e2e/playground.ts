@@ -34,3 +34,37 @@ export async function editorText(page: Page): Promise<string> {
     ).join('\n'),
   );
 }
+
+/** Flips a byte in every stored record whose text contains `marker`, straight
+ * through IndexedDB; returns how many records were damaged. */
+export async function damageRecords(page: Page, marker: string): Promise<number> {
+  return page.evaluate(
+    (marker) =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('moonkeep');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('records', 'readwrite');
+          const cursor = tx.objectStore('records').openCursor();
+          let count = 0;
+          cursor.onsuccess = () => {
+            const c = cursor.result;
+            if (!c) return;
+            const bytes = new Uint8Array(c.value);
+            if (new TextDecoder().decode(bytes).includes(marker)) {
+              const broken = bytes.slice();
+              broken[4] ^= 0x55;
+              c.update(broken);
+              count++;
+            }
+            c.continue();
+          };
+          tx.oncomplete = () => {
+            open.result.close();
+            resolve(count);
+          };
+        };
+      }),
+    marker,
+  );
+}

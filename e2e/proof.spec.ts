@@ -1,7 +1,7 @@
 // The proof panel: Save & reload fingerprints Memory, reloads from the UI, and shows
 // before and after side by side, key by key, with the save and restore times.
 import { test, expect } from '@playwright/test';
-import { run, saved } from './playground';
+import { damageRecords, run, saved } from './playground';
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/');
@@ -39,31 +39,7 @@ test('a key that does not come back is a mismatch', async ({ page }) => {
   await saved(page);
   // Garbage into the stored record of Memory.lost: the live page still has it, the
   // restored one cannot read it back.
-  const damaged = await page.evaluate(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const open = indexedDB.open('moonkeep');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction('records', 'readwrite');
-          const cursor = tx.objectStore('records').openCursor();
-          let count = 0;
-          cursor.onsuccess = () => {
-            const c = cursor.result;
-            if (!c) return;
-            const bytes = new Uint8Array(c.value);
-            if (new TextDecoder().decode(bytes).includes('to be damaged')) {
-              const broken = bytes.slice();
-              broken[4] ^= 0x55;
-              c.update(broken);
-              count++;
-            }
-            c.continue();
-          };
-          tx.oncomplete = () => resolve(count);
-        };
-      }),
-  );
+  const damaged = await damageRecords(page, 'to be damaged');
   expect(damaged).toBe(1);
   const navigated = page.waitForEvent('load');
   await page.getByTestId('save-and-reload').click();

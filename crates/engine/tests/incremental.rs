@@ -3,26 +3,15 @@
 //! save point skips re-encoding what it finds unchanged; these guard that it never
 //! skips a change.
 
+mod common;
+
+use common::{fresh, run};
 use moonkeep_engine::{MemoryStore, SavePoint, Store, Vm};
 
-fn fresh() -> (Vm, MemoryStore) {
-    let vm = Vm::new().unwrap();
-    vm.restore(Vec::new(), [5; 32]).unwrap();
-    (vm, MemoryStore::new())
-}
-
-fn run(vm: &Vm, source: &str) {
-    let run = vm.eval(source, "test.lua");
-    if let Err(e) = &run.result {
-        panic!("{}\n{}\n{}", e.message, e.traceback.clone().unwrap_or_default(), run.output);
-    }
-}
-
+/// [`common::save`], insisting that nothing was left out.
 fn save(vm: &Vm, store: &mut MemoryStore) -> SavePoint {
-    let point = vm.save_point();
+    let point = common::save(vm, store);
     assert!(point.problems.is_empty(), "{:?}", point.problems);
-    store.commit(&point.changes).unwrap();
-    vm.committed(&point);
     point
 }
 

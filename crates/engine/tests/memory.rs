@@ -1,35 +1,9 @@
 //! Round trips of Memory: save, drop the VM, restore into a fresh VM, assert in Lua.
 
-use moonkeep_engine::{MemoryStore, RestoreReport, SavePoint, Store, Vm};
+mod common;
 
-const SECRET: [u8; 32] = [7; 32];
-
-fn fresh() -> (Vm, MemoryStore) {
-    let vm = Vm::new().unwrap();
-    let report = vm.restore(Vec::new(), SECRET).unwrap();
-    assert!(report.problems.is_empty());
-    (vm, MemoryStore::new())
-}
-
-fn run(vm: &Vm, source: &str) {
-    let run = vm.eval(source, "test.lua");
-    if let Err(e) = &run.result {
-        panic!("{}\n{}\n{}", e.message, e.traceback.clone().unwrap_or_default(), run.output);
-    }
-}
-
-fn save(vm: &Vm, store: &mut MemoryStore) -> SavePoint {
-    let point = vm.save_point();
-    store.commit(&point.changes).unwrap();
-    vm.committed(&point);
-    point
-}
-
-fn reopen(store: &MemoryStore) -> (Vm, RestoreReport) {
-    let vm = Vm::new().unwrap();
-    let report = vm.restore(store.load().unwrap(), [9; 32]).unwrap();
-    (vm, report)
-}
+use common::{fresh, reopen, run, save};
+use moonkeep_engine::{MemoryStore, RestoreReport, Store, Vm};
 
 /// Runs `setup`, saves, restores into a new VM and runs `check` there.
 fn round_trip(setup: &str, check: &str) -> RestoreReport {
