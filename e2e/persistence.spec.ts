@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs, PORT } from './playwright.config';
-import { editorText, run, saved } from './playground';
+import { damageRecords, editorText, run, saved } from './playground';
 
 
 
