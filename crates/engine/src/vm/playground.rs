@@ -1,8 +1,7 @@
 //! Installs Moonkeep's standard library (`playground.lua`) with the host functions it
-//! needs: output capture, a monotonic clock, the seal on bytecode, the time zone.
+//! needs: output capture, a monotonic clock, the time zone.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::rc::Rc;
 
 use mlua::{Function, Lua, Table};
@@ -16,7 +15,6 @@ const SOURCE: &str = include_str!("playground.lua");
 pub(super) fn install(lua: &Lua, console: &Rc<RefCell<Console>>) -> mlua::Result<Function> {
     let host = lua.create_table()?;
     host_output(lua, &host, console)?;
-    host_bytecode_seal(lua, &host)?;
     let start = moonkeep_lua::monotonic_seconds();
     host.set("clock", lua.create_function(move |_, ()| Ok(moonkeep_lua::monotonic_seconds() - start))?)?;
     if moonkeep_lua::has_host_time_zone() {
@@ -32,22 +30,4 @@ fn host_output(lua: &Lua, host: &Table, console: &Rc<RefCell<Console>>) -> mlua:
         Ok(())
     })?;
     host.set("write", write)
-}
-
-/// Bytecode made by `string.dump` in this VM. Kept whole rather than as hashes: a
-/// script cannot forge a match, and dumps of the same prototype are stored once.
-fn host_bytecode_seal(lua: &Lua, host: &Table) -> mlua::Result<()> {
-    let sealed: Rc<RefCell<HashSet<Box<[u8]>>>> = Rc::default();
-    let seal = Rc::clone(&sealed);
-    host.set(
-        "seal",
-        lua.create_function(move |_, bytes: mlua::LuaString| {
-            seal.borrow_mut().insert(bytes.as_bytes().as_ref().into());
-            Ok(())
-        })?,
-    )?;
-    host.set(
-        "is_sealed",
-        lua.create_function(move |_, bytes: mlua::LuaString| Ok(sealed.borrow().contains(bytes.as_bytes().as_ref())))?,
-    )
 }
