@@ -1,0 +1,119 @@
+// `make bench-compare`: Moonkeep's VM (the built page in dist/), wasmoon and fengari in
+// one headless Chromium, and stock lua5.4 natively, all running the same
+// bench/workloads text through bench/driver.lua. Cross-checks every checksum, then
+// writes a Markdown report and prints it; exits 1 if an engine failed or disagreed.
+// Usage: node bench/compare/run.mjs OUT.md
+// Environment: RUNS, FENGARI_RUNS, WORKLOADS (names, comma-separated), MOONKEEP_BENCH_PORT.
+import { chromium } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { harnessed, moonkeep, nativeLua } from './engines.mjs';
+import { bundleSizes, machine, report } from './report.mjs';
+
+const out = resolve(process.argv[2] ?? 'bench/RESULTS.md');
+const runs = Number(process.env.RUNS ?? 5);
+// fengari is 10-50x slower than the others: fewer timed runs keep the whole under minutes.
+const fengariRuns = Number(process.env.FENGARI_RUNS ?? 3);
+const port = Number(process.env.MOONKEEP_BENCH_PORT ?? 8093);
+const root = join(import.meta.dirname, '../..');
+const here = import.meta.dirname;
+const modules = join(here, 'node_modules');
+const base = `http://127.0.0.1:${port}`;
+const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+// One folder served on one port: the built page at /, the other engines under /engines/.
+function stageSite() {
+  const site = join(root, 'target/bench-compare/site');
+  rmSync(site, { recursive: true, force: true });
+  cpSync(join(root, 'dist'), site, { recursive: true });
+  const engines = join(site, 'engines');
+  mkdirSync(join(engines, 'wasmoon'), { recursive: true });
+  mkdirSync(join(engines, 'fengari'), { recursive: true });
+  for (const f of ['index.js', 'glue.wasm']) cpSync(join(modules, 'wasmoon/dist', f), join(engines, 'wasmoon', f));
+  cpSync(join(modules, 'fengari-web/dist/fengari-web.js'), join(engines, 'fengari/fengari-web.js'));
+  for (const f of ['wasmoon.html', 'fengari.html']) cpSync(join(here, f), join(engines, f));
+  return site;
+}
+
+function workloads() {
+  const driver = readFileSync(join(root, 'bench/driver.lua'), 'utf8');
+  const dir = join(root, 'bench/workloads');
+  const only = process.env.WORKLOADS?.split(',');
+  const names = readdirSync(dir).filter((f) => f.endsWith('.lua')).map((f) => f.replace(/\.lua$/, ''));
+  return names.filter((n) => !only || only.includes(n)).sort().map((name) => {
+    const text = readFileSync(join(dir, `${name}.lua`), 'utf8');
+    return {
+      name,
+      warmup: `return tostring((function()\n${text}\nend)()())`,
+      // Functions as replacements: "$&" in a workload must stay literal.
+      timed: (runs) => driver.replace('@WORKLOAD@', () => text).replace('@RUNS@', () => String(runs)),
+    };
+  });
+}
+
+async function waitForServer() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${base}/index.html`)).ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the static server did not start on port ${port}`);
+}
+
+const site = stageSite();
+const server = spawn('node', [join(root, 'e2e/serve.mjs'), site, String(port)], { stdio: 'ignore' });
+let browser;
+try {
+  await waitForServer();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
+  const lua54 = nativeLua();
+  const engines = [
+    { ...moonkeep(base), runs },
+    { ...harnessed('wasmoon', `${base}/engines/wasmoon.html`), runs },
+    { ...harnessed('fengari', `${base}/engines/fengari.html`), runs: fengariRuns },
+    { ...lua54, runs },
+  ];
+  const info = machine(browser.version(), lua54.version());
+
+  const results = []; // { workload, engine, ms, checksum, error }
+  for (const w of workloads()) {
+    // Engines take turns on each workload, so a busy moment on the machine is shared.
+    for (const e of engines) {
+      process.stderr.write(`${w.name} on ${e.name}... `);
+      try {
+        const [time, checksum] = (await e.run(browser, [w.warmup, w.timed(e.runs)])).split('\t');
+        results.push({ workload: w.name, engine: e.name, ms: Number(time), checksum });
+        process.stderr.write(`${time} ms\n`);
+      } catch (err) {
+        results.push({ workload: w.name, engine: e.name, error: String(err.message ?? err).split('\n')[0] });
+        process.stderr.write(`failed: ${err.message}\n`);
+      }
+    }
+  }
+  for (const e of engines) {
+    const times = [];
+    for (let i = 0; i < runs; i++) times.push(await e.coldStart(browser));
+    results.push({ workload: 'cold start', engine: e.name, ms: median(times) });
+    process.stderr.write(`cold start on ${e.name}: ${median(times)} ms\n`);
+  }
+
+  const sizes = bundleSizes(root, site);
+  info.loadEnd = loadavg()[0].toFixed(2);
+  info.cpuShare = median(lua54.cpuShare);
+  const { markdown, failures } = report({ info, engines, results, sizes, runs, fengariRuns });
+  writeFileSync(out, markdown);
+  console.log(markdown);
+  if (failures.length) {
+    console.error(`\nFAILED: ${failures.join('; ')}`);
+    process.exitCode = 1;
+  }
+} finally {
+  await browser?.close();
+  server.kill();
+}
