@@ -50,12 +50,17 @@ export function moonkeep(base) {
           const t0 = performance.now();
           document.querySelector('[data-testid=run]').click();
           await shown;
-          const enabled = performance.getEntriesByName('moonkeep:restored')[0]?.startTime;
-          return { ms: enabled + performance.now() - t0, value: output.textContent };
+          const at = (mark) => performance.getEntriesByName(mark)[0]?.startTime;
+          const enabled = at('moonkeep:restored');
+          return {
+            ms: enabled + performance.now() - t0,
+            value: output.textContent,
+            parts: { 'wasm instantiated': at('moonkeep:start'), 'VM and page ready': at('moonkeep:interactive'), 'Run enabled (Memory restored)': enabled },
+          };
         });
         if (!Number.isFinite(r.ms)) throw new Error('the page has no moonkeep:restored mark');
         if (r.value !== '=> 1\n') throw new Error(`return 1 showed ${JSON.stringify(r.value)}`);
-        return ms(r.ms);
+        return { ms: ms(r.ms), parts: r.parts };
       } finally {
         await context.close();
       }
@@ -86,7 +91,7 @@ export function harnessed(name, url) {
         await page.goto(url);
         const r = await page.evaluate(() => window.coldStart);
         if (r.value !== '1') throw new Error(`${name}: return 1 gave ${r.value}`);
-        return ms(r.ms);
+        return { ms: ms(r.ms), parts: { 'script run': r.scriptRun } };
       } finally {
         await context.close();
       }
@@ -125,7 +130,7 @@ export function nativeLua() {
     async coldStart() {
       const t0 = performance.now();
       lua(['-e', 'return 1']);
-      return ms(performance.now() - t0);
+      return { ms: ms(performance.now() - t0), parts: {} };
     },
     async run(_browser, chunks) {
       const t0 = performance.now();

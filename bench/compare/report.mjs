@@ -109,10 +109,11 @@ export function report({ info, engines, results, sizes, runs, fengariRuns }) {
 
   push('', 'How it is measured:', '',
     `- Every engine runs the same text: \`bench/driver.lua\` around one \`bench/workloads/*.lua\`,`
-    + ' in a fresh VM (a fresh browser context for the browser engines). The VM first calls the workload once'
-    + ' in a chunk of its own (Moonkeep: a first click on Run), so that V8 has optimized the wasm by the time'
-    + ' the driver\'s chunk starts; the driver calls the workload once more untimed, then'
-    + ` ${runs} timed times (fengari ${fengariRuns}), and reports the median.`,
+    + ' in a fresh VM (a fresh browser context for the browser engines). The driver calls the workload once'
+    + ` untimed, then ${runs} timed times (fengari ${fengariRuns}), and returns the median. Each VM runs the`
+    + ' driver\'s chunk twice (Moonkeep: two clicks on Run) and the second is reported: V8 first runs wasm as'
+    + ' baseline code and cannot switch a running function to optimized code, and one call of Lua\'s'
+    + ' interpreter loop runs a whole chunk, so a first chunk after a page load runs at baseline speed.',
     '- Each run is timed inside Lua with `os.clock`, around the call only (compiling is not counted):'
     + ' `performance.now()` in Moonkeep and fengari, and in wasmoon too, whose own `os.clock` (emscripten\'s'
     + ' `clock()`) moves in 1 ms steps; CPU time in lua5.4.',
@@ -122,7 +123,10 @@ export function report({ info, engines, results, sizes, runs, fengariRuns }) {
     + ' has run `return 1`. For Moonkeep that is the page\'s load to Run enabled (Memory restored from an'
     + ' empty IndexedDB) plus the click on Run to `=> 1` shown; for wasmoon, its script, `new LuaFactory()`'
     + ' and `createEngine()`; for fengari, its script, a new state and `luaL_openlibs`. lua5.4: process start'
-    + ' to exit of `lua5.4 -e "return 1"`.',
+    + ' to exit of `lua5.4 -e "return 1"`. On the way, in ms since navigation start (medians): '
+    + engines.filter((e) => Object.keys(cell('cold start', e.name)?.parts ?? {}).length)
+      .map((e) => `${e.name}: ${Object.entries(cell('cold start', e.name).parts).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`)
+      .join('; ') + '.',
     '- The machine is shared: figures move by up to about ±30% between runs of the command.');
   return { markdown: `${lines.join('\n')}\n`, failures };
 }
