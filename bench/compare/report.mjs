@@ -60,7 +60,7 @@ function workloadRows(names, engines, cell) {
   });
 }
 
-export function report({ info, engines, results, sizes, runs, fengariRuns }) {
+export function report({ info, engines, results, sizes, runs, fengariRuns, rounds, fengariRounds }) {
   const cell = (w, e) => results.find((r) => r.workload === w && r.engine === e);
   const names = [...new Set(results.map((r) => r.workload))].filter((n) => n !== 'cold start');
   const rows = workloadRows(names, engines, cell);
@@ -113,7 +113,9 @@ export function report({ info, engines, results, sizes, runs, fengariRuns }) {
     + ` untimed, then ${runs} timed times (fengari ${fengariRuns}), and returns the median. Each VM runs the`
     + ' driver\'s chunk twice (Moonkeep: two clicks on Run) and the second is reported: V8 first runs wasm as'
     + ' baseline code and cannot switch a running function to optimized code, and one call of Lua\'s'
-    + ' interpreter loop runs a whole chunk, so a first chunk after a page load runs at baseline speed.',
+    + ' interpreter loop runs a whole chunk, so a first chunk after a page load runs at baseline speed.'
+    + ` All of this is done in ${rounds} rounds (fengari ${fengariRounds}), spread over the command's run, and`
+    + ' the table shows the best round\'s median: on a shared machine the other rounds measure its neighbours.',
     '- Each run is timed inside Lua with `os.clock`, around the call only (compiling is not counted):'
     + ' `performance.now()` in Moonkeep and fengari, and in wasmoon too, whose own `os.clock` (emscripten\'s'
     + ' `clock()`) moves in 1 ms steps; CPU time in lua5.4.',
