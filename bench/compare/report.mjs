@@ -5,6 +5,7 @@ import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 const ratio = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : '—');
@@ -60,7 +61,7 @@ function workloadRows(names, engines, cell) {
   });
 }
 
-export function report({ info, engines, results, sizes, runs, fengariRuns, rounds, fengariRounds }) {
+export function report({ info, engines, results, sizes, rounds }) {
   const cell = (w, e) => results.find((r) => r.workload === w && r.engine === e);
   const names = [...new Set(results.map((r) => r.workload))].filter((n) => n !== 'cold start');
   const rows = workloadRows(names, engines, cell);
@@ -70,13 +71,12 @@ export function report({ info, engines, results, sizes, runs, fengariRuns, round
 
   push('# Moonkeep against wasmoon, fengari and native Lua', '',
     `Measured ${info.date} ${info.time} UTC by \`make bench-compare\` on ${info.cpu}, ${info.cores} cores, ${info.os}`
-    + `; Chromium ${info.chromium}, headless; Node ${info.node}.`
-    + ` Load average ${info.load} at the start, ${info.loadEnd} at the end; lua5.4 got ${(100 * info.cpuShare).toFixed(0)}% of a core`
-    + ' while it ran (below 100% the machine was busy: that inflates the browser figures, which are wall time,'
-    + ' and not lua5.4\'s, which are CPU time).',
+    + `; Chromium ${info.chromium}, headless; Node ${info.node}; load average ${info.load} at the start,`
+    + ` ${info.loadEnd} at the end.`,
     `Engines: Moonkeep (Lua 5.4.9, this build), wasmoon ${info.wasmoon} (Lua 5.4, emscripten),`
     + ` fengari-web ${info.fengari} (Lua 5.3 in JavaScript), ${info.lua} (Debian, native).`, '',
-    'Milliseconds, lower is better. Ratios below 1 mean Moonkeep is faster.', '',
+    'Milliseconds of CPU time per call of the workload (cold start: wall time), lower is better.'
+    + ' Ratios below 1 mean Moonkeep is faster.', '',
     '| workload | Moonkeep | wasmoon | fengari | lua5.4 native | Moonkeep / wasmoon | Moonkeep / native | checksum |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const { name, row, mismatched } of rows) {
@@ -96,6 +96,7 @@ export function report({ info, engines, results, sizes, runs, fengariRuns, round
     push(`| ${name} | ${engines.map((e) => time(e.name)).join(' | ')} | ${ratio(row.Moonkeep?.ms, row.wasmoon?.ms)} | ${ratio(row.Moonkeep?.ms, row['lua5.4']?.ms)} | ${checksum} |`);
   }
   const cold = (e) => cell('cold start', e)?.ms;
+  const overhead = (e) => median(results.filter((r) => r.engine === e && r.overhead !== undefined).map((r) => r.overhead));
   push(`| cold start | ${engines.map((e) => fmt(cold(e.name))).join(' | ')} | ${ratio(cold('Moonkeep'), cold('wasmoon'))} | — | |`);
 
   const ok = rows.filter((r) => !r.mismatched.length && r.row.Moonkeep?.ms && r.row.wasmoon?.ms && r.row['lua5.4']?.ms);
@@ -108,17 +109,25 @@ export function report({ info, engines, results, sizes, runs, fengariRuns, round
     ...sizes.map((s) => `| ${s.engine} | ${s.what} | ${kb(s.raw)} | ${kb(s.gzip)} |`));
 
   push('', 'How it is measured:', '',
-    `- Every engine runs the same text: \`bench/driver.lua\` around one \`bench/workloads/*.lua\`,`
-    + ' in a fresh VM (a fresh browser context for the browser engines). The driver calls the workload once'
-    + ` untimed, then ${runs} timed times (fengari ${fengariRuns}), and returns the median. Each VM runs the`
-    + ' driver\'s chunk twice (Moonkeep: two clicks on Run) and the second is reported: V8 first runs wasm as'
-    + ' baseline code and cannot switch a running function to optimized code, and one call of Lua\'s'
-    + ' interpreter loop runs a whole chunk, so a first chunk after a page load runs at baseline speed.'
-    + ` All of this is done in ${rounds} rounds (fengari ${fengariRounds}), spread over the command's run, and`
-    + ' the table shows the best round\'s median: on a shared machine the other rounds measure its neighbours.',
-    '- Each run is timed inside Lua with `os.clock`, around the call only (compiling is not counted):'
-    + ' `performance.now()` in Moonkeep and fengari, and in wasmoon too, whose own `os.clock` (emscripten\'s'
-    + ' `clock()`) moves in 1 ms steps; CPU time in lua5.4.',
+    '- Every engine evaluates the same chunk, `bench/compare/repeat.lua` around one `bench/workloads/*.lua`:'
+    + ' the workload called a few times in a row (calls below), in one fresh VM per workload and engine (a'
+    + ' fresh browser context for the browser engines): one untimed evaluation, then timed ones; the figure is'
+    + ' the median timed evaluation divided by its calls. The untimed evaluation matters: V8 first runs wasm as baseline'
+    + ' code and cannot switch a running function to optimized code, and one call of Lua\'s interpreter loop'
+    + ' runs a whole chunk, so a first chunk after a page load runs at baseline speed (fib: 47 ms, then 16 ms).',
+    `- Calls and timed evaluations: ${engines.map((e) => `${e.name} ${e.calls} and ${e.runs}`).join(', ')}`
+    + (rounds > 1 ? `; all of it ${rounds} times, and the best round's median is shown.` : '.'),
+    '- Each evaluation is timed on CPU time, not wall time, because the machine is shared: Chromium\'s'
+    + ' `ThreadTime` of the page\'s main thread (Performance domain, thread ticks) for the browser engines,'
+    + ' `os.clock` around `load` and the call for lua5.4. Before the workload, the same VM evaluates an empty'
+    + ' chunk the same way, and its median is taken off: the host\'s cost of an evaluation (Moonkeep: the'
+    + ` page's work around a run, ${fmt(overhead('Moonkeep'))} ms; wasmoon ${fmt(overhead('wasmoon'))} ms,`
+    + ` fengari ${fmt(overhead('fengari'))} ms). Each evaluation starts in a task of its own, as a click would`
+    + ' (Moonkeep: a click on Run; the others: a timer). Work V8 does on other threads (optimizing wasm, part'
+    + ' of JavaScript\'s garbage collection) is not counted.',
+    '- pcall_error is dominated by how V8 reports exceptions, not by Lua: with DevTools attached (Playwright is)'
+    + ' V8 captures a stack trace for every exception thrown in a task, a Lua error included, in all three'
+    + ' browser engines. Without DevTools the same evaluation takes a fraction of the time (see the README).',
     '- Checksums are each workload\'s result; every engine\'s must equal lua5.4\'s, or the row says MISMATCH'
     + ' and the command fails.',
     '- Cold start, browser engines: a fresh browser context (empty cache) from navigation start to a VM that'
@@ -129,6 +138,7 @@ export function report({ info, engines, results, sizes, runs, fengariRuns, round
     + engines.filter((e) => Object.keys(cell('cold start', e.name)?.parts ?? {}).length)
       .map((e) => `${e.name}: ${Object.entries(cell('cold start', e.name).parts).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`)
       .join('; ') + '.',
-    '- The machine is shared: figures move by up to about ±30% between runs of the command.');
+    '- The machine is shared: CPU times move by a few percent between runs of the command, cold starts (wall'
+    + ' time) by much more.');
   return { markdown: `${lines.join('\n')}\n`, failures };
 }

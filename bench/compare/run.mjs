@@ -1,10 +1,10 @@
 // `make bench-compare`: Moonkeep's VM (the built page in dist/), wasmoon and fengari in
-// one headless Chromium, and stock lua5.4 natively, all running the same
-// bench/workloads text through bench/driver.lua. Cross-checks every checksum, then
-// writes a Markdown report and prints it; exits 1 if an engine failed or disagreed.
+// one headless Chromium, and stock lua5.4 natively, all evaluating the same chunk
+// (bench/compare/repeat.lua around a bench/workloads file). Cross-checks every checksum,
+// then writes a Markdown report and prints it; exits 1 if an engine failed or disagreed.
 // Usage: node bench/compare/run.mjs OUT.md
-// Environment: RUNS, ROUNDS, FENGARI_RUNS, FENGARI_ROUNDS, WORKLOADS (names, comma-separated),
-// MOONKEEP_BENCH_PORT.
+// Environment: CALLS, RUNS, FENGARI_CALLS, FENGARI_RUNS, ROUNDS, WORKLOADS (names,
+// comma-separated), MOONKEEP_BENCH_PORT.
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,11 +14,12 @@ import { harnessed, moonkeep, nativeLua } from './engines.mjs';
 import { bundleSizes, machine, report } from './report.mjs';
 
 const out = resolve(process.argv[2] ?? 'bench/RESULTS.md');
+const calls = Number(process.env.CALLS ?? 3);
 const runs = Number(process.env.RUNS ?? 5);
-// fengari is 10-50x slower than the others: fewer timed runs keep the whole under minutes.
+// fengari is 10-50x slower than the others: less of it keeps the whole under minutes.
+const fengariCalls = Number(process.env.FENGARI_CALLS ?? 1);
 const fengariRuns = Number(process.env.FENGARI_RUNS ?? 3);
-const rounds = Number(process.env.ROUNDS ?? 3);
-const fengariRounds = Math.min(rounds, Number(process.env.FENGARI_ROUNDS ?? 1));
+const rounds = Number(process.env.ROUNDS ?? 1);
 const port = Number(process.env.MOONKEEP_BENCH_PORT ?? 8093);
 const root = join(import.meta.dirname, '../..');
 const here = import.meta.dirname;
@@ -27,6 +28,7 @@ const base = `http://127.0.0.1:${port}`;
 const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 
+const EMPTY = 'return "empty"';
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 // One folder served on one port: the built page at /, the other engines under /engines/.
@@ -44,7 +46,7 @@ function stageSite() {
 }
 
 function workloads() {
-  const driver = readFileSync(join(root, 'bench/driver.lua'), 'utf8');
+  const template = readFileSync(join(here, 'repeat.lua'), 'utf8');
   const dir = join(root, 'bench/workloads');
   const only = process.env.WORKLOADS?.split(',');
   const names = readdirSync(dir).filter((f) => f.endsWith('.lua')).map((f) => f.replace(/\.lua$/, ''));
@@ -53,13 +55,15 @@ function workloads() {
     return {
       name,
       // Functions as replacements: "$&" in a workload must stay literal.
-      timed: (runs) => driver.replace('@WORKLOAD@', () => text).replace('@RUNS@', () => String(runs)),
+      chunk: (n) => template.replaceAll('@WORKLOAD@', () => text).replaceAll('@CALLS@', () => String(n)),
     };
   });
 }
 
-async function waitForServer() {
+async function waitForServer(server) {
   for (let i = 0; i < 100; i++) {
+    // Another server on the port would answer in its place.
+    if (server.exitCode !== null) throw new Error(`the static server exited: is port ${port} in use?`);
     try {
       if ((await fetch(`${base}/index.html`)).ok) return;
     } catch { /* not listening yet */ }
@@ -72,14 +76,14 @@ const site = stageSite();
 const server = spawn('node', [join(root, 'e2e/serve.mjs'), site, String(port)], { stdio: 'ignore' });
 let browser;
 try {
-  await waitForServer();
+  await waitForServer(server);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
   const lua54 = nativeLua();
   const engines = [
-    { ...moonkeep(base), runs, rounds },
-    { ...harnessed('wasmoon', `${base}/engines/wasmoon.html`), runs, rounds },
-    { ...harnessed('fengari', `${base}/engines/fengari.html`), runs: fengariRuns, rounds: fengariRounds },
-    { ...lua54, runs, rounds },
+    { ...moonkeep(base), calls, runs },
+    { ...harnessed('wasmoon', `${base}/engines/wasmoon.html`), calls, runs },
+    { ...harnessed('fengari', `${base}/engines/fengari.html`), calls: fengariCalls, runs: fengariRuns },
+    { ...lua54, calls, runs },
   ];
   const info = machine(browser.version(), lua54.version());
 
@@ -93,13 +97,17 @@ try {
   for (let round = 1; round <= rounds; round++) {
     for (const w of workloads()) {
       // Engines take turns on each workload, so a busy moment on the machine is shared.
-      for (const e of engines.filter((e) => round <= e.rounds)) {
+      for (const e of engines) {
         process.stderr.write(`round ${round}: ${w.name} on ${e.name}... `);
         try {
-          // The same chunk twice in one VM: the first is the warm-up, the second is reported.
-          const [time, checksum] = (await e.run(browser, [w.timed(e.runs), w.timed(e.runs)])).split('\t');
-          sample(w.name, e.name, { ms: Number(time), checksum });
-          process.stderr.write(`${time} ms\n`);
+          // The first evaluation of each chunk is untimed: V8 runs wasm as baseline code
+          // at first and cannot switch a running function to optimized code, and one
+          // call of Lua's interpreter loop runs a whole chunk. What an empty chunk costs
+          // the host (Moonkeep: the page's work around a run) is taken off.
+          const [empty, work] = await e.measure(browser, [EMPTY, w.chunk(e.calls)], 1 + e.runs);
+          const ms = (median(work.cpuMs.slice(1)) - median(empty.cpuMs.slice(1))) / e.calls;
+          sample(w.name, e.name, { ms, checksum: work.result, overhead: median(empty.cpuMs.slice(1)) });
+          process.stderr.write(`${ms.toFixed(2)} ms a call\n`);
         } catch (err) {
           sample(w.name, e.name, { error: String(err.message ?? err).split('\n')[0] });
           process.stderr.write(`failed: ${err.message}\n`);
@@ -126,8 +134,7 @@ try {
 
   const sizes = bundleSizes(root, site);
   info.loadEnd = loadavg()[0].toFixed(2);
-  info.cpuShare = median(lua54.cpuShare);
-  const { markdown, failures } = report({ info, engines, results, sizes, runs, fengariRuns, rounds, fengariRounds });
+  const { markdown, failures } = report({ info, engines, results, sizes, rounds });
   writeFileSync(out, markdown);
   console.log(markdown);
   if (failures.length) {
