@@ -26,7 +26,7 @@ export function machine(chromiumVersion, luaVersion) {
     load: loadavg()[0].toFixed(2),
     chromium: chromiumVersion,
     node: process.version,
-    lua: luaVersion,
+    lua: luaVersion.split(/\s+/).slice(0, 2).join(' '), // "Lua 5.4.4", without the copyright
     wasmoon: packageVersion('wasmoon'),
     fengari: packageVersion('fengari-web'),
   };
