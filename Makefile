@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_OFFLINE := true
 
-.PHONY: setup serve build test bench clean
+.PHONY: setup serve build test bench bench-compare clean
 
 setup:
 	@scripts/setup.sh
@@ -23,6 +23,10 @@ test: setup
 ## Benchmarks: prints sizes and timings (see README).
 bench: setup
 	@scripts/bench.sh
+
+## Moonkeep against wasmoon, fengari and native lua5.4; writes bench/RESULTS.md.
+bench-compare: setup
+	@scripts/bench-compare.sh
 
 clean:
 	cargo clean

@@ -1,7 +1,8 @@
--- Strings and tables: build 100,000 records, format and concatenate, sort, look up.
-return function()
+-- Strings and tables: build 100,000 records (or n), format and concatenate, sort, look up.
+-- test size: 2000
+return function(n)
   local records = {}
-  for i = 1, 100000 do
+  for i = 1, n or 100000 do
     records[i] = { id = i, name = "item" .. i, score = (i * 7919) % 1000 }
   end
   table.sort(records, function(a, b)
