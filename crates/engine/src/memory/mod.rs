@@ -23,7 +23,7 @@ use crate::store::Change;
 pub use format::{FORMAT_VERSION, SECRET_LEN};
 pub use snapshot::{export, import, SnapshotError};
 use format::{KeyName, Meta, TAG_LEN};
-use std_names::StdNames;
+pub(crate) use std_names::StdNames;
 
 /// Lua functions the keeper uses, captured before the playground library replaces
 /// some of them (its `debug` refuses host functions; a script may replace any).
@@ -71,7 +71,7 @@ impl Raw {
 /// What the engine knows about the store between save points.
 pub(crate) struct Keeper {
     pub(crate) raw: Raw,
-    std: StdNames,
+    pub(crate) std: StdNames,
     /// Weak-keyed: object -> id.
     ids: Table,
     /// Weak-keyed: closure -> prototype id.
