@@ -1,6 +1,7 @@
 //! The first place of every object in Memory, found breadth first with children in
 //! display order, and what a value looks like at a given place.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 
 use mlua::{Function, Value};
@@ -88,9 +89,8 @@ impl<'a> Graph<'a> {
                 place.entries = entries;
             }
             for child in children {
-                let child_at = address(&child.value);
-                if !graph.places.contains_key(&child_at) {
-                    graph.places.insert(child_at, Place { parent: Some((at, child.edge)), entries: 0 });
+                if let Entry::Vacant(place) = graph.places.entry(address(&child.value)) {
+                    place.insert(Place { parent: Some((at, child.edge)), entries: 0 });
                     queue.push_back(child.value);
                 }
             }
