@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use moonkeep_engine::Vm;
 
 use crate::autosave::Autosave;
+use crate::components::memory_inspector::MemoryInspector;
 use crate::components::scratchpad::Scratchpad;
 use crate::components::snapshot_buttons::SnapshotButtons;
 use crate::components::status_bar::StatusBar;
@@ -39,6 +40,7 @@ pub fn App() -> impl IntoView {
                 <SnapshotButtons autosave=autosave />
             </header>
             <Scratchpad runner=runner />
+            <MemoryInspector vm=vm runner=runner autosave=autosave />
             <StatusBar autosave=autosave />
         </main>
     }

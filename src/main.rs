@@ -5,6 +5,7 @@ mod app;
 mod autosave;
 mod components;
 mod crash;
+mod inspector;
 mod runner;
 mod storage;
 mod tab_lock;

@@ -80,6 +80,7 @@ impl Runner {
         self.stop.with_value(|s| s.set(false));
         leptos::task::spawn_local(async move {
             let evaluation = self.drive(&source, chunk).await;
+            crate::mark("moonkeep:run-finished");
             self.live_output.set(String::new());
             self.last.set(Some(evaluation));
             self.runs.update(|n| *n += 1);
