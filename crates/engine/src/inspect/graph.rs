@@ -130,7 +130,7 @@ impl<'a> Graph<'a> {
                     }
                     Ok(())
                 });
-                objects.sort_by(|a, b| key_order(&a.0, &b.0));
+                objects.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
                 children.extend(objects.into_iter().map(|(k, v)| Child { edge: Edge::Key(KeyRef::of(&k)), value: v }));
                 (entries, children)
             }
@@ -155,7 +155,7 @@ impl<'a> Graph<'a> {
                     entries.push((k, v));
                     Ok(())
                 });
-                entries.sort_by(|a, b| key_order(&a.0, &b.0));
+                entries.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
                 let metatable = t.metatable().map(|mt| Child { edge: Edge::Metatable, value: Value::Table(mt) });
                 metatable
                     .into_iter()
@@ -188,6 +188,10 @@ impl<'a> Graph<'a> {
 
     /// `value` as shown where it hangs from `parent` by `edge` (`None`: the root).
     pub(super) fn describe(&self, value: &Value, parent: Option<(usize, &Edge)>) -> Described {
+        if !matches!(value, Value::Table(_) | Value::Function(_)) {
+            // Most rows: no lookups for them.
+            return Described { value: self.scalar(value), expandable: false, reveal: Vec::new() };
+        }
         if let Some(name) = self.std.name_of(value) {
             let value = Shown::Std { type_name: type_name(value), name: name.to_owned() };
             return Described { value, expandable: false, reveal: Vec::new() };

@@ -53,8 +53,12 @@ impl Graph<'_> {
         if !open {
             return out;
         }
+        let children = self.children(&self.root);
+        if !filtering {
+            out.reserve(children.len());
+        }
         let mut stack = vec![Frame {
-            children: self.children(&self.root).into_iter(),
+            children: children.into_iter(),
             address: address(&self.root),
             path: "Memory".into(),
             depth: 0,
@@ -88,14 +92,20 @@ impl Graph<'_> {
                 Edge::Upvalue { .. } => (Slot::Upvalue, None),
                 Edge::Metatable => (Slot::Metatable, None),
             };
-            let next = open.then(|| Frame {
-                children: self.children(&child.value).into_iter(),
-                address: address(&child.value),
-                path: path.clone(),
-                depth,
-                steps: frame.steps.iter().cloned().chain([child.edge]).collect(),
-                row: out.len(),
-                found: false,
+            let next = open.then(|| {
+                let children = self.children(&child.value);
+                if !filtering {
+                    out.reserve(children.len());
+                }
+                Frame {
+                    children: children.into_iter(),
+                    address: address(&child.value),
+                    path: path.clone(),
+                    depth,
+                    steps: frame.steps.iter().cloned().chain([child.edge]).collect(),
+                    row: out.len(),
+                    found: false,
+                }
             });
             out.push(Row {
                 depth,

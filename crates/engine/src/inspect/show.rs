@@ -64,7 +64,7 @@ impl Graph<'_> {
     fn constructor(&self, t: &Table, entries: usize, budget: usize) -> String {
         let mut pairs: Vec<(Value, Value)> = if entries <= SORTED_PREVIEW {
             let mut all: Vec<(Value, Value)> = t.pairs().filter_map(Result::ok).collect();
-            all.sort_by(|a, b| key_order(&a.0, &b.0));
+            all.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
             all
         } else {
             t.pairs().filter_map(Result::ok).take(budget / 2).collect()
