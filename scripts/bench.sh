@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints Moonkeep's benchmark figures: built sizes, cold load in Chromium, the
 # bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4, and
-# Memory persistence (save points, restore, bytes per function, compression).
+# Memory persistence (save points, restore, bytes per function, compression), and
+# the Memory inspector with 100,000 entries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-9}
@@ -27,5 +28,9 @@ done
 echo "==> Memory persistence (native, cargo --release)"
 cargo run --quiet --release -p moonkeep-engine --example memory_bench
 
+echo "==> Memory inspector rows (native, cargo --release)"
+cargo run --quiet --release -p moonkeep-engine --example inspect_bench
+
 echo "==> Chromium"
 node bench/browser.mjs target/bench/native.tsv target/bench/lua54.tsv "$RUNS"
+node bench/inspector_browser.mjs "$RUNS"

@@ -70,7 +70,7 @@ pub fn App() -> impl IntoView {
                     controls="memory-inspector"
                 />
                 <div class="side-column">
-                    <MemoryInspector />
+                    <MemoryInspector vm=vm runner=runner autosave=autosave />
                     <ProofPanel vm=vm autosave=autosave runner=runner />
                 </div>
             </div>

@@ -12,6 +12,7 @@ mod layout;
 mod run;
 mod scripts;
 mod settings;
+mod inspector;
 mod storage;
 mod tab_lock;
 mod theme;

@@ -177,6 +177,7 @@ impl Runner {
             self.last.set(Some(evaluation));
             self.runs.update(|n| *n += 1);
             self.running.set(false);
+            crate::mark("moonkeep:run-finished");
             self.autosave.save(self.vm);
         });
     }

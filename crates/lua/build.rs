@@ -58,6 +58,11 @@ const LVM_PATCHES: [(&str, &str); 5] = [
     ),
 ];
 
+/// The interpreter, its calls, tables, strings, memory and collector: where a running
+/// program spends most of its time. The C API and libraries (`string` included), the parser and
+/// the rest are compiled for size.
+const HOT: [&str; 6] = ["lvm.c", "ldo.c", "ltable.c", "lgc.c", "lstring.c", "lmem.c"];
+
 fn main() {
     println!("cargo:rerun-if-changed=csrc");
     println!("cargo:rerun-if-changed=build.rs");
@@ -86,22 +91,42 @@ fn main() {
         lua.define("LUA_USE_APICHECK", None);
     }
     lua.include(&csrc).include(&lua_dir).warnings(false).flag_if_supported("-fno-common");
+    // In the browser every byte is downloaded (the page has a 600 KB gzip budget): the
+    // parts of Lua a running program spends its time in keep the profile's opt-level,
+    // the rest (compiler, libraries) is compiled for size. Natively all of it keeps it.
+    let mut cold = lua.clone();
+    if wasm && env::var("OPT_LEVEL").as_deref() == Ok("3") {
+        cold.opt_level_str("s");
+    }
+    let (mut hot_files, mut cold_files) = (0, 0);
     for entry in fs::read_dir(&lua_dir).expect("patched Lua sources") {
         let path = entry.expect("directory entry").path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if name.ends_with(".c") && name != "lua.c" && name != "luac.c" {
+        if !name.ends_with(".c") || name == "lua.c" || name == "luac.c" {
+            continue;
+        }
+        if HOT.contains(&name) {
             lua.file(&path);
+            hot_files += 1;
+        } else {
+            cold.file(&path);
+            cold_files += 1;
         }
     }
+    assert_eq!(hot_files, HOT.len(), "every hot file of Lua exists");
+    assert!(cold_files > 0);
     lua.file(csrc.join("watchdog.c"));
-    // Whole archive: mlua, linked after this crate, calls into it.
+    cold.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4-lib");
     lua.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4");
     println!("cargo:rustc-link-search=native={}", out.join("lib").display());
     if wasm {
         println!("cargo:rustc-link-lib=static=lua5.4");
+        println!("cargo:rustc-link-lib=static=lua5.4-lib");
         wasm_runtime(&csrc, &out);
     } else {
+        // Whole archives: mlua, linked after this crate, calls into them.
         println!("cargo:rustc-link-lib=static:+whole-archive=lua5.4");
+        println!("cargo:rustc-link-lib=static:+whole-archive=lua5.4-lib");
     }
 }
 

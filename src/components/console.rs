@@ -168,7 +168,7 @@ fn Value(text: String, tree: Option<Node>) -> impl IntoView {
 #[component]
 fn TreeView(node: Node) -> impl IntoView {
     let detail = match &node.value {
-        Shown::Table { entries, has_metatable } => {
+        Shown::Table { entries, has_metatable, .. } => {
             format!("table, {entries} entries{}", if *has_metatable { ", with a metatable" } else { "" })
         }
         Shown::Function { params, vararg, defined, upvalues } => {
@@ -176,7 +176,12 @@ fn TreeView(node: Node) -> impl IntoView {
             if *vararg {
                 p.push_str(if p.is_empty() { "..." } else { ", ..." });
             }
-            let up = if upvalues.is_empty() { String::new() } else { format!(" · upvalues: {}", upvalues.join(", ")) };
+            let up = if upvalues.is_empty() {
+                String::new()
+            } else {
+                let shown: Vec<String> = upvalues.iter().map(|u| format!("{} = {}", u.name, u.value)).collect();
+                format!(" · upvalues: {}", shown.join(", "))
+            };
             format!("function({p}) · defined at {defined}{up}")
         }
         _ => String::new(),
@@ -187,10 +192,9 @@ fn TreeView(node: Node) -> impl IntoView {
         .into_iter()
         .map(|child| {
             let text = match &child.value {
-                Shown::Scalar { text, .. } | Shown::Other { text, .. } => text.clone(),
-                Shown::Link { to } => format!("→ {to}"),
-                Shown::Table { entries, .. } => format!("table ({entries})"),
+                Shown::Link { to, .. } => format!("→ {to}"),
                 Shown::Function { defined, .. } => format!("function · {defined}"),
+                other => other.preview(),
             };
             let nested = matches!(child.value, Shown::Table { .. } | Shown::Function { .. });
             let key = child.key.clone();

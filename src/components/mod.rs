@@ -1,6 +1,8 @@
 pub mod code_editor;
 pub mod console;
 pub mod examples_menu;
+pub mod inspector_notice;
+pub mod inspector_row;
 pub mod memory_inspector;
 pub mod proof_panel;
 pub mod script_tab;

@@ -72,14 +72,21 @@ fn unsavable_values_are_named_and_the_rest_is_kept() {
 fn inspect_shows_the_tree() {
     let dir = tempfile::tempdir().unwrap();
     let db = db(&dir, "i.redb");
-    moonkeep(&db, &["eval", "local hits = 0 Memory.hit = function(page, ...) hits = hits + 1 end Memory.cfg = { theme = 'dark' }"]);
+    moonkeep(
+        &db,
+        &["eval", "local hits, seen = 0, { 'x' } Memory.hit = function(page, ...) hits = hits + 1 seen[1] = page end \
+                   Memory.cfg = { theme = 'dark' } Memory.same = Memory.cfg"],
+    );
     let o = moonkeep(&db, &["inspect"]);
     assert_eq!(
         stdout(&o),
-        "Memory (table, 2 entries)\n\
+        "Memory (table, 3 entries)\n\
          ├─ cfg (table, 1 entry)\n\
-         │  └─ theme = \"dark\" (string)\n\
-         └─ hit = function(page, ...) [eval:1, upvalues: hits]\n"
+         │  └─ theme = \"dark\" (string, 4 bytes)\n\
+         ├─ hit = function(page, ...) [eval:1, upvalues: hits = 0, seen = {\"x\"}]\n\
+         │  └─ upvalue seen (table, 1 entry)\n\
+         │     └─ [1] = \"x\" (string, 1 byte)\n\
+         └─ same -> Memory.cfg (same table)\n"
     );
 }
 

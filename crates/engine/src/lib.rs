@@ -10,7 +10,7 @@ mod store;
 mod vm;
 
 pub use error::{ErrorKind, Location, LuaError};
-pub use inspect::{Limits, Node, Shown};
+pub use inspect::{DeleteError, Deleted, Entry, Limits, Node, Row, Shown, Size, Slot, Upvalue};
 pub use memory::{Problem, RestoreReport, SavePoint, SnapshotError, FORMAT_VERSION, SECRET_LEN};
 /// Snapshots: one portable file holding a whole Memory.
 pub mod snapshot {

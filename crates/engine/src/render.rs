@@ -116,7 +116,8 @@ fn is_sequence_key(key: &Value, len: usize) -> bool {
     matches!(key, Value::Integer(i) if *i >= 1 && (*i as u64) <= len as u64)
 }
 
-fn key_order(a: &Value, b: &Value) -> Ordering {
+/// Numbers in order, then strings, booleans and the rest: the order tables are shown in.
+pub(crate) fn key_order(a: &Value, b: &Value) -> Ordering {
     fn rank(v: &Value) -> u8 {
         match v {
             Value::Integer(_) | Value::Number(_) => 0,

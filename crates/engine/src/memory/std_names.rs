@@ -67,6 +67,10 @@ impl StdNames {
     }
 
     /// The name of the standard value at this address, if it is one.
+    pub(crate) fn name_of(&self, value: &Value) -> Option<&str> {
+        self.name_at(value.to_pointer())
+    }
+
     pub(crate) fn name_at(&self, pointer: *const c_void) -> Option<&str> {
         self.by_pointer.get(&pointer).map(String::as_str)
     }

@@ -7,6 +7,7 @@ mod proof;
 mod run;
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use mlua::{Function, Lua};
 use moonkeep_lua::Watchdog;
 
 use crate::error::LuaError;
-use crate::inspect::{self, Limits, Node};
+use crate::inspect::{self, DeleteError, Deleted, Graph, Limits, Node, Row};
 use crate::memory::{Keeper, Raw, RestoreReport, Restoring, SavePoint, SECRET_LEN};
 use console::Console;
 
@@ -183,10 +184,35 @@ impl Vm {
         self.watchdog.interrupt_flag()
     }
 
-    /// The tree of `Memory` as the inspector shows it.
+    /// The tree of `Memory`, cut by `limits` (`moonkeep inspect`).
     pub fn memory_tree(&self, limits: Limits) -> Node {
-        let memory = self.lua.globals().raw_get::<mlua::Value>("Memory").unwrap_or(mlua::Value::Nil);
-        inspect::tree(&memory, &self.keeper.borrow().raw, limits)
+        let keeper = self.keeper.borrow();
+        Graph::build(&keeper.raw, &keeper.std, limits, self.memory()).tree()
+    }
+
+    /// The Memory inspector's rows: `Memory`, then the children of each row whose
+    /// path is in `expanded`, in display order; with a non-empty `filter`, the rows
+    /// whose key or value contains it and the rows leading to them. Every row is
+    /// returned: a host draws only those in view.
+    pub fn memory_rows(&self, expanded: &BTreeSet<String>, filter: &str) -> Vec<Row> {
+        let keeper = self.keeper.borrow();
+        Graph::build(&keeper.raw, &keeper.std, Limits::default(), self.memory()).rows(expanded, filter)
+    }
+
+    /// Removes the table entry a row of [`Vm::memory_rows`] stands for, found again
+    /// from `Memory` by its real keys (not by the row's text: `[0.3]` may be
+    /// `0.1 + 0.2`). The next save point records the deletion.
+    pub fn delete_row(&self, row: &Row) -> Result<Deleted, DeleteError> {
+        inspect::delete(&self.lua, &self.keeper.borrow().raw, row)
+    }
+
+    /// Puts a deleted entry back where it was, unless that key has a value again.
+    pub fn undo_delete(&self, deleted: Deleted) -> Result<(), DeleteError> {
+        inspect::undo(deleted)
+    }
+
+    fn memory(&self) -> mlua::Value {
+        self.lua.globals().raw_get::<mlua::Value>("Memory").unwrap_or(mlua::Value::Nil)
     }
 
     /// Bytes in use by the Lua state.

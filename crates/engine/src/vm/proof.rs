@@ -15,9 +15,8 @@ use moonkeep_lua::monotonic_seconds;
 
 use super::Vm;
 use crate::error::{ErrorKind, LuaError};
-use crate::inspect::{key_order, key_text};
 use crate::memory::StdNames;
-use crate::render;
+use crate::render::{self, is_identifier, key_order, quote};
 
 /// How long one probe call (or evaluating the probe arguments) may compute.
 const PROBE_BUDGET: Duration = Duration::from_secs(2);
@@ -50,11 +49,10 @@ impl Vm {
         let mut entries: Vec<(Value, Value)> = memory.pairs::<Value, Value>().filter_map(Result::ok).collect();
         entries.sort_by(|(a, _), (b, _)| key_order(a, b));
         let tostring = self.keeper.borrow().raw.tostring.clone();
-        let number = |v: &Value| tostring.call::<String>(v).unwrap_or_default();
         let mut prints: Vec<KeyPrint> = entries
             .iter()
             .map(|(k, v)| KeyPrint {
-                key: key_text(k, number),
+                key: key_text(k, &tostring),
                 type_name: v.type_name().to_owned(),
                 digest: format!("{:016x}", self.digest(v)),
                 probe: None,
@@ -232,5 +230,17 @@ impl Digest<'_> {
                 _ => break,
             }
         }
+    }
+}
+
+/// A key as Lua writes it after `Memory`: `name`, `[3]`, `["a b"]`, `[0.5]`.
+fn key_text(key: &Value, tostring: &Function) -> String {
+    match key {
+        Value::String(s) if is_identifier(&s.as_bytes()) => s.to_string_lossy(),
+        Value::String(s) => format!("[{}]", quote(&s.as_bytes())),
+        Value::Integer(i) => format!("[{i}]"),
+        Value::Number(_) => format!("[{}]", tostring.call::<String>(key).unwrap_or_default()),
+        Value::Boolean(b) => format!("[{b}]"),
+        other => format!("[{}]", other.type_name()),
     }
 }

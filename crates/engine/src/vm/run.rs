@@ -117,7 +117,7 @@ impl Vm {
                 let trees = values
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| inspect::value_tree(&format!("({})", i + 1), v, &keeper.raw))
+                    .map(|(i, v)| inspect::value_tree(&format!("({})", i + 1), v, &keeper.raw, &keeper.std))
                     .collect();
                 drop(keeper);
                 self.finish_with(run, Ok(shown), trees)

@@ -1,0 +1,72 @@
+// The Memory inspector in headless Chromium with 100,000 entries: time from the end
+// of a run to the inspector's rows in the DOM, read from the page's performance
+// marks, and from a click that expands Memory to its 100,001 rows drawn.
+// Usage: node bench/inspector_browser.mjs [RUNS]   (needs dist/, see scripts/bench.sh)
+import { chromium } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const runs = Number(process.argv[2] ?? 5);
+const port = Number(process.env.MOONKEEP_BENCH_PORT ?? 8091);
+const root = join(import.meta.dirname, '..');
+const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const ms = (x) => x.toFixed(1).padStart(7);
+
+/** Marks after `since`: the last of each name (the inspector marks every refresh). */
+function marksAfter(page, since) {
+  return page.evaluate((since) => {
+    const last = (n) => performance.getEntriesByName(n).filter((e) => e.startTime >= since).at(-1)?.startTime;
+    return { refresh: last('moonkeep:inspector-refresh'), rows: last('moonkeep:inspector-rows'), drawn: last('moonkeep:inspector-rendered') };
+  }, since);
+}
+
+async function waitDrawn(page, since) {
+  await page.waitForFunction((since) => performance.getEntriesByName('moonkeep:inspector-rendered').some((e) => e.startTime >= since), since, { timeout: 120_000 });
+  return marksAfter(page, since);
+}
+
+const server = spawn('node', [join(root, 'e2e/serve.mjs'), join(root, 'dist'), String(port)], { stdio: 'ignore' });
+await new Promise((r) => setTimeout(r, 500));
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
+try {
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
+  const afterRun = [];
+  const expand = [];
+  for (let i = 0; i < runs; i++) {
+    const output = page.getByTestId('console-output');
+    const before = Number(await output.getAttribute('data-runs'));
+    await page.getByTestId('editor').fill('for i = 1, 100000 do Memory[i] = i end');
+    await page.getByTestId('run').click();
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=console-output]').dataset.runs) > n, before, { timeout: 120_000 });
+    const end = await page.evaluate(() => performance.getEntriesByName('moonkeep:run-finished').at(-1).startTime);
+    const m = await waitDrawn(page, end);
+    const count = await page.getByTestId('memory-count').textContent();
+    if (count !== '100001 rows') throw new Error(`the inspector shows ${count}`);
+    afterRun.push({ total: m.drawn - end, before: m.refresh - end, engine: m.rows - m.refresh, dom: m.drawn - m.rows });
+
+    // Collapse Memory, then time the click that expands it again.
+    const memory = page.locator('[data-testid=memory-row][data-path="Memory"]');
+    await memory.click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=memory-count]').textContent === '1 row');
+    const clicked = await page.evaluate(() => {
+      const t = performance.now();
+      document.querySelector('[data-testid=memory-row][data-path="Memory"]').click();
+      return t;
+    });
+    const e = await waitDrawn(page, clicked);
+    expand.push({ total: e.drawn - clicked, engine: e.rows - e.refresh, dom: e.drawn - e.rows });
+  }
+  const pick = (xs, k) => median(xs.map((x) => x[k]));
+  console.log(`\nMemory inspector, Memory[1..100000] in Chromium, median of ${runs} (ms):`);
+  console.log(`  run end to rows in the DOM        ${ms(pick(afterRun, 'total'))}   (save point and scheduling ${pick(afterRun, 'before').toFixed(1)}, engine rows ${pick(afterRun, 'engine').toFixed(1)}, drawing ${pick(afterRun, 'dom').toFixed(1)})`);
+  console.log(`  click expanding Memory to drawn   ${ms(pick(expand, 'total'))}   (engine rows ${pick(expand, 'engine').toFixed(1)}, drawing ${pick(expand, 'dom').toFixed(1)})`);
+  const drawn = await page.getByTestId('memory-row').count();
+  console.log(`  rows in the DOM: ${drawn} of 100001`);
+} finally {
+  await browser.close();
+  server.kill();
+}

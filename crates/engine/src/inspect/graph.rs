@@ -1,0 +1,261 @@
+//! The first place of every object in Memory, found breadth first with children in
+//! display order, and what a value looks like at a given place.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
+
+use mlua::{Function, Value};
+
+use super::{Limits, Shown};
+use crate::memory::{Raw, StdNames};
+use crate::render::key_order;
+
+/// How a child hangs from its parent object; a list of these from `Memory` finds a
+/// value again with its real keys (a float key's text may not parse back to it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Edge {
+    Key(KeyRef),
+    Upvalue { index: u32, name: String },
+    Metatable,
+}
+
+/// A table key, exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum KeyRef {
+    Boolean(bool),
+    Integer(i64),
+    /// The float's bits: Lua turns integral float keys into integers, and NaN is no key.
+    Float(u64),
+    String(Vec<u8>),
+    /// A table, function or other object used as a key, by address (the table holds
+    /// the key, so the address stays its own while the entry exists).
+    Object { type_name: &'static str, pointer: usize },
+}
+
+impl KeyRef {
+    pub(crate) fn of(key: &Value) -> KeyRef {
+        match key {
+            Value::Boolean(b) => KeyRef::Boolean(*b),
+            Value::Integer(i) => KeyRef::Integer(*i),
+            Value::Number(n) => KeyRef::Float(n.to_bits()),
+            Value::String(s) => KeyRef::String(s.as_bytes().to_vec()),
+            other => KeyRef::Object { type_name: other.type_name(), pointer: other.to_pointer() as usize },
+        }
+    }
+}
+
+pub(super) struct Child {
+    pub edge: Edge,
+    pub value: Value,
+}
+
+/// An object's first place: its parent and the edge from it (none for `Memory`).
+struct Place {
+    parent: Option<(usize, Edge)>,
+    /// Entries of a table, found while walking.
+    entries: usize,
+}
+
+/// Memory's objects and their first places, for one refresh of the view.
+pub(crate) struct Graph<'a> {
+    pub(super) raw: &'a Raw,
+    std: &'a StdNames,
+    pub(super) limits: Limits,
+    pub(super) root: Value,
+    places: HashMap<usize, Place>,
+}
+
+/// What a value looks like at one place.
+pub(super) struct Described {
+    pub value: Shown,
+    pub expandable: bool,
+    /// For a link: the paths to expand to show its target.
+    pub reveal: Vec<String>,
+}
+
+impl<'a> Graph<'a> {
+    /// Walks everything reachable from `root` once, breadth first.
+    pub(crate) fn build(raw: &'a Raw, std: &'a StdNames, limits: Limits, root: Value) -> Graph<'a> {
+        let mut graph = Graph { raw, std, limits, root: root.clone(), places: HashMap::new() };
+        if !graph.is_object(&root) {
+            return graph;
+        }
+        graph.places.insert(address(&root), Place { parent: None, entries: 0 });
+        let mut queue = VecDeque::from([root]);
+        while let Some(object) = queue.pop_front() {
+            let at = address(&object);
+            let (entries, children) = graph.object_children(&object);
+            if let Some(place) = graph.places.get_mut(&at) {
+                place.entries = entries;
+            }
+            for child in children {
+                if let Entry::Vacant(place) = graph.places.entry(address(&child.value)) {
+                    place.insert(Place { parent: Some((at, child.edge)), entries: 0 });
+                    queue.push_back(child.value);
+                }
+            }
+        }
+        graph
+    }
+
+    pub(super) fn std_name(&self, value: &Value) -> Option<&str> {
+        self.std.name_of(value)
+    }
+
+    /// Tables and Lua functions have places and contents; values of the standard
+    /// environment are shown by name, C functions have nothing to show.
+    fn is_object(&self, value: &Value) -> bool {
+        match value {
+            Value::Table(_) => self.std.name_of(value).is_none(),
+            Value::Function(f) => self.std.name_of(value).is_none() && is_lua(f),
+            _ => false,
+        }
+    }
+
+    /// A table's entry count and its children that are objects, in display order,
+    /// without sorting the others (a table of 100,000 numbers has none to sort).
+    fn object_children(&self, object: &Value) -> (usize, Vec<Child>) {
+        match object {
+            Value::Table(t) => {
+                let mut children = Vec::new();
+                if let Some(mt) = t.metatable().map(Value::Table).filter(|mt| self.is_object(mt)) {
+                    children.push(Child { edge: Edge::Metatable, value: mt });
+                }
+                let mut entries = 0;
+                let mut objects = Vec::new();
+                let _ = t.for_each::<Value, Value>(|k, v| {
+                    entries += 1;
+                    if self.is_object(&v) {
+                        objects.push((k, v));
+                    }
+                    Ok(())
+                });
+                objects.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
+                children.extend(objects.into_iter().map(|(k, v)| Child { edge: Edge::Key(KeyRef::of(&k)), value: v }));
+                (entries, children)
+            }
+            Value::Function(f) => {
+                let children = self.upvalues(f).into_iter().filter(|c| self.is_object(&c.value)).collect();
+                (0, children)
+            }
+            _ => (0, Vec::new()),
+        }
+    }
+
+    /// Every child of `value` in display order: a table's metatable, then its entries
+    /// by key (numbers, strings, the rest); a Lua function's upvalues.
+    pub(super) fn children(&self, value: &Value) -> Vec<Child> {
+        if !self.is_object(value) {
+            return Vec::new();
+        }
+        match value {
+            Value::Table(t) => {
+                let mut entries: Vec<(Value, Value)> = Vec::with_capacity(t.raw_len());
+                let _ = t.for_each::<Value, Value>(|k, v| {
+                    entries.push((k, v));
+                    Ok(())
+                });
+                entries.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
+                let metatable = t.metatable().map(|mt| Child { edge: Edge::Metatable, value: Value::Table(mt) });
+                metatable
+                    .into_iter()
+                    .chain(entries.into_iter().map(|(k, v)| Child { edge: Edge::Key(KeyRef::of(&k)), value: v }))
+                    .collect()
+            }
+            Value::Function(f) => self.upvalues(f),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn upvalues(&self, f: &Function) -> Vec<Child> {
+        (1..=i64::from(f.info().num_upvalues))
+            .filter_map(|i| {
+                let (name, value) = self.raw.getupvalue.call::<(Option<mlua::LuaString>, Value)>((f, i)).ok()?;
+                let name = name.map_or_else(|| "?".into(), |n| n.to_string_lossy());
+                Some(Child { edge: Edge::Upvalue { index: i as u32, name }, value })
+            })
+            .collect()
+    }
+
+    /// `value` as shown where it hangs from `parent` by `edge` (`None`: the root).
+    pub(super) fn describe(&self, value: &Value, parent: Option<(usize, &Edge)>) -> Described {
+        if !matches!(value, Value::Table(_) | Value::Function(_)) {
+            // Most rows: no lookups for them.
+            return Described { value: self.scalar(value), expandable: false, reveal: Vec::new() };
+        }
+        if let Some(name) = self.std.name_of(value) {
+            let value = Shown::Std { type_name: type_name(value), name: name.to_owned() };
+            return Described { value, expandable: false, reveal: Vec::new() };
+        }
+        let Some(place) = self.places.get(&address(value)).filter(|_| self.is_object(value)) else {
+            return Described { value: self.scalar(value), expandable: false, reveal: Vec::new() };
+        };
+        let first = match (&place.parent, parent) {
+            (None, None) => true,
+            (Some((p, e)), Some((q, f))) => *p == q && e == f,
+            _ => false,
+        };
+        if !first {
+            let mut route = self.route(address(value));
+            let to = route.pop().unwrap_or_default();
+            return Described { value: Shown::Link { type_name: type_name(value), to }, expandable: false, reveal: route };
+        }
+        let value = match value {
+            Value::Table(t) => {
+                let has_metatable = t.metatable().is_some();
+                Shown::Table { entries: place.entries, has_metatable, preview: self.table_preview(t, place.entries) }
+            }
+            Value::Function(f) => self.function(f),
+            _ => unreachable!("only tables and functions have places"),
+        };
+        let expandable = match &value {
+            Shown::Table { entries, has_metatable, .. } => *entries > 0 || *has_metatable,
+            Shown::Function { upvalues, .. } => !upvalues.is_empty(),
+            _ => false,
+        };
+        Described { value, expandable, reveal: Vec::new() }
+    }
+
+    /// The paths from `Memory` down to the object at `address`, its own last.
+    fn route(&self, address: usize) -> Vec<String> {
+        let mut edges = Vec::new();
+        let mut at = address;
+        while let Some((parent, edge)) = self.places.get(&at).and_then(|p| p.parent.as_ref()) {
+            edges.push(edge);
+            at = *parent;
+        }
+        let mut paths = vec!["Memory".to_owned()];
+        for edge in edges.into_iter().rev() {
+            let next = self.extend(paths.last().expect("starts with Memory"), edge, &self.key_text(edge));
+            paths.push(next);
+        }
+        paths
+    }
+
+    /// `path` followed by `edge`, whose key reads `key`.
+    pub(super) fn extend(&self, path: &str, edge: &Edge, key: &str) -> String {
+        match edge {
+            Edge::Key(_) if key.starts_with('[') => format!("{path}{key}"),
+            Edge::Key(_) => format!("{path}.{key}"),
+            Edge::Upvalue { name, .. } => format!("{path} (upvalue '{name}')"),
+            Edge::Metatable => format!("getmetatable({path})"),
+        }
+    }
+}
+
+/// Identity of a table or function: its address while it lives.
+pub(super) fn address(value: &Value) -> usize {
+    value.to_pointer() as usize
+}
+
+fn is_lua(f: &Function) -> bool {
+    f.info().what != "C"
+}
+
+pub(super) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Integer(_) => "integer",
+        Value::Number(_) => "float",
+        other => other.type_name(),
+    }
+}

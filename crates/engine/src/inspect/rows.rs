@@ -1,0 +1,161 @@
+//! The inspector's rows: the tree flattened in display order, as far as it is
+//! expanded; or, with a filter, the rows that match and the rows leading to them.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::graph::{address, Child, Edge, Graph};
+use super::{Entry, Row, Shown, Slot};
+
+/// How deep a filter searches. Every row leading to a match is shown with its full
+/// path, so a match at depth d costs d² characters; deeper rows are reached by
+/// expanding.
+pub(crate) const FILTER_DEPTH: usize = 64;
+
+/// An object whose children are being listed. The walk keeps these on a stack of its
+/// own rather than recursing: a chain of nested tables can be as deep as Memory is big.
+struct Frame {
+    children: std::vec::IntoIter<Child>,
+    address: usize,
+    path: String,
+    depth: usize,
+    /// The edges from `Memory` to this object, shared by its children's entries.
+    steps: Arc<[Edge]>,
+    /// This object's row in the output.
+    row: usize,
+    /// Some row below it matched the filter.
+    found: bool,
+}
+
+impl Graph<'_> {
+    /// Without a filter: `Memory`, then the children of every row whose path is in
+    /// `expanded`. With one (matched case-insensitively against keys and the text of
+    /// values that are not tables or functions): every matching row in the whole
+    /// tree down to [`FILTER_DEPTH`], with the rows leading to it shown expanded;
+    /// `expanded` is not used.
+    pub(crate) fn rows(&self, expanded: &BTreeSet<String>, filter: &str) -> Vec<Row> {
+        let needle = filter.trim().to_lowercase();
+        let filtering = !needle.is_empty();
+        let root = self.describe(&self.root, None);
+        let open = root.expandable && (filtering || expanded.contains("Memory"));
+        let mut out = vec![Row {
+            depth: 0,
+            key: "Memory".into(),
+            path: "Memory".into(),
+            slot: Slot::Root,
+            matched: filtering && matches(&needle, "Memory", &root.value),
+            value: root.value,
+            expandable: root.expandable,
+            expanded: open && !filtering,
+            reveal: root.reveal,
+            entry: None,
+        }];
+        if !open {
+            return out;
+        }
+        let children = self.children(&self.root);
+        if !filtering {
+            out.reserve(children.len());
+        }
+        let mut stack = vec![Frame {
+            children: children.into_iter(),
+            address: address(&self.root),
+            path: "Memory".into(),
+            depth: 0,
+            steps: Arc::from([]),
+            row: 0,
+            found: false,
+        }];
+        while let Some(frame) = stack.last_mut() {
+            let Some(child) = frame.children.next() else {
+                let done = stack.pop().expect("a frame was on top");
+                if filtering {
+                    close(&mut out, stack.last_mut(), &done);
+                }
+                continue;
+            };
+            let key = self.key_text(&child.edge);
+            let described = self.describe(&child.value, Some((frame.address, &child.edge)));
+            let depth = frame.depth + 1;
+            let matched = filtering && matches(&needle, &key, &described.value);
+            // Filtering, a row that neither matches nor may lead to a match is skipped
+            // before its path is even written.
+            let searched = described.expandable && depth < FILTER_DEPTH;
+            if filtering && !matched && !searched {
+                continue;
+            }
+            let path = self.extend(&frame.path, &child.edge, &key);
+            let open = if filtering { searched } else { described.expandable && expanded.contains(&path) };
+            frame.found |= matched;
+            let (slot, entry) = match &child.edge {
+                Edge::Key(k) => (Slot::Entry, Some(Entry::new(frame.steps.clone(), k.clone()))),
+                Edge::Upvalue { .. } => (Slot::Upvalue, None),
+                Edge::Metatable => (Slot::Metatable, None),
+            };
+            let next = open.then(|| {
+                let children = self.children(&child.value);
+                if !filtering {
+                    out.reserve(children.len());
+                }
+                Frame {
+                    children: children.into_iter(),
+                    address: address(&child.value),
+                    path: path.clone(),
+                    depth,
+                    steps: frame.steps.iter().cloned().chain([child.edge]).collect(),
+                    row: out.len(),
+                    found: false,
+                }
+            });
+            out.push(Row {
+                depth,
+                key,
+                path,
+                slot,
+                value: described.value,
+                expandable: described.expandable,
+                expanded: open && !filtering,
+                reveal: described.reveal,
+                entry,
+                matched,
+            });
+            stack.extend(next);
+        }
+        out
+    }
+}
+
+/// A finished object in a filtered walk stays if it or a row below it matched (and
+/// `Memory` always stays); its parent learns that something below matched.
+fn close(out: &mut Vec<Row>, parent: Option<&mut Frame>, done: &Frame) {
+    if done.found {
+        out[done.row].expanded = true;
+    }
+    if done.found || out[done.row].matched || done.row == 0 {
+        if let Some(parent) = parent {
+            parent.found = true;
+        }
+    } else {
+        out.truncate(done.row);
+    }
+}
+
+/// Whether the key or the value's text contains `needle` (lower case), ignoring case.
+fn matches(needle: &str, key: &str, value: &Shown) -> bool {
+    let text = match value {
+        Shown::Scalar { text, .. } | Shown::String { text, .. } | Shown::Other { text, .. } => text.as_str(),
+        Shown::Std { name, .. } => name.as_str(),
+        _ => "",
+    };
+    contains(key, needle) || contains(text, needle)
+}
+
+fn contains(text: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        // Without allocating: a filter is tried against every row of Memory.
+        let (text, needle) = (text.as_bytes(), needle.as_bytes());
+        needle.is_empty() || text.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+    } else {
+        text.to_lowercase().contains(needle)
+    }
+}
