@@ -1,6 +1,7 @@
 // The Memory inspector in headless Chromium with 100,000 entries: time from the end
 // of a run to the inspector's rows in the DOM, read from the page's performance
-// marks, and from a click that expands Memory to its 100,001 rows drawn.
+// marks, from a click that expands Memory to its 100,001 rows drawn, and from a
+// scroll to the end to the last row drawn.
 // Usage: node bench/inspector_browser.mjs [RUNS]   (needs dist/, see scripts/bench.sh)
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
@@ -36,6 +37,7 @@ try {
   await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
   const afterRun = [];
   const expand = [];
+  const scroll = [];
   for (let i = 0; i < runs; i++) {
     const output = page.getByTestId('console-output');
     const before = Number(await output.getAttribute('data-runs'));
@@ -59,11 +61,28 @@ try {
     });
     const e = await waitDrawn(page, clicked);
     expand.push({ total: e.drawn - clicked, engine: e.rows - e.refresh, dom: e.drawn - e.rows });
+
+    // Scroll from the top to the end: no engine call, only the rows now in view drawn.
+    scroll.push(await page.evaluate(() => new Promise((resolve) => {
+      const tree = document.querySelector('[data-testid=memory-tree]');
+      tree.scrollTop = 0;
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        const t = performance.now();
+        new MutationObserver((_, observer) => {
+          if (document.querySelector('[data-testid=memory-row][data-path="Memory[100000]"]')) {
+            observer.disconnect();
+            resolve(performance.now() - t);
+          }
+        }).observe(tree, { childList: true, subtree: true });
+        tree.scrollTop = tree.scrollHeight;
+      }));
+    })));
   }
   const pick = (xs, k) => median(xs.map((x) => x[k]));
   console.log(`\nMemory inspector, Memory[1..100000] in Chromium, median of ${runs} (ms):`);
   console.log(`  run end to rows in the DOM        ${ms(pick(afterRun, 'total'))}   (save point and scheduling ${pick(afterRun, 'before').toFixed(1)}, engine rows ${pick(afterRun, 'engine').toFixed(1)}, drawing ${pick(afterRun, 'dom').toFixed(1)})`);
   console.log(`  click expanding Memory to drawn   ${ms(pick(expand, 'total'))}   (engine rows ${pick(expand, 'engine').toFixed(1)}, drawing ${pick(expand, 'dom').toFixed(1)})`);
+  console.log(`  scroll from the top to the end    ${ms(median(scroll))}   (to the last row drawn)`);
   const drawn = await page.getByTestId('memory-row').count();
   console.log(`  rows in the DOM: ${drawn} of 100001`);
 } finally {

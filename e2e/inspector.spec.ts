@@ -86,6 +86,16 @@ test('a cycle and a shared table are links, and a link reveals its target', asyn
   await expect(row(page, 'Memory')).toHaveAttribute('aria-selected', 'true');
 });
 
+test('following a link scrolls its far-away target into view', async ({ page }) => {
+  await run(page, 'Memory[1] = { x = 1 }\nfor i = 2, 500 do Memory[i] = i end\nMemory.zz = Memory[1]');
+  const tree = page.getByTestId('memory-tree');
+  await tree.evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await expect(row(page, 'Memory[1]')).toHaveCount(0);
+  await row(page, 'Memory.zz').getByTestId('memory-link').click();
+  await expect(row(page, 'Memory[1]')).toBeInViewport();
+  await expect(row(page, 'Memory[1]')).toHaveAttribute('aria-selected', 'true');
+});
+
 test('deleting a key removes it from the inspector and from Memory, across a reload; Undo puts one back', async ({ page }) => {
   await run(page, 'Memory.x = { 1, 2 }\nMemory.keep = 2');
   await saved(page);

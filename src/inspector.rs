@@ -115,13 +115,13 @@ impl Inspector {
     /// Follows a link row to its target: expands what leads there, clears the filter
     /// and makes the target active.
     pub fn jump(self, index: usize) {
-        let Some((reveal, to)) = self.with_row(index, |r| match &r.value {
+        let link = self.with_row(index, |r| match &r.value {
             Shown::Link { to, .. } => Some((r.reveal.clone(), to.clone())),
             _ => None,
-        }).flatten() else {
-            return;
-        };
-        self.show(reveal, to);
+        });
+        if let Some((reveal, to)) = link.flatten() {
+            self.show(reveal, to);
+        }
     }
 
     /// Shows a row found by the filter in the whole tree.

@@ -5,9 +5,12 @@
 //! fingerprint computed in Lua), behave the same when its closures are called, and
 //! survive an incremental save of what those calls changed. A second property makes
 //! random changes anywhere in the graph between save points into one store, and
-//! restores after each: no save point may miss one.
+//! restores after each: no save point may miss one. A third: the inspector, fully
+//! expanded, shows each of the graph's objects once and links only to those places.
 
-use moonkeep_engine::{MemoryStore, SavePoint, Store, Vm};
+use std::collections::BTreeSet;
+
+use moonkeep_engine::{MemoryStore, SavePoint, Shown, Store, Vm};
 use proptest::prelude::*;
 
 /// Builds `Memory` from SEED, DEPTH and BREADTH. Everything it stores is reachable
@@ -408,6 +411,38 @@ fn reopen(store: &MemoryStore, secret: u8, objects: usize) -> Result<Vm, TestCas
     Ok(vm)
 }
 
+/// Expanded everywhere, the inspector has one row with contents for each object (its
+/// first place); every other route to it is a link to that row, revealed by rows
+/// that exist.
+fn inspector_shows_every_object_once(vm: &Vm, objects: usize) -> Result<(), TestCaseError> {
+    let mut expanded = BTreeSet::from(["Memory".to_owned()]);
+    let mut rows = Vec::new();
+    // Each pass opens one more level; cycles shown as links keep this finite (and
+    // small: one row per entry, metatable and upvalue of each object).
+    for _ in 0..=objects {
+        rows = vm.memory_rows(&expanded, "");
+        prop_assert!(rows.len() < 100_000, "expanding never ends");
+        let before = expanded.len();
+        expanded.extend(rows.iter().filter(|r| r.expandable).map(|r| r.path.clone()));
+        if expanded.len() == before {
+            break;
+        }
+    }
+    prop_assert!(rows.iter().all(|r| !r.expandable || r.expanded), "expanding never ends");
+    let is_place = |value: &Shown| matches!(value, Shown::Table { .. } | Shown::Function { .. });
+    prop_assert_eq!(rows.iter().filter(|r| is_place(&r.value)).count(), objects);
+    let places: BTreeSet<&str> = rows.iter().filter(|r| is_place(&r.value)).map(|r| r.path.as_str()).collect();
+    for row in &rows {
+        if let Shown::Link { to, .. } = &row.value {
+            prop_assert!(places.contains(to.as_str()), "{} links to {to}, which is no place", row.path);
+            for path in &row.reveal {
+                prop_assert!(expanded.contains(path), "{} is revealed by {path}, which is no row", row.path);
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
     let vm = Vm::new().unwrap();
     vm.restore(Vec::new(), [1; 32]).unwrap();
@@ -428,6 +463,7 @@ fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
         point.problems
     );
     prop_assert_eq!(point.objects, objects);
+    inspector_shows_every_object_once(&vm, objects)?;
     // Calls change upvalues and tables; what they did is saved incrementally.
     let calls = string_of(&vm, "callall(Memory)")?;
     let after_calls = string_of(&vm, "(fingerprint(Memory))")?;
