@@ -10,11 +10,11 @@ use std::time::Duration;
 use mlua::{Function, LuaString, MultiValue, Table, Value};
 use xxhash_rust::xxh3::Xxh3;
 
-use mlua::thread::ThreadStatus;
 use moonkeep_lua::monotonic_seconds;
 
+use super::run::Resumed;
 use super::Vm;
-use crate::error::{ErrorKind, LuaError};
+use crate::error::LuaError;
 use crate::memory::StdNames;
 use crate::render::{self, is_identifier, key_order, quote};
 
@@ -107,21 +107,13 @@ impl Vm {
     fn call_watched(&self, f: Function) -> Result<MultiValue, LuaError> {
         let thread = self.lua.create_thread(f).map_err(|e| LuaError::from_mlua(&e))?;
         let halt_at = monotonic_seconds() + PROBE_BUDGET.as_secs_f64();
-        self.watchdog.watch(&thread, f64::INFINITY, halt_at, "probe stopped: it ran longer than 2 s");
-        let result = thread.resume::<MultiValue>(());
-        let halted = self.watchdog.halted().is_some();
-        self.watchdog.finish(&thread);
+        let resumed = self.resume_watched(&thread, f64::INFINITY, halt_at, "probe stopped: it ran longer than 2 s");
         self.console.borrow_mut().clear();
-        match result {
-            Ok(values) if thread.status() == ThreadStatus::Finished => Ok(values),
-            Ok(_) => Err(LuaError::runtime("attempt to yield from outside a coroutine")),
-            Err(e) => {
-                let mut e = LuaError::from_mlua(&e);
-                if halted {
-                    e.kind = ErrorKind::Stopped;
-                }
-                Err(e)
-            }
+        match resumed {
+            Resumed::Returned(values) => Ok(values),
+            Resumed::Failed(e) => Err(e),
+            // Never asked to pause (no pause time), so never paused.
+            Resumed::Paused => Err(LuaError::host("a probe paused")),
         }
     }
 }

@@ -31,6 +31,13 @@ enum State {
     Finished,
 }
 
+/// What one resume of a watched thread came to.
+pub(super) enum Resumed {
+    Paused,
+    Returned(MultiValue),
+    Failed(LuaError),
+}
+
 /// What [`Vm::resume`] ended with.
 #[derive(Debug)]
 pub enum Step {
@@ -100,18 +107,15 @@ impl Vm {
             ),
             None => (f64::INFINITY, String::new()),
         };
-        self.watchdog.watch(&thread, pause_at, halt_at, &budget_message);
-        let result = thread.resume::<MultiValue>(());
+        let resumed = self.resume_watched(&thread, pause_at, halt_at, &budget_message);
         run.used += monotonic_seconds() - started;
-        let paused = self.watchdog.take_pause();
-        match result {
-            Ok(_) if paused && thread.status() == ThreadStatus::Resumable => {
+        match resumed {
+            Resumed::Paused => {
                 run.output.push_str(&self.console.borrow_mut().take_new());
                 run.state = State::Running(thread);
                 Step::Paused
             }
-            Ok(values) if thread.status() == ThreadStatus::Finished => {
-                self.watchdog.finish(&thread);
+            Resumed::Returned(values) => {
                 let keeper = self.keeper.borrow();
                 let shown = values.iter().map(|v| render::show(v, &keeper.raw.tostring)).collect();
                 let trees = values
@@ -122,20 +126,31 @@ impl Vm {
                 drop(keeper);
                 self.finish_with(run, Ok(shown), trees)
             }
-            Ok(_) => {
-                // The chunk itself called coroutine.yield: as in plain Lua, an error.
-                self.watchdog.finish(&thread);
-                let e = LuaError::runtime("attempt to yield from outside a coroutine");
-                self.finish(run, Err(e))
-            }
+            Resumed::Failed(e) => self.finish(run, Err(e)),
+        }
+    }
+
+    /// Resumes `thread` under the watchdog: it pauses at the first safe point after
+    /// `pause_at` and halts with `halt_message` after `halt_at`. Anything but a pause
+    /// ends the watch.
+    pub(super) fn resume_watched(&self, thread: &Thread, pause_at: f64, halt_at: f64, halt_message: &str) -> Resumed {
+        self.watchdog.watch(thread, pause_at, halt_at, halt_message);
+        let result = thread.resume::<MultiValue>(());
+        if self.watchdog.take_pause() && result.is_ok() && thread.status() == ThreadStatus::Resumable {
+            return Resumed::Paused;
+        }
+        let halted = self.watchdog.halted().is_some();
+        self.watchdog.finish(thread);
+        match result {
+            Ok(values) if thread.status() == ThreadStatus::Finished => Resumed::Returned(values),
+            // The chunk itself called coroutine.yield: as in plain Lua, an error.
+            Ok(_) => Resumed::Failed(LuaError::runtime("attempt to yield from outside a coroutine")),
             Err(e) => {
-                let halted = self.watchdog.halted();
-                self.watchdog.finish(&thread);
                 let mut e = LuaError::from_mlua(&e);
-                if halted.is_some() {
+                if halted {
                     e.kind = ErrorKind::Stopped;
                 }
-                self.finish(run, Err(e))
+                Resumed::Failed(e)
             }
         }
     }
