@@ -5,12 +5,12 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use moonkeep_engine::{snapshot, LuaError, RestoreReport, Vm, SECRET_LEN};
+use moonkeep_engine::{snapshot, LuaError, RestoreReport, SavePoint, Vm, SECRET_LEN};
 use moonkeep_store_idb::IdbStore;
 
 use wasm_bindgen_futures::JsFuture;
 
-use crate::{storage, tab_lock};
+use crate::{now_ms, storage, tab_lock};
 
 const IN_ANOTHER_TAB: &str = "Memory is open in another tab, which saves it; this tab does not";
 const TAKEN_OVER: &str = "another tab took Memory over; this tab no longer saves";
@@ -251,24 +251,8 @@ impl Autosave {
         if !self.owner.get_untracked() {
             return Err("this tab does not save Memory (another tab does)".into());
         }
-        let Some(store) = self.store.get_value() else {
-            return Err("this browser gives Moonkeep no storage".into());
-        };
-        let started = now_ms();
-        let point = vm.with_value(|vm| vm.save_point());
-        self.status.set(SaveStatus::Saving);
-        match store.commit(&point.changes).await {
-            Ok(()) => {
-                vm.with_value(|vm| vm.committed(&point));
-                let ms = now_ms() - started;
-                self.status.set(SaveStatus::Saved { detail: format!("{} records in {ms:.1} ms", point.changes.len()) });
-                Ok(ms)
-            }
-            Err(e) => {
-                self.status.set(SaveStatus::Failed { reason: e.0.clone() });
-                Err(e.0)
-            }
-        }
+        let (store, point, walk_ms) = self.save_point(vm).ok_or("this browser gives Moonkeep no storage")?;
+        self.commit(vm, &store, &point, walk_ms).await.map(|commit_ms| walk_ms + commit_ms)
     }
 
     /// Stops saving in this page: it is about to reload and must not write over what
@@ -282,42 +266,54 @@ impl Autosave {
         if !self.owner.get_untracked() {
             return;
         }
-        let Some(store) = self.store.get_value() else { return };
+        let Some((store, point, walk_ms)) = self.save_point(vm) else { return };
+        if point.is_empty() {
+            return;
+        }
+        self.status.set(SaveStatus::Saving);
+        spawn_local(async move {
+            let _ = self.commit(vm, &store, &point, walk_ms).await;
+            let persistent = self.storage.get_untracked().is_some_and(|(_, p)| p);
+            self.refresh_storage(persistent).await;
+        });
+    }
+
+    /// Walks Memory now (what it is at this moment is what gets saved), if there is a
+    /// store; returns it with the save point and the walk's milliseconds.
+    fn save_point(self, vm: StoredValue<Vm, LocalStorage>) -> Option<(Rc<IdbStore>, SavePoint, f64)> {
+        let store = self.store.get_value()?;
         let walk_started = now_ms();
         let point = vm.with_value(|vm| vm.save_point());
         let walk_ms = now_ms() - walk_started;
         for problem in &point.problems {
             web_sys::console::warn_1(&format!("not saved: {problem}").into());
         }
-        if point.is_empty() {
-            return;
-        }
-        self.status.set(SaveStatus::Saving);
-        spawn_local(async move {
-            let started = now_ms();
-            let status = match store.commit(&point.changes).await {
-                Ok(()) => {
-                    vm.with_value(|vm| vm.committed(&point));
-                    SaveStatus::Saved {
-                        detail: format!(
-                            "{} records, {} bytes: save point {walk_ms:.1} ms, commit {:.1} ms",
-                            point.changes.len(),
-                            point.bytes_written,
-                            now_ms() - started
-                        ),
-                    }
-                }
-                Err(e) => SaveStatus::Failed { reason: e.0 },
-            };
-            self.status.set(status);
-            let persistent = self.storage.get_untracked().is_some_and(|(_, p)| p);
-            self.refresh_storage(persistent).await;
-        });
+        Some((store, point, walk_ms))
     }
-}
 
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    /// Commits `point`, telling the VM and the status bar; the commit's milliseconds.
+    async fn commit(self, vm: StoredValue<Vm, LocalStorage>, store: &IdbStore, point: &SavePoint, walk_ms: f64) -> Result<f64, String> {
+        self.status.set(SaveStatus::Saving);
+        let started = now_ms();
+        match store.commit(&point.changes).await {
+            Ok(()) => {
+                vm.with_value(|vm| vm.committed(point));
+                let commit_ms = now_ms() - started;
+                self.status.set(SaveStatus::Saved {
+                    detail: format!(
+                        "{} records, {} bytes: save point {walk_ms:.1} ms, commit {commit_ms:.1} ms",
+                        point.changes.len(),
+                        point.bytes_written,
+                    ),
+                });
+                Ok(commit_ms)
+            }
+            Err(e) => {
+                self.status.set(SaveStatus::Failed { reason: e.0.clone() });
+                Err(e.0)
+            }
+        }
+    }
 }
 
 /// A new store's key for authenticating its bytecode, from the browser's CSPRNG.

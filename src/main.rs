@@ -24,6 +24,11 @@ fn main() {
     mark("moonkeep:interactive");
 }
 
+/// Milliseconds on the page's monotonic clock (`performance.now()`).
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
 /// A User Timing mark (`performance.mark`), read by the benchmarks.
 pub fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use moonkeep_engine::{Evaluation, LuaError, Step, Vm};
 
 use crate::autosave::Autosave;
+use crate::now_ms;
 
 /// The chunk name errors and tracebacks use for the editor's code.
 pub const CHUNK: &str = "main.lua";
@@ -201,7 +202,7 @@ impl Runner {
 
     async fn drive(self, source: &str, chunk: &str) -> Evaluation {
         let mut run = self.vm.with_value(|vm| vm.start(source, chunk));
-        let mut last_save = now();
+        let mut last_save = now_ms();
         loop {
             let stop = self.stop.with_value(|s| s.get());
             let step = self.vm.with_value(|vm| {
@@ -214,9 +215,9 @@ impl Runner {
                 Step::Finished(evaluation) => return evaluation,
                 Step::Paused => {
                     self.live_output.set(run.output().to_owned());
-                    if now() - last_save >= SAVE_EVERY {
+                    if now_ms() - last_save >= SAVE_EVERY {
                         self.autosave.save(self.vm);
-                        last_save = now();
+                        last_save = now_ms();
                     }
                     crate::event_loop::next_task().await;
                 }
@@ -236,10 +237,6 @@ fn shortened(mut evaluation: Evaluation) -> Evaluation {
         evaluation.output.push_str(&format!("\n[{cut} more bytes not kept in the console history]\n"));
     }
     evaluation
-}
-
-fn now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 #[cfg(test)]

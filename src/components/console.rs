@@ -171,18 +171,14 @@ fn TreeView(node: Node) -> impl IntoView {
         Shown::Table { entries, has_metatable, .. } => {
             format!("table, {entries} entries{}", if *has_metatable { ", with a metatable" } else { "" })
         }
-        Shown::Function { params, vararg, defined, upvalues } => {
-            let mut p = params.join(", ");
-            if *vararg {
-                p.push_str(if p.is_empty() { "..." } else { ", ..." });
-            }
+        Shown::Function { defined, upvalues, .. } => {
             let up = if upvalues.is_empty() {
                 String::new()
             } else {
                 let shown: Vec<String> = upvalues.iter().map(|u| format!("{} = {}", u.name, u.value)).collect();
                 format!(" · upvalues: {}", shown.join(", "))
             };
-            format!("function({p}) · defined at {defined}{up}")
+            format!("{} · defined at {defined}{up}", node.value.preview())
         }
         _ => String::new(),
     };
@@ -192,7 +188,6 @@ fn TreeView(node: Node) -> impl IntoView {
         .into_iter()
         .map(|child| {
             let text = match &child.value {
-                Shown::Link { to, .. } => format!("→ {to}"),
                 Shown::Function { defined, .. } => format!("function · {defined}"),
                 other => other.preview(),
             };
