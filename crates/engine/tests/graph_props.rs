@@ -443,7 +443,9 @@ fn inspector_shows_every_object_once(vm: &Vm, objects: usize) -> Result<(), Test
     Ok(())
 }
 
-fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
+/// A fresh VM holding the graph made from SEED, DEPTH and BREADTH, with the
+/// fingerprint functions loaded.
+fn generated(seed: i64, depth: u32, breadth: u32) -> Result<Vm, TestCaseError> {
     let vm = Vm::new().unwrap();
     vm.restore(Vec::new(), [1; 32]).unwrap();
     let generator = GENERATOR
@@ -452,6 +454,11 @@ fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
         .replace("@BREADTH@", &breadth.to_string());
     eval(&vm, &generator, "graph.lua")?;
     eval(&vm, FINGERPRINT, "fingerprint.lua")?;
+    Ok(vm)
+}
+
+fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
+    let vm = generated(seed, depth, breadth)?;
     let original = string_of(&vm, "(fingerprint(Memory))")?;
     let objects: usize = string_of(&vm, "objects(Memory)")?.parse().unwrap();
 
@@ -505,14 +512,7 @@ fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
 /// Random changes between save points into one store; after each save point, a VM
 /// restored from the store holds the graph as it is.
 fn check_changes(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
-    let vm = Vm::new().unwrap();
-    vm.restore(Vec::new(), [1; 32]).unwrap();
-    let generator = GENERATOR
-        .replace("@SEED@", &seed.to_string())
-        .replace("@DEPTH@", &depth.to_string())
-        .replace("@BREADTH@", &breadth.to_string());
-    eval(&vm, &generator, "graph.lua")?;
-    eval(&vm, FINGERPRINT, "fingerprint.lua")?;
+    let vm = generated(seed, depth, breadth)?;
     eval(&vm, MUTATE, "mutate.lua")?;
     let mut store = MemoryStore::new();
     save(&vm, &mut store);
