@@ -151,12 +151,21 @@ export class Editor {
     // a closed script's stays too, so that undoing the close brings its history back.
     this.states = new Map();
     this.key = null;
-    this.view = new EditorView({ parent, state: EditorState.create({ extensions: this.extensions }) });
+    // The view is made by the first open(), with that script's text: making an empty
+    // one first and replacing its state would draw (and lay out) the editor twice
+    // while the page starts.
+    this.parent = parent;
+    this.view = null;
   }
 
   /** Shows script `key` holding `text`, with its own history if it was shown before. */
   open(key, text) {
-    if (this.key !== null) this.states.set(this.key, this.view.state);
+    if (this.view === null) {
+      this.key = key;
+      this.view = new EditorView({ parent: this.parent, state: EditorState.create({ doc: text, extensions: this.extensions }) });
+      return;
+    }
+    this.states.set(this.key, this.view.state);
     const kept = this.states.get(key);
     const state =
       kept && kept.doc.toString() === text ? kept : EditorState.create({ doc: text, extensions: this.extensions });
@@ -167,12 +176,14 @@ export class Editor {
 
   /** Marks `line` (1-based) as failing with `message` until the next edit, and shows it. */
   markError(line, message) {
+    if (this.view === null) return;
     const doc = this.view.state.doc;
     const at = doc.line(Math.min(Math.max(line, 1), doc.lines)).from;
     this.view.dispatch({ effects: [setError.of({ line, message }), EditorView.scrollIntoView(at, { y: 'nearest' })] });
   }
 
   clearError() {
+    if (this.view === null) return;
     this.view.dispatch({ effects: setError.of(null) });
   }
 

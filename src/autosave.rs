@@ -83,10 +83,19 @@ impl Autosave {
             restore_ms: RwSignal::new(None),
             restore_progress: RwSignal::new(None),
         };
+        // Both asked now, while the page is still being built: the answers wait in the
+        // browser's queue instead of being asked for after the first paint. Records are
+        // read only once the lock is decided, so an owner reads what the last owner wrote.
+        // The open is awaited first and from the start: polled only after its upgrade
+        // had begun, indexed_db_futures would hand out the database while the upgrade's
+        // transaction still runs (seen: "A version change transaction is running").
+        let started = now_ms();
+        let lock = tab_lock::acquire(false);
+        let opening = IdbStore::open();
         spawn_local(async move {
-            let started = now_ms();
-            let ownership = tab_lock::acquire(false).await;
-            let opened = match IdbStore::open().await {
+            let opened = opening.await;
+            let ownership = lock.await;
+            let opened = match opened {
                 Ok(store) => store.load().await.map(|records| (store, records)),
                 Err(e) => Err(e),
             };

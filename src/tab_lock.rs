@@ -26,28 +26,30 @@ pub enum Ownership {
 }
 
 /// Asks for the store: only if free, or by taking it from whoever holds it (`steal`).
-pub async fn acquire(steal: bool) -> Ownership {
+/// The browser is asked at once, when this is called; the future tells the answer.
+pub fn acquire(steal: bool) -> impl std::future::Future<Output = Ownership> {
     let mut answer = None;
     let granted = Promise::new(&mut |resolve, _| answer = Some(resolve));
-    let Some(answer) = answer else { return Ownership::Unsupported };
-    let callback = Closure::once_into_js(move |lock: JsValue| -> Promise {
-        let got = !lock.is_null() && !lock.is_undefined();
-        let _ = answer.call1(&JsValue::NULL, &JsValue::from_bool(got));
-        if got {
-            Promise::new(&mut |_, _| {}) // held until the page goes away or it is stolen
-        } else {
-            Promise::resolve(&JsValue::UNDEFINED)
-        }
+    let asked = answer.and_then(|answer| {
+        let callback = Closure::once_into_js(move |lock: JsValue| -> Promise {
+            let got = !lock.is_null() && !lock.is_undefined();
+            let _ = answer.call1(&JsValue::NULL, &JsValue::from_bool(got));
+            if got {
+                Promise::new(&mut |_, _| {}) // held until the page goes away or it is stolen
+            } else {
+                Promise::resolve(&JsValue::UNDEFINED)
+            }
+        });
+        let options = Object::new();
+        let flag = if steal { "steal" } else { "ifAvailable" };
+        let _ = Reflect::set(&options, &JsValue::from_str(flag), &JsValue::TRUE);
+        request_lock(LOCK, &options, callback.unchecked_ref()).ok()
     });
-    let options = Object::new();
-    let flag = if steal { "steal" } else { "ifAvailable" };
-    let _ = Reflect::set(&options, &JsValue::from_str(flag), &JsValue::TRUE);
-    let held = match request_lock(LOCK, &options, callback.unchecked_ref()) {
-        Ok(held) => held,
-        Err(_) => return Ownership::Unsupported,
-    };
-    match JsFuture::from(granted).await.ok().and_then(|v| v.as_bool()) {
-        Some(true) => Ownership::Owner(held),
-        _ => Ownership::Follower,
+    async move {
+        let Some(held) = asked else { return Ownership::Unsupported };
+        match JsFuture::from(granted).await.ok().and_then(|v| v.as_bool()) {
+            Some(true) => Ownership::Owner(held),
+            _ => Ownership::Follower,
+        }
     }
 }

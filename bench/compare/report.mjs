@@ -131,8 +131,9 @@ export function report({ info, engines, results, sizes, rounds }) {
     '- Checksums are each workload\'s result; every engine\'s must equal lua5.4\'s, or the row says MISMATCH'
     + ' and the command fails.',
     '- Cold start, browser engines: a fresh browser context (empty cache) from navigation start to a VM that'
-    + ' has run `return 1`. For Moonkeep that is the page\'s load to Run enabled (Memory restored from an'
-    + ' empty IndexedDB) plus the click on Run to `=> 1` shown; for wasmoon, its script, `new LuaFactory()`'
+    + ' has run `return 1`. For Moonkeep that is the page\'s load until Run is enabled (Memory restored from an'
+    + ' empty IndexedDB) and the editor shows its script, plus the click on Run to `=> 1` shown (the page is'
+    + ' watched from inside, so Playwright injects nothing into it while it starts); for wasmoon, its script, `new LuaFactory()`'
     + ' and `createEngine()`; for fengari, its script, a new state and `luaL_openlibs`. lua5.4: process start'
     + ' to exit of `lua5.4 -e "return 1"`. On the way, in ms since navigation start (medians): '
     + engines.filter((e) => Object.keys(cell('cold start', e.name)?.parts ?? {}).length)

@@ -18,13 +18,16 @@ pub fn CodeEditor(scripts: RwSignal<Scripts>, runner: Runner) -> impl IntoView {
     Effect::new(move |_| {
         let Some(host) = host.get() else { return };
         let id = active.get();
-        if editor.with_value(Option::is_none) {
+        let first = editor.with_value(Option::is_none);
+        if first {
             editor.set_value(Some(mount(&host, scripts, runner)));
-            crate::mark("moonkeep:editor");
         }
         let text = scripts.with_untracked(|s| s.active().text.clone());
         runner.error.set(None);
         editor.with_value(|e| e.as_ref().map(|e| e.open(id, &text)));
+        if first {
+            crate::mark("moonkeep:editor"); // the editor shows its first script
+        }
     });
     Effect::new(move |_| {
         let mark = runner.error.get();

@@ -25,9 +25,11 @@ pub struct IdbStore {
 }
 
 impl IdbStore {
-    /// Opens (creating or upgrading) the database of this origin.
-    pub async fn open() -> Result<IdbStore, StoreError> {
-        let db = Database::open(DATABASE)
+    /// Opens (creating or upgrading) the database of this origin. The browser is asked
+    /// at once, not when the future is first polled, so the page can go on starting
+    /// while IndexedDB opens.
+    pub fn open() -> impl std::future::Future<Output = Result<IdbStore, StoreError>> {
+        let request = Database::open(DATABASE)
             .with_version(SCHEMA_VERSION)
             .with_on_upgrade_needed(|event, db| {
                 if event.old_version() < 1.0 {
@@ -35,18 +37,34 @@ impl IdbStore {
                 }
                 Ok(())
             })
-            .await
-            .map_err(|e| StoreError(format!("IndexedDB could not be opened: {e}")))?;
-        Ok(IdbStore { db })
+            .build();
+        async move {
+            let opened = match request {
+                Ok(request) => request.await,
+                Err(e) => Err(e),
+            };
+            let db = opened.map_err(|e| StoreError(format!("IndexedDB could not be opened: {e}")))?;
+            Ok(IdbStore { db })
+        }
     }
 
-    /// Every record, in key order.
+    /// Every record, in key order. Keys and values are asked for together, in one
+    /// read transaction (one round trip to the browser's store, not two).
     pub async fn load(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         let fail = |e: indexed_db_futures::error::Error| StoreError(format!("IndexedDB could not be read: {e}"));
         let tx = self.db.transaction(RECORDS).build().map_err(fail)?;
         let store = tx.object_store(RECORDS).map_err(fail)?;
-        let keys: Vec<JsValue> = store.get_all_keys::<JsValue>().primitive().map_err(fail)?.await.map_err(fail)?.collect::<Result<_, _>>().map_err(fail)?;
-        let values: Vec<JsValue> = store.get_all::<JsValue>().primitive().map_err(fail)?.await.map_err(fail)?.collect::<Result<_, _>>().map_err(fail)?;
+        let keys = store.get_all_keys::<JsValue>().primitive().map_err(fail)?;
+        let values = store.get_all::<JsValue>().primitive().map_err(fail)?;
+        let keys: Vec<JsValue> = keys.await.map_err(fail)?.collect::<Result<_, _>>().map_err(fail)?;
+        let values: Vec<JsValue> = values.await.map_err(fail)?.collect::<Result<_, _>>().map_err(fail)?;
+        if keys.len() != values.len() {
+            return Err(StoreError(format!(
+                "IndexedDB could not be read: {} keys but {} values in one transaction",
+                keys.len(),
+                values.len()
+            )));
+        }
         keys.iter()
             .zip(values.iter())
             .map(|(k, v)| Ok((bytes(k)?, bytes(v)?)))
