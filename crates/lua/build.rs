@@ -1,6 +1,6 @@
 //! Builds the Lua this project runs, on every target: Lua 5.4.9 (sources from the
 //! `lua-src` crate) with two small changes to its interpreter loop, plus the watchdog
-//! that those changes call (csrc/watchdog.c).
+//! that those changes call (csrc/watchdog.c) and the bytecode seal (csrc/seal.c).
 //!
 //! Why patch Lua at all: a Lua debug hook is the usual way to stop a runaway loop, but
 //! any count hook makes *every* instruction go through `luaG_traceexec` (2.4x slower
@@ -116,6 +116,7 @@ fn main() {
     assert_eq!(hot_files, HOT.len(), "every hot file of Lua exists");
     assert!(cold_files > 0);
     lua.file(csrc.join("watchdog.c"));
+    lua.file(csrc.join("seal.c"));
     cold.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4-lib");
     lua.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4");
     println!("cargo:rustc-link-search=native={}", out.join("lib").display());

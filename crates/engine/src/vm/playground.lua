@@ -6,15 +6,12 @@
 --   write(s)          append s to the run's captured output
 --   clock()           monotonic seconds (os.clock)
 --   utc_offset(t)     seconds east of UTC at time t, or nil when libc knows the zone
+--   sealed_dump, load_sealed   the bytecode seal (crates/lua/csrc/seal.c): string.dump
+--                     with a tag under this VM's secret key, and load for binary chunks,
+--                     which accepts only chunks carrying that tag
 local host = ...
 local clock, utc_offset = host.clock, host.utc_offset
-
--- Bytecode made by string.dump in this VM, kept whole (so a script cannot forge a
--- match) in a table no script can reach. Lua hashes a long string once and finds the
--- very string string.dump returned by its address: no copy, no call into the host.
-local sealed = {}
-local function seal(bytes) sealed[bytes] = true end
-local function is_sealed(bytes) return sealed[bytes] == true end
+local load_sealed = host.load_sealed
 
 local type, select, tostring, error, setmetatable = type, select, tostring, error, setmetatable
 local string_format, string_byte, math_type, table_concat = string.format, string.byte, math.type, table.concat
@@ -139,13 +136,9 @@ dofile = unavailable("dofile", NO_FILES)
 loadfile = unavailable("loadfile", NO_FILES)
 
 -- Bytecode: Lua does not verify it, and a crafted chunk can corrupt the VM, so load
--- accepts only bytecode that string.dump produced in this VM.
-local string_dump, lua_load = string.dump, load
-function string.dump(f, strip)
-  local bytes = string_dump(f, strip)
-  seal(bytes)
-  return bytes
-end
+-- accepts only bytecode that string.dump produced in this VM (it carries a tag).
+local lua_load = load
+string.dump = host.sealed_dump
 
 function load(chunk, ...)
   local named = select("#", ...) >= 1 and (...) ~= nil
@@ -160,16 +153,16 @@ function load(chunk, ...)
     chunk = table_concat(parts)
     if not named then return load(chunk, "=(load)", select(2, ...)) end
   end
-  if type(chunk) == "string" and string_byte(chunk, 1) == 27 and not is_sealed(chunk) then
-    return nil, "binary chunk refused: Moonkeep loads only bytecode made by string.dump in this session"
+  if type(chunk) == "string" and string_byte(chunk, 1) == 27 then
+    return load_sealed(chunk, ...)
   end
   return lua_load(chunk, ...)
 end
 
--- debug: the registry and the upvalues of C functions hold the host's own values, and
--- the upvalues of the functions defined here hold the host functions above (seal,
--- write). Reading, replacing or joining them would let a script forge sealed bytecode
--- or break the host, so debug refuses those functions.
+-- debug: the registry (which holds the seal's key) and the upvalues of C functions hold
+-- the host's own values, and the upvalues of the functions defined here hold the host
+-- functions above (load_sealed, write). Reading, replacing or joining them would let a
+-- script forge sealed bytecode or break the host, so debug refuses those functions.
 local getupvalue, setupvalue, upvaluejoin = debug.getupvalue, debug.setupvalue, debug.upvaluejoin
 local HERE = getinfo(1, "S").source
 local function is_host_function(f)

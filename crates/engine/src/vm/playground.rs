@@ -1,5 +1,5 @@
 //! Installs Moonkeep's standard library (`playground.lua`) with the host functions it
-//! needs: output capture, a monotonic clock, the time zone.
+//! needs: output capture, a monotonic clock, the time zone, the bytecode seal.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -17,6 +17,9 @@ pub(super) fn install(lua: &Lua, console: &Rc<RefCell<Console>>) -> mlua::Result
     host_output(lua, &host, console)?;
     let start = moonkeep_lua::monotonic_seconds();
     host.set("clock", lua.create_function(move |_, ()| Ok(moonkeep_lua::monotonic_seconds() - start))?)?;
+    let (sealed_dump, load_sealed) = moonkeep_lua::seal::bytecode_seal(lua)?;
+    host.set("sealed_dump", sealed_dump)?;
+    host.set("load_sealed", load_sealed)?;
     if moonkeep_lua::has_host_time_zone() {
         host.set("utc_offset", lua.create_function(|_, t: f64| Ok(moonkeep_lua::utc_offset_seconds(t)))?)?;
     }
