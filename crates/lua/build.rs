@@ -59,9 +59,14 @@ const LVM_PATCHES: [(&str, &str); 5] = [
 ];
 
 /// The interpreter, its calls, tables, strings, memory and collector: where a running
-/// program spends most of its time. The C API and libraries (`string` included), the parser and
-/// the rest are compiled for size.
+/// program spends most of its time. In wasm these keep the profile's opt-level (3).
 const HOT: [&str; 6] = ["lvm.c", "ldo.c", "ltable.c", "lgc.c", "lstring.c", "lmem.c"];
+/// What running programs call into often besides: the C API (every host call), the
+/// auxiliary, string and table libraries, closures, metamethods, number and string
+/// conversion, dump and undump. In wasm, -Os. The rest (parser, code generator, lexer,
+/// debug interface, the os/io/math/utf8/coroutine/base libraries) gets -Oz: it runs
+/// once per loaded chunk or per library call, and every byte is downloaded.
+const WARM: [&str; 9] = ["lapi.c", "lauxlib.c", "lstrlib.c", "ltablib.c", "lfunc.c", "ltm.c", "lobject.c", "ldump.c", "lundump.c"];
 
 fn main() {
     println!("cargo:rerun-if-changed=csrc");
@@ -93,12 +98,14 @@ fn main() {
     lua.include(&csrc).include(&lua_dir).warnings(false).flag_if_supported("-fno-common");
     // In the browser every byte is downloaded (the page has a 600 KB gzip budget): the
     // parts of Lua a running program spends its time in keep the profile's opt-level,
-    // the rest (compiler, libraries) is compiled for size. Natively all of it keeps it.
+    // the rest is compiled for size (see HOT and WARM). Natively all of it keeps it.
+    let mut warm = lua.clone();
     let mut cold = lua.clone();
     if wasm && env::var("OPT_LEVEL").as_deref() == Ok("3") {
-        cold.opt_level_str("s");
+        warm.opt_level_str("s");
+        cold.opt_level_str("z");
     }
-    let (mut hot_files, mut cold_files) = (0, 0);
+    let (mut hot_files, mut warm_files, mut cold_files) = (0, 0, 0);
     for entry in fs::read_dir(&lua_dir).expect("patched Lua sources") {
         let path = entry.expect("directory entry").path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -108,25 +115,32 @@ fn main() {
         if HOT.contains(&name) {
             lua.file(&path);
             hot_files += 1;
+        } else if WARM.contains(&name) {
+            warm.file(&path);
+            warm_files += 1;
         } else {
             cold.file(&path);
             cold_files += 1;
         }
     }
     assert_eq!(hot_files, HOT.len(), "every hot file of Lua exists");
+    assert_eq!(warm_files, WARM.len(), "every warm file of Lua exists");
     assert!(cold_files > 0);
     lua.file(csrc.join("watchdog.c"));
     lua.file(csrc.join("seal.c"));
+    warm.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4-warm");
     cold.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4-lib");
     lua.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4");
     println!("cargo:rustc-link-search=native={}", out.join("lib").display());
     if wasm {
         println!("cargo:rustc-link-lib=static=lua5.4");
+        println!("cargo:rustc-link-lib=static=lua5.4-warm");
         println!("cargo:rustc-link-lib=static=lua5.4-lib");
         wasm_runtime(&csrc, &out);
     } else {
         // Whole archives: mlua, linked after this crate, calls into them.
         println!("cargo:rustc-link-lib=static:+whole-archive=lua5.4");
+        println!("cargo:rustc-link-lib=static:+whole-archive=lua5.4-warm");
         println!("cargo:rustc-link-lib=static:+whole-archive=lua5.4-lib");
     }
 }
