@@ -64,6 +64,10 @@ test('the whole page stays within 600 KB gzip, the editor bundle included', () =
   expect(files.some((f) => /^snippets\/.*\/editor\/dist\/editor\.js$/.test(f))).toBe(true);
   const gzip = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(dist, f)), { level: 9 }).length, 0);
   expect(gzip).toBeLessThanOrEqual(600 * 1024);
+  // wasm-bindgen's glue, minified by scripts/minify-glue.mjs (unminified: ~2,000 lines).
+  const glue = files.filter((f) => /^moonkeep-web-[0-9a-f]+\.js$/.test(f));
+  expect(glue).toHaveLength(1);
+  expect(readFileSync(join(dist, glue[0]), 'utf8').split('\n').length).toBeLessThan(50);
 });
 
 test('the page loads nothing from another origin', async ({ page, baseURL }) => {
@@ -86,4 +90,14 @@ test('the editor bundle is rewritten only when its bytes change', () => {
   expect(again).toContain('unchanged');
   expect(statSync(bundle).mtimeMs).toBe(before);
   expect(readFileSync(bundle, 'utf8')).toMatch(/@codemirror\/view@[\d.]+ \(MIT\)/);
+});
+
+test('once ready, the page warms the interpreter in a VM of its own', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved');
+  await page.waitForFunction(() => performance.getEntriesByName('moonkeep:warmed').length === 1);
+  // The warm-up's locals and results never reach the user's VM.
+  await page.getByTestId('editor').fill('return f == nil and t == nil and parts == nil and next(Memory) == nil');
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('console-output')).toHaveText('=> true\n');
 });

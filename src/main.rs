@@ -16,6 +16,7 @@ mod inspector;
 mod storage;
 mod tab_lock;
 mod theme;
+mod warm_up;
 
 fn main() {
     mark("moonkeep:start");
