@@ -10,6 +10,9 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 const ratio = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : '—');
 
+/** The cold-start rows: Moonkeep's cell is its VM alone in one, its whole page in the other. */
+export const COLD = { vm: 'cold start (VM alone)', page: 'cold start (whole page)' };
+
 function packageVersion(dir) {
   return JSON.parse(readFileSync(join(import.meta.dirname, 'node_modules', dir, 'package.json'), 'utf8')).version;
 }
@@ -39,13 +42,15 @@ function files(dir, names) {
   }).reduce((a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip }), { raw: 0, gzip: 0 });
 }
 
-/** What a page must load for each engine (Moonkeep's includes its whole UI). */
+/** What a page must load for each engine (Moonkeep's page includes its whole UI). */
 export function bundleSizes(root, site) {
   const dist = join(root, 'dist');
   const page = readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f));
+  const vm = join(site, 'engines/moonkeep-vm');
   return [
     { engine: 'Moonkeep', what: 'the whole page: wasm, JS glue, CSS, HTML', ...files(dist, page) },
     { engine: 'Moonkeep', what: 'its wasm alone (Lua VM, engine and UI)', ...files(dist, page.filter((f) => f.endsWith('.wasm'))) },
+    { engine: 'Moonkeep', what: 'the VM alone: wasm + JS glue (bench/vm)', ...files(vm, readdirSync(vm).filter((f) => /\.(wasm|js)$/.test(f))) },
     { engine: 'wasmoon', what: 'index.js + glue.wasm', ...files(join(site, 'engines/wasmoon'), ['index.js', 'glue.wasm']) },
     { engine: 'fengari', what: 'fengari-web.js', ...files(join(site, 'engines/fengari'), ['fengari-web.js']) },
   ];
@@ -63,7 +68,7 @@ function workloadRows(names, engines, cell) {
 
 export function report({ info, engines, results, sizes, rounds }) {
   const cell = (w, e) => results.find((r) => r.workload === w && r.engine === e);
-  const names = [...new Set(results.map((r) => r.workload))].filter((n) => n !== 'cold start');
+  const names = [...new Set(results.map((r) => r.workload))].filter((n) => !Object.values(COLD).includes(n));
   const rows = workloadRows(names, engines, cell);
   const failures = [];
   const lines = [];
@@ -95,9 +100,16 @@ export function report({ info, engines, results, sizes, rounds }) {
     }
     push(`| ${name} | ${engines.map((e) => time(e.name)).join(' | ')} | ${ratio(row.Moonkeep?.ms, row.wasmoon?.ms)} | ${ratio(row.Moonkeep?.ms, row['lua5.4']?.ms)} | ${checksum} |`);
   }
-  const cold = (e) => cell('cold start', e)?.ms;
   const overhead = (e) => median(results.filter((r) => r.engine === e && r.overhead !== undefined).map((r) => r.overhead));
-  push(`| cold start | ${engines.map((e) => fmt(cold(e.name))).join(' | ')} | ${ratio(cold('Moonkeep'), cold('wasmoon'))} | — | |`);
+  for (const row of [COLD.vm, COLD.page]) {
+    const cold = (e) => cell(row, e)?.ms;
+    push(`| ${row} | ${engines.map((e) => fmt(cold(e.name))).join(' | ')} | ${ratio(cold('Moonkeep'), cold('wasmoon'))} | — | |`);
+  }
+  // The steps on the way to each cold start, once per measured start.
+  const steps = [['Moonkeep VM alone', cell(COLD.vm, 'Moonkeep')], ['Moonkeep whole page', cell(COLD.page, 'Moonkeep')],
+    ...engines.filter((e) => e.name !== 'Moonkeep').map((e) => [e.name, cell(COLD.vm, e.name)])]
+    .filter(([, c]) => Object.keys(c?.parts ?? {}).length)
+    .map(([name, c]) => `${name}: ${Object.entries(c.parts).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
 
   const ok = rows.filter((r) => !r.mismatched.length && r.row.Moonkeep?.ms && r.row.wasmoon?.ms && r.row['lua5.4']?.ms);
   const faster = ok.filter((r) => r.row.Moonkeep.ms < r.row.wasmoon.ms).length;
@@ -131,14 +143,17 @@ export function report({ info, engines, results, sizes, rounds }) {
     '- Checksums are each workload\'s result; every engine\'s must equal lua5.4\'s, or the row says MISMATCH'
     + ' and the command fails.',
     '- Cold start, browser engines: a fresh browser context (empty cache) from navigation start to a VM that'
-    + ' has run `return 1`. For Moonkeep that is the page\'s load until Run is enabled (Memory restored from an'
-    + ' empty IndexedDB) and the editor shows its script, plus the click on Run to `=> 1` shown (the page is'
-    + ' watched from inside, so Playwright injects nothing into it while it starts); for wasmoon, its script, `new LuaFactory()`'
-    + ' and `createEngine()`; for fengari, its script, a new state and `luaL_openlibs`. lua5.4: process start'
-    + ' to exit of `lua5.4 -e "return 1"`. On the way, in ms since navigation start (medians): '
-    + engines.filter((e) => Object.keys(cell('cold start', e.name)?.parts ?? {}).length)
-      .map((e) => `${e.name}: ${Object.entries(cell('cold start', e.name).parts).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`)
-      .join('; ') + '.',
+    + ' has run `return 1`; wasmoon: its script, `new LuaFactory()` and `createEngine()` (which fetches and'
+    + ' instantiates glue.wasm); fengari: its script, a new state and `luaL_openlibs`. lua5.4: process start'
+    + ' to exit of `lua5.4 -e "return 1"`. Two rows, which differ only in Moonkeep\'s cell (the others have no'
+    + ' page: their one cold start stands in both). "VM alone": `bench/compare/moonkeep-vm.html` imports'
+    + ' `bench/vm` (Moonkeep\'s engine `Vm` and nothing else, through wasm-bindgen, built and wasm-opt\'ed as the'
+    + ' page is), fetches and instantiates its wasm, makes a `Vm` (a Lua state with the playground library,'
+    + ' whose Lua prelude runs) and evaluates `return 1` with the page\'s REPL semantics, like wasmoon\'s and'
+    + ' fengari\'s harness pages. "Whole page": the playground itself (an IDE: CodeMirror editor, UI, its VM)'
+    + ' loaded until Run is enabled (Memory restored from an empty IndexedDB) and the editor shows its script,'
+    + ' plus the click on Run to `=> 1` shown (the page is watched from inside, so Playwright injects nothing'
+    + ' into it while it starts). On the way, in ms since navigation start (medians): ' + steps.join('; ') + '.',
     '- The machine is shared: CPU times move by a few percent between runs of the command, cold starts (wall'
     + ' time) by much more.');
   return { markdown: `${lines.join('\n')}\n`, failures };

@@ -1,4 +1,5 @@
-// `make bench-compare`: Moonkeep's VM (the built page in dist/), wasmoon and fengari in
+// `make bench-compare`: Moonkeep's VM (the built page in dist/; for one cold start, the
+// VM alone: bench/vm, built into target/bench-compare/vm), wasmoon and fengari in
 // one headless Chromium, and stock lua5.4 natively, all evaluating the same chunk
 // (bench/compare/repeat.lua around a bench/workloads file). Cross-checks every checksum,
 // then writes a Markdown report and prints it; exits 1 if an engine failed or disagreed.
@@ -7,11 +8,11 @@
 // comma-separated), MOONKEEP_BENCH_PORT.
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { harnessed, moonkeep, nativeLua } from './engines.mjs';
-import { bundleSizes, machine, report } from './report.mjs';
+import { COLD, bundleSizes, machine, report } from './report.mjs';
 
 const out = resolve(process.argv[2] ?? 'bench/RESULTS.md');
 const calls = Number(process.env.CALLS ?? 3);
@@ -41,7 +42,10 @@ function stageSite() {
   mkdirSync(join(engines, 'fengari'), { recursive: true });
   for (const f of ['index.js', 'glue.wasm']) cpSync(join(modules, 'wasmoon/dist', f), join(engines, 'wasmoon', f));
   cpSync(join(modules, 'fengari-web/dist/fengari-web.js'), join(engines, 'fengari/fengari-web.js'));
-  for (const f of ['wasmoon.html', 'fengari.html']) cpSync(join(here, f), join(engines, f));
+  const vm = join(root, 'target/bench-compare/vm');
+  if (!existsSync(vm)) throw new Error(`${vm} is missing: scripts/bench-compare.sh builds it (bench/vm)`);
+  cpSync(vm, join(engines, 'moonkeep-vm'), { recursive: true });
+  for (const f of ['wasmoon.html', 'fengari.html', 'moonkeep-vm.html']) cpSync(join(here, f), join(engines, f));
   return site;
 }
 
@@ -85,6 +89,14 @@ try {
     { ...harnessed('fengari', `${base}/engines/fengari.html`), calls: fengariCalls, runs: fengariRuns },
     { ...lua54, calls, runs },
   ];
+  const vmAlone = harnessed('Moonkeep VM alone', `${base}/engines/moonkeep-vm.html`);
+  // Two cold-start rows: Moonkeep's VM alone (bench/vm in its harness page) and its whole
+  // page (the playground) each fill Moonkeep's cell of one; the other engines have no
+  // page, so their one cold start fills both.
+  const coldStarts = [
+    { engine: 'Moonkeep', rows: [COLD.vm], subject: vmAlone },
+    ...engines.map((e) => ({ engine: e.name, rows: e.name === 'Moonkeep' ? [COLD.page] : [COLD.vm, COLD.page], subject: e })),
+  ];
   const info = machine(browser.version(), lua54.version());
 
   // Rounds go outermost, so a busy spell on the shared machine hits one round of a
@@ -114,12 +126,12 @@ try {
         }
       }
     }
-    for (const e of engines) {
+    for (const { engine, rows, subject } of coldStarts) {
       const starts = [];
-      for (let i = 0; i < runs; i++) starts.push(await e.coldStart(browser));
+      for (let i = 0; i < runs; i++) starts.push(await subject.coldStart(browser));
       const parts = Object.fromEntries(Object.keys(starts[0].parts).map((k) => [k, median(starts.map((c) => c.parts[k]))]));
-      sample('cold start', e.name, { ms: median(starts.map((c) => c.ms)), parts });
-      process.stderr.write(`round ${round}: cold start on ${e.name}: ${median(starts.map((c) => c.ms))} ms\n`);
+      for (const row of rows) sample(row, engine, { ms: median(starts.map((c) => c.ms)), parts });
+      process.stderr.write(`round ${round}: ${rows.join(', ')} on ${subject.name}: ${median(starts.map((c) => c.ms))} ms\n`);
     }
   }
   const results = [...samples].map(([key, values]) => {
