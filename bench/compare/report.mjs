@@ -45,10 +45,11 @@ function files(dir, names) {
 /** What a page must load for each engine (Moonkeep's page includes its whole UI). */
 export function bundleSizes(root, site) {
   const dist = join(root, 'dist');
-  const page = readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f));
+  // Every file the page loads, the editor bundle under snippets/ included.
+  const page = readdirSync(dist, { recursive: true }).map(String).filter((f) => /\.(wasm|js|css|html|svg)$/.test(f));
   const vm = join(site, 'engines/moonkeep-vm');
   return [
-    { engine: 'Moonkeep', what: 'the whole page: wasm, JS glue, CSS, HTML', ...files(dist, page) },
+    { engine: 'Moonkeep', what: 'the whole page: wasm, JS glue, editor (CodeMirror), CSS, HTML', ...files(dist, page) },
     { engine: 'Moonkeep', what: 'its wasm alone (Lua VM, engine and UI)', ...files(dist, page.filter((f) => f.endsWith('.wasm'))) },
     { engine: 'Moonkeep', what: 'the VM alone: wasm + JS glue (bench/vm)', ...files(vm, readdirSync(vm).filter((f) => /\.(wasm|js)$/.test(f))) },
     { engine: 'wasmoon', what: 'index.js + glue.wasm', ...files(join(site, 'engines/wasmoon'), ['index.js', 'glue.wasm']) },
