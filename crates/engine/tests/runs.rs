@@ -127,6 +127,21 @@ fn loops_inside_callbacks_from_c_are_stopped_too() {
     }
 }
 
+/// A long loop in C calling a short Lua function: each call is an interpreter-loop
+/// call of its own, with few ticks, and the countdown they share must still run out.
+#[test]
+fn short_callbacks_from_a_long_c_loop_are_stopped_too() {
+    let vm = with_budget(150);
+    let sources = [
+        "string.gsub(string.rep('a', 20000000), 'a', function(c) end)",
+        "local t = {} for i = 1, 1000000 do t[i] = (i * 7919) % 1000003 end table.sort(t, function(a, b) return a < b end)",
+    ];
+    for src in sources {
+        let (evaluation, _) = in_slices(&vm, src, Duration::from_millis(5));
+        assert_eq!(evaluation.result.unwrap_err().kind, ErrorKind::Stopped, "{src}");
+    }
+}
+
 #[test]
 fn pauses_never_leak_into_the_scripts_own_coroutines() {
     let vm = vm();
