@@ -112,34 +112,33 @@ fn recursion_without_loops_and_endless_tail_calls_are_stopped() {
     assert_eq!(vm.eval(tail, "main.lua").result.unwrap_err().kind, ErrorKind::Stopped);
 }
 
-#[test]
-fn loops_inside_callbacks_from_c_are_stopped_too() {
+/// Runs each source in 5 ms slices under a 150 ms budget: each must end Stopped.
+fn each_is_stopped_by_the_budget(sources: &[&str]) {
     let vm = with_budget(150);
-    let sources = [
-        "table.sort({3, 2, 1}, function(a, b) while true do end end)",
-        "string.gsub('abc', '%w', function(c) while true do end end)",
-        "return tostring(setmetatable({}, {__tostring = function() while true do end end}))",
-        "local co = coroutine.wrap(function() while true do end end) co()",
-    ];
     for src in sources {
         let (evaluation, _) = in_slices(&vm, src, Duration::from_millis(5));
         assert_eq!(evaluation.result.unwrap_err().kind, ErrorKind::Stopped, "{src}");
     }
 }
 
+#[test]
+fn loops_inside_callbacks_from_c_are_stopped_too() {
+    each_is_stopped_by_the_budget(&[
+        "table.sort({3, 2, 1}, function(a, b) while true do end end)",
+        "string.gsub('abc', '%w', function(c) while true do end end)",
+        "return tostring(setmetatable({}, {__tostring = function() while true do end end}))",
+        "local co = coroutine.wrap(function() while true do end end) co()",
+    ]);
+}
+
 /// A long loop in C calling a short Lua function: each call is an interpreter-loop
 /// call of its own, with few ticks, and the countdown they share must still run out.
 #[test]
 fn short_callbacks_from_a_long_c_loop_are_stopped_too() {
-    let vm = with_budget(150);
-    let sources = [
+    each_is_stopped_by_the_budget(&[
         "string.gsub(string.rep('a', 20000000), 'a', function(c) end)",
         "local t = {} for i = 1, 1000000 do t[i] = (i * 7919) % 1000003 end table.sort(t, function(a, b) return a < b end)",
-    ];
-    for src in sources {
-        let (evaluation, _) = in_slices(&vm, src, Duration::from_millis(5));
-        assert_eq!(evaluation.result.unwrap_err().kind, ErrorKind::Stopped, "{src}");
-    }
+    ]);
 }
 
 #[test]
