@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::editor::Editor;
-use crate::run::{Code, Runner};
+use crate::run::{Code, ErrorMark, Runner};
 use crate::scripts::Scripts;
 
 /// The CodeMirror editor showing the open script. Edits go into `scripts`; its run
@@ -29,15 +29,22 @@ pub fn CodeEditor(scripts: RwSignal<Scripts>, runner: Runner) -> impl IntoView {
             crate::mark("moonkeep:editor"); // the editor shows its first script
         }
     });
-    Effect::new(move |_| {
+    // Every run clears the mark when it starts and sets it when it ends; the editor is
+    // told only of a change (clearing a mark that is not there still made CodeMirror
+    // update its view, twice a run).
+    Effect::new(move |shown: Option<Option<ErrorMark>>| {
         let mark = runner.error.get();
+        if shown.as_ref() == Some(&mark) {
+            return mark;
+        }
         editor.with_value(|e| {
             let Some(e) = e else { return };
-            match mark {
+            match &mark {
                 Some(mark) => e.mark_error(mark.line, &mark.message),
                 None => e.clear_error(),
             }
         });
+        mark
     });
 
     view! {
