@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { clickRunAndTime, pageFiles, untilRunEnabled } from './page.mjs';
 
 const [nativeFile, luaFile, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 5);
@@ -21,9 +22,7 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 function sizes() {
   const dist = join(root, 'dist');
-  // Every file the page loads, wasm-bindgen's snippets (the editor bundle) included.
-  const files = readdirSync(dist, { recursive: true }).filter((f) => /\.(wasm|js|css|html|svg)$/.test(f)).sort();
-  const rows = files.map((f) => {
+  const rows = pageFiles(dist).map((f) => {
     const bytes = readFileSync(join(dist, f));
     const file = f.replace(/-[0-9a-f]{16}/g, '').replace(/^snippets\/[^/]+\//, 'snippets/');
     return { file, raw: statSync(join(dist, f)).size, gzip: gzipSync(bytes, { level: 9 }).length };
@@ -53,25 +52,11 @@ try {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
+    await untilRunEnabled(page);
     await page.getByTestId('editor').fill('return 1 + 1');
-    const marks = await page.evaluate(async () => {
-      const at = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
-      const output = document.querySelector('[data-testid=console-output]');
-      const shown = new Promise((resolve) =>
-        new MutationObserver((_, observer) => { observer.disconnect(); resolve(); })
-          .observe(output, { attributes: true, attributeFilter: ['data-runs'] }));
-      const t0 = performance.now();
-      document.querySelector('[data-testid=run]').click();
-      await shown;
-      const firstChunk = performance.now() - t0;
-      return {
-        start: at('moonkeep:start'), interactive: at('moonkeep:interactive'), editor: at('moonkeep:editor'),
-        restored: at('moonkeep:restored'), firstChunk, text: output.textContent,
-      };
-    });
-    if (marks.text !== '=> 2\n') throw new Error(`first chunk gave ${JSON.stringify(marks.text)}`);
-    loads.push(marks);
+    const { ms, text, marks } = await clickRunAndTime(page);
+    if (text !== '=> 2\n') throw new Error(`first chunk gave ${JSON.stringify(text)}`);
+    loads.push({ ...marks, firstChunk: ms });
     await context.close();
   }
   console.log(`\nCold load in headless Chromium, median of ${runs} fresh contexts (ms since navigation start):`);

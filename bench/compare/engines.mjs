@@ -8,6 +8,7 @@
 import { expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { clickRunAndTime, untilRunEnabled } from '../page.mjs';
 
 const round = (t) => Math.round(t * 100) / 100;
 
@@ -20,18 +21,10 @@ async function threadTime(page) {
 
 /** Moonkeep's VM, driven through the built page exactly as a person would use it. */
 export function moonkeep(base) {
-  // Waits for Run to be enabled (Memory restored: the page's mark) from inside the
-  // page. A Playwright locator would poll with the script Playwright injects into the
-  // page, about 30 ms of the page's main thread while it is still starting.
   async function open(context) {
     const page = await context.newPage();
     await page.goto(`${base}/`);
-    await page.evaluate(() => new Promise((resolve) => {
-      if (performance.getEntriesByName('moonkeep:restored').length) return resolve();
-      new PerformanceObserver((list, observer) => {
-        if (list.getEntriesByName('moonkeep:restored').length) { observer.disconnect(); resolve(); }
-      }).observe({ type: 'mark' });
-    }));
+    await untilRunEnabled(page);
     await expect(page.getByTestId('run')).toBeEnabled({ timeout: 60_000 });
     return page;
   }
@@ -44,23 +37,13 @@ export function moonkeep(base) {
       try {
         const page = await open(context);
         await page.getByTestId('editor').fill('return 1');
-        const r = await page.evaluate(async () => {
-          const output = document.querySelector('[data-testid=console-output]');
-          const shown = new Promise((resolve) =>
-            new MutationObserver((_, observer) => { observer.disconnect(); resolve(); })
-              .observe(output, { attributes: true, attributeFilter: ['data-runs'] }));
-          const t0 = performance.now();
-          document.querySelector('[data-testid=run]').click();
-          await shown;
-          const at = (mark) => performance.getEntriesByName(mark)[0]?.startTime;
-          // Ready once Memory is restored and the editor shows its script.
-          const enabled = Math.max(at('moonkeep:restored'), at('moonkeep:editor'));
-          return {
-            ms: enabled + performance.now() - t0,
-            value: output.textContent,
-            parts: { 'wasm instantiated': at('moonkeep:start'), 'VM and page built': at('moonkeep:interactive'), 'editor shown': at('moonkeep:editor'), 'Run enabled (Memory restored)': at('moonkeep:restored') },
-          };
-        });
+        const { ms, text, marks } = await clickRunAndTime(page);
+        // Ready once Memory is restored and the editor shows its script.
+        const r = {
+          ms: Math.max(marks.restored, marks.editor) + ms,
+          value: text,
+          parts: { 'wasm instantiated': marks.start, 'VM and page built': marks.interactive, 'editor shown': marks.editor, 'Run enabled (Memory restored)': marks.restored },
+        };
         if (!Number.isFinite(r.ms)) throw new Error('the page has no moonkeep:restored mark');
         if (r.value !== '=> 1\n') throw new Error(`return 1 showed ${JSON.stringify(r.value)}`);
         return { ms: round(r.ms), parts: r.parts };

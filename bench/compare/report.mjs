@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { pageFiles } from '../page.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
@@ -45,8 +46,7 @@ function files(dir, names) {
 /** What a page must load for each engine (Moonkeep's page includes its whole UI). */
 export function bundleSizes(root, site) {
   const dist = join(root, 'dist');
-  // Every file the page loads, the editor bundle under snippets/ included.
-  const page = readdirSync(dist, { recursive: true }).map(String).filter((f) => /\.(wasm|js|css|html|svg)$/.test(f));
+  const page = pageFiles(dist);
   const vm = join(site, 'engines/moonkeep-vm');
   return [
     { engine: 'Moonkeep', what: 'the whole page: wasm, JS glue, editor (CodeMirror), CSS, HTML', ...files(dist, page) },
