@@ -21,6 +21,7 @@ extern "C-unwind" {
     fn moonkeep_load_sealed(state: *mut lua_State) -> c_int;
 }
 
+#[cfg(test)]
 extern "C" {
     fn moonkeep_siphash24(key: *const u8, data: *const u8, len: usize) -> u64;
 }
@@ -36,8 +37,9 @@ pub fn bytecode_seal(lua: &Lua) -> Result<(Function, Function)> {
     unsafe { Ok((lua.create_c_function(moonkeep_sealed_dump)?, lua.create_c_function(moonkeep_load_sealed)?)) }
 }
 
-/// SipHash-2-4 of `data` under `key`, as the seal computes it.
-pub fn siphash24(key: &[u8; KEY_LEN], data: &[u8]) -> u64 {
+/// SipHash-2-4 of `data` under `key`, as the seal computes it (for the tests).
+#[cfg(test)]
+fn siphash24(key: &[u8; KEY_LEN], data: &[u8]) -> u64 {
     // SAFETY: the C function reads 16 bytes of key and `data.len()` bytes of data.
     unsafe { moonkeep_siphash24(key.as_ptr(), data.as_ptr(), data.len()) }
 }
