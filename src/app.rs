@@ -12,7 +12,7 @@ use crate::components::status_bar::StatusBar;
 use crate::components::toolbar::Toolbar;
 use crate::layout::Layout;
 use crate::run::Runner;
-use crate::{demos, settings};
+use crate::{demos, settings, warm_up};
 
 /// The page. The session's one `Vm` is created here and lent to the panels.
 #[component]
@@ -30,6 +30,7 @@ pub fn App() -> impl IntoView {
     };
     let vm = StoredValue::new_local(vm);
     let autosave = Autosave::start(vm);
+    warm_up::once_ready(autosave.ready);
     // Leaving or hiding the page: a last save point, in case one is owed (a failed save).
     let _ = window_event_listener(leptos::ev::pagehide, move |_| autosave.save(vm));
     let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {

@@ -151,7 +151,6 @@ impl Autosave {
             autosave.status.set(status);
             autosave.ready.set(true);
             crate::mark("moonkeep:restored");
-            crate::warm_up::schedule();
             if keeping {
                 let persistent = storage::request_persistence().await;
                 autosave.refresh_storage(persistent).await;

@@ -3,6 +3,7 @@
 //! in one call of its interpreter loop: without this, the first Run after a page load
 //! computes at baseline speed from start to end. A few milliseconds of Lua in a
 //! throwaway VM, while the page is idle, get the loop and its helpers optimized first.
+use leptos::prelude::*;
 use moonkeep_engine::Vm;
 use wasm_bindgen::JsCast;
 
@@ -17,9 +18,23 @@ for i = 1, 300 do parts[#parts + 1] = string.format("%d:%s", i, t[i][2]) end
 return f(18) + s + #table.concat(parts, ",")
 "#;
 
+/// Warms the interpreter once, after `ready` (Run enabled) first turns true.
+pub fn once_ready(ready: RwSignal<bool>) {
+    Effect::new(move |scheduled: Option<bool>| {
+        if scheduled == Some(true) {
+            return true;
+        }
+        let now = ready.get();
+        if now {
+            schedule();
+        }
+        now
+    });
+}
+
 /// Runs the warm-up once the page is idle (after the current task where the browser
 /// has no idle callbacks), then marks `moonkeep:warmed`.
-pub fn schedule() {
+fn schedule() {
     let warm = wasm_bindgen::closure::Closure::once_into_js(|| {
         if let Ok(vm) = Vm::new() {
             let _ = vm.eval(WARM_UP, "warm-up");
