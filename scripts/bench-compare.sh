@@ -16,20 +16,9 @@ fi
 echo "==> release build"
 trunk build --release 2>&1 | tail -n 1
 
-# The VM alone (bench/vm), for the cold start beside wasmoon's and fengari's bare VMs:
-# the same compiler settings as the page (the workspace's release profile), and what
-# Trunk then does to the page's wasm (index.html: wasm-opt -Oz --converge, binaryen 132
-# from node_modules). wasm-opt takes the module's features (exception handling: Lua's
-# setjmp/longjmp) from its target_features section, as it does when Trunk calls it.
+# The VM alone (bench/vm): the engines' comparisons are made on it.
 echo "==> the VM alone (bench/vm)"
-cargo_target="${CARGO_TARGET_DIR:-target}"
-cargo build --release --target wasm32-unknown-unknown -p moonkeep-bench-vm 2>&1 | tail -n 1
-rm -rf target/bench-compare/vm
-wasm-bindgen --target web --no-typescript --out-dir target/bench-compare/vm \
-  "$cargo_target/wasm32-unknown-unknown/release/moonkeep_bench_vm.wasm"
-node_modules/.bin/wasm-opt -Oz --converge target/bench-compare/vm/moonkeep_bench_vm_bg.wasm \
-  -o target/bench-compare/vm/opt.wasm
-mv target/bench-compare/vm/opt.wasm target/bench-compare/vm/moonkeep_bench_vm_bg.wasm
+scripts/build-bench-vm.sh target/bench-compare/vm
 
 echo "==> benchmark (about 5 minutes)"
 node bench/compare/run.mjs bench/RESULTS.md

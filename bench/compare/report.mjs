@@ -11,8 +11,8 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 const ratio = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : '—');
 
-/** The cold-start rows: Moonkeep's cell is its VM alone in one, its whole page in the other. */
-export const COLD = { vm: 'cold start (VM alone)', page: 'cold start (whole page)' };
+/** The cold-start row's name among the workloads'. */
+export const COLD = 'cold start';
 
 function packageVersion(dir) {
   return JSON.parse(readFileSync(join(import.meta.dirname, 'node_modules', dir, 'package.json'), 'utf8')).version;
@@ -69,7 +69,7 @@ function workloadRows(names, engines, cell) {
 
 export function report({ info, engines, results, sizes, rounds }) {
   const cell = (w, e) => results.find((r) => r.workload === w && r.engine === e);
-  const names = [...new Set(results.map((r) => r.workload))].filter((n) => !Object.values(COLD).includes(n));
+  const names = [...new Set(results.map((r) => r.workload))].filter((n) => n !== COLD);
   const rows = workloadRows(names, engines, cell);
   const failures = [];
   const lines = [];
@@ -82,9 +82,10 @@ export function report({ info, engines, results, sizes, rounds }) {
     `Engines: Moonkeep (Lua 5.4.9, this build), wasmoon ${info.wasmoon} (Lua 5.4, emscripten),`
     + ` fengari-web ${info.fengari} (Lua 5.3 in JavaScript), ${info.lua} (Debian, native).`, '',
     'Milliseconds of CPU time per call of the workload (cold start: wall time), lower is better.'
-    + ' Ratios below 1 mean Moonkeep is faster.', '',
-    '| workload | Moonkeep | wasmoon | fengari | lua5.4 native | Moonkeep / wasmoon | Moonkeep / native | checksum |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    + ' "Moonkeep" is its VM alone, in a harness page like the other engines\'; the ratios compare it.'
+    + ' "Moonkeep page" is the same VM in the playground, run by clicks on Run. Ratios below 1 mean Moonkeep is faster.', '',
+    `| workload | ${engines.map((e) => (e.name === 'lua5.4' ? 'lua5.4 native' : e.name)).join(' | ')} | Moonkeep / wasmoon | Moonkeep / native | checksum |`,
+    `| --- | ${engines.map(() => '---:').join(' | ')} | ---: | ---: | --- |`);
   for (const { name, row, mismatched } of rows) {
     const time = (e) => {
       const r = row[e];
@@ -102,13 +103,10 @@ export function report({ info, engines, results, sizes, rounds }) {
     push(`| ${name} | ${engines.map((e) => time(e.name)).join(' | ')} | ${ratio(row.Moonkeep?.ms, row.wasmoon?.ms)} | ${ratio(row.Moonkeep?.ms, row['lua5.4']?.ms)} | ${checksum} |`);
   }
   const overhead = (e) => median(results.filter((r) => r.engine === e && r.overhead !== undefined).map((r) => r.overhead));
-  for (const row of [COLD.vm, COLD.page]) {
-    const cold = (e) => cell(row, e)?.ms;
-    push(`| ${row} | ${engines.map((e) => fmt(cold(e.name))).join(' | ')} | ${ratio(cold('Moonkeep'), cold('wasmoon'))} | — | |`);
-  }
+  const cold = (e) => cell(COLD, e)?.ms;
+  push(`| ${COLD} | ${engines.map((e) => fmt(cold(e.name))).join(' | ')} | ${ratio(cold('Moonkeep'), cold('wasmoon'))} | — | |`);
   // The steps on the way to each cold start, once per measured start.
-  const steps = [['Moonkeep VM alone', cell(COLD.vm, 'Moonkeep')], ['Moonkeep whole page', cell(COLD.page, 'Moonkeep')],
-    ...engines.filter((e) => e.name !== 'Moonkeep').map((e) => [e.name, cell(COLD.vm, e.name)])]
+  const steps = engines.map((e) => [e.name, cell(COLD, e.name)])
     .filter(([, c]) => Object.keys(c?.parts ?? {}).length)
     .map(([name, c]) => `${name}: ${Object.entries(c.parts).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
 
@@ -133,28 +131,31 @@ export function report({ info, engines, results, sizes, rounds }) {
     '- Each evaluation is timed on CPU time, not wall time, because the machine is shared: Chromium\'s'
     + ' `ThreadTime` of the page\'s main thread (Performance domain, thread ticks) for the browser engines,'
     + ' `os.clock` around `load` and the call for lua5.4. Before the workload, the same VM evaluates an empty'
-    + ' chunk the same way, and its median is taken off: the host\'s cost of an evaluation (Moonkeep: the'
-    + ` page's work around a run, ${fmt(overhead('Moonkeep'))} ms; wasmoon ${fmt(overhead('wasmoon'))} ms,`
-    + ` fengari ${fmt(overhead('fengari'))} ms). Each evaluation starts in a task of its own, as a click would`
-    + ' (Moonkeep: a click on Run; the others: a timer). Work V8 does on other threads (optimizing wasm, part'
-    + ' of JavaScript\'s garbage collection) is not counted.',
+    + ' chunk the same way, and its median is taken off: the host\'s cost of an evaluation (Moonkeep'
+    + ` ${fmt(overhead('Moonkeep'))} ms, the page's work around a run ${fmt(overhead('Moonkeep page'))} ms;`
+    + ` wasmoon ${fmt(overhead('wasmoon'))} ms, fengari ${fmt(overhead('fengari'))} ms). Each evaluation starts`
+    + ' in a task of its own, as a click would (Moonkeep page: a click on Run; the others: a timer). Work V8'
+    + ' does on other threads (optimizing wasm, part of JavaScript\'s garbage collection) is not counted.',
+    '- "Moonkeep page" costs more than "Moonkeep" on the longer workloads because the playground runs a chunk'
+    + ' in 40 ms slices and lets the browser draw a frame between them (the console shows output as it comes,'
+    + ' Stop answers): the first frame of a run redraws the page in its running state, a few ms of style,'
+    + ' layout and paint, which the empty chunk (one slice) does not pay.',
     '- pcall_error is dominated by how V8 reports exceptions, not by Lua: with DevTools attached (Playwright is)'
     + ' V8 captures a stack trace for every exception thrown in a task, a Lua error included, in all three'
     + ' browser engines. Without DevTools the same evaluation takes a fraction of the time (see the README).',
     '- Checksums are each workload\'s result; every engine\'s must equal lua5.4\'s, or the row says MISMATCH'
     + ' and the command fails.',
     '- Cold start, browser engines: a fresh browser context (empty cache) from navigation start to a VM that'
-    + ' has run `return 1`; wasmoon: its script, `new LuaFactory()` and `createEngine()` (which fetches and'
-    + ' instantiates glue.wasm); fengari: its script, a new state and `luaL_openlibs`. lua5.4: process start'
-    + ' to exit of `lua5.4 -e "return 1"`. Two rows, which differ only in Moonkeep\'s cell (the others have no'
-    + ' page: their one cold start stands in both). "VM alone": `bench/compare/moonkeep-vm.html` imports'
-    + ' `bench/vm` (Moonkeep\'s engine `Vm` and nothing else, through wasm-bindgen, built and wasm-opt\'ed as the'
-    + ' page is), fetches and instantiates its wasm, makes a `Vm` (a Lua state with the playground library,'
-    + ' whose Lua prelude runs) and evaluates `return 1` with the page\'s REPL semantics, like wasmoon\'s and'
-    + ' fengari\'s harness pages. "Whole page": the playground itself (an IDE: CodeMirror editor, UI, its VM)'
-    + ' loaded until Run is enabled (Memory restored from an empty IndexedDB) and the editor shows its script,'
-    + ' plus the click on Run to `=> 1` shown (the page is watched from inside, so Playwright injects nothing'
-    + ' into it while it starts). On the way, in ms since navigation start (medians): ' + steps.join('; ') + '.',
+    + ' has run `return 1`; Moonkeep: `bench/compare/moonkeep-vm.html` imports `bench/vm` (Moonkeep\'s engine'
+    + ' `Vm` and nothing else, through wasm-bindgen, built and wasm-opt\'ed as the page is), fetches and'
+    + ' instantiates its wasm, makes a `Vm` (a Lua state with the playground library, whose Lua prelude runs)'
+    + ' and evaluates `return 1` with the page\'s REPL semantics; Moonkeep page: the playground itself (an IDE:'
+    + ' CodeMirror editor, UI, its VM) loaded until Run is enabled (Memory restored from an empty IndexedDB)'
+    + ' and the editor shows its script, plus the click on Run to `=> 1` shown (the page is watched from'
+    + ' inside, so Playwright injects nothing into it while it starts); wasmoon: its script, `new LuaFactory()`'
+    + ' and `createEngine()` (which fetches and instantiates glue.wasm); fengari: its script, a new state and'
+    + ' `luaL_openlibs`. lua5.4: process start to exit of `lua5.4 -e "return 1"`. On the way, in ms since'
+    + ' navigation start (medians): ' + steps.join('; ') + '.',
     '- The machine is shared: CPU times move by a few percent between runs of the command, cold starts (wall'
     + ' time) by much more.');
   return { markdown: `${lines.join('\n')}\n`, failures };

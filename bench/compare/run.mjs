@@ -1,6 +1,6 @@
-// `make bench-compare`: Moonkeep's VM (the built page in dist/; for one cold start, the
-// VM alone: bench/vm, built into target/bench-compare/vm), wasmoon and fengari in
-// one headless Chromium, and stock lua5.4 natively, all evaluating the same chunk
+// `make bench-compare`: Moonkeep's VM (bench/vm, built into target/bench-compare/vm, and
+// the playground page around it, built in dist/), wasmoon and fengari in one headless
+// Chromium, and stock lua5.4 natively, all evaluating the same chunk
 // (bench/compare/repeat.lua around a bench/workloads file). Cross-checks every checksum,
 // then writes a Markdown report and prints it; exits 1 if an engine failed or disagreed.
 // Usage: node bench/compare/run.mjs OUT.md
@@ -83,19 +83,15 @@ try {
   await waitForServer(server);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
   const lua54 = nativeLua();
+  // Moonkeep twice: its VM alone (bench/vm) in a harness page as bare as wasmoon's and
+  // fengari's, which the ratios compare; and the playground itself, driven by clicks on
+  // Run, which shows what the IDE around the VM adds.
   const engines = [
-    { ...moonkeep(base), calls, runs },
+    { ...harnessed('Moonkeep', `${base}/engines/moonkeep-vm.html`), calls, runs },
+    { ...moonkeep(base), name: 'Moonkeep page', calls, runs },
     { ...harnessed('wasmoon', `${base}/engines/wasmoon.html`), calls, runs },
     { ...harnessed('fengari', `${base}/engines/fengari.html`), calls: fengariCalls, runs: fengariRuns },
     { ...lua54, calls, runs },
-  ];
-  const vmAlone = harnessed('Moonkeep VM alone', `${base}/engines/moonkeep-vm.html`);
-  // Two cold-start rows: Moonkeep's VM alone (bench/vm in its harness page) and its whole
-  // page (the playground) each fill Moonkeep's cell of one; the other engines have no
-  // page, so their one cold start fills both.
-  const coldStarts = [
-    { engine: 'Moonkeep', rows: [COLD.vm], subject: vmAlone },
-    ...engines.map((e) => ({ engine: e.name, rows: e.name === 'Moonkeep' ? [COLD.page] : [COLD.vm, COLD.page], subject: e })),
   ];
   const info = machine(browser.version(), lua54.version());
 
@@ -126,12 +122,12 @@ try {
         }
       }
     }
-    for (const { engine, rows, subject } of coldStarts) {
+    for (const e of engines) {
       const starts = [];
-      for (let i = 0; i < runs; i++) starts.push(await subject.coldStart(browser));
+      for (let i = 0; i < runs; i++) starts.push(await e.coldStart(browser));
       const parts = Object.fromEntries(Object.keys(starts[0].parts).map((k) => [k, median(starts.map((c) => c.parts[k]))]));
-      for (const row of rows) sample(row, engine, { ms: median(starts.map((c) => c.ms)), parts });
-      process.stderr.write(`round ${round}: ${rows.join(', ')} on ${subject.name}: ${median(starts.map((c) => c.ms))} ms\n`);
+      sample(COLD, e.name, { ms: median(starts.map((c) => c.ms)), parts });
+      process.stderr.write(`round ${round}: cold start on ${e.name}: ${median(starts.map((c) => c.ms))} ms\n`);
     }
   }
   const results = [...samples].map(([key, values]) => {

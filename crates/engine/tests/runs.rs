@@ -48,6 +48,7 @@ fn every_kind_of_loop_and_plain_recursion_can_pause() {
         "local i = 0 ::top:: i = i + 1 if i < 5e6 then goto top end return i",
         "local t = {} for i = 1, 2e5 do t[i] = i end local s = 0 for _ = 1, 20 do for _, v in ipairs(t) do s = s + 1 end end return s * 5 // 4",
         "local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end return fib(27) * 0 + 5000000",
+        "local function fib(n, ...) if n < 2 then return n end return fib(n - 1, ...) + fib(n - 2, ...) end return fib(27, 1, 2) * 0 + 5000000",
     ];
     for src in loops {
         let (evaluation, pauses) = in_slices(&vm, src, Duration::from_millis(1));
@@ -110,6 +111,26 @@ fn recursion_without_loops_and_endless_tail_calls_are_stopped() {
     assert_eq!(vm.eval(fib, "main.lua").result.unwrap_err().kind, ErrorKind::Stopped);
     let tail = "local function f(n) return f(n + 1) end return f(0)";
     assert_eq!(vm.eval(tail, "main.lua").result.unwrap_err().kind, ErrorKind::Stopped);
+    let varargs = "local function f(n, ...) if n == 0 then return select('#', ...) end return f(n - 1, ...) + f(n - 1, ...) end return f(60, 1, 2)";
+    assert_eq!(vm.eval(varargs, "main.lua").result.unwrap_err().kind, ErrorKind::Stopped);
+}
+
+/// Pauses land at function entries too; a vararg function's frame is moved into place
+/// by its first instruction, and a pause around it must leave the varargs whole.
+#[test]
+fn pauses_at_vararg_function_entries_keep_the_varargs() {
+    let vm = vm();
+    let src = "local function f(n, ...)\n\
+               local sum = 0 for i = 1, select('#', ...) do sum = sum + select(i, ...) end\n\
+               if sum ~= 465 then error('varargs lost: ' .. sum) end\n\
+               if n < 2 then return 1 end\n\
+               return f(n - 1, ...) + f(n - 2, ...)\n\
+               end\n\
+               local args = {} for i = 1, 30 do args[i] = i end\n\
+               return f(22, table.unpack(args))";
+    let (evaluation, pauses) = in_slices(&vm, src, Duration::from_millis(1));
+    assert_eq!(evaluation.result, Ok(vec!["28657".to_owned()]));
+    assert!(pauses >= 2, "{pauses} pauses");
 }
 
 /// Runs each source in 5 ms slices under a 150 ms budget: each must end Stopped.
