@@ -112,3 +112,35 @@ test('a long run saves Memory while it goes', async ({ page }) => {
   await page.getByTestId('stop').click();
   await finished(page, before);
 });
+
+test('between slices a silent run leaves the console as it is', async ({ page }) => {
+  const before = await runs(page);
+  // Counts what the console does while the run goes on: tasks that change its current
+  // entry (a MutationObserver reports once per task) and scrolls to its end.
+  await page.evaluate(() => {
+    const output = document.querySelector('[data-testid=console-output]')!;
+    const running = () => output.getAttribute('data-running') === 'true';
+    const w = window as unknown as { changes: number; scrolls: number };
+    w.changes = 0;
+    w.scrolls = 0;
+    new MutationObserver(() => {
+      if (running()) w.changes += 1;
+    }).observe(output, { childList: true, characterData: true, subtree: true });
+    const scrollIntoView = Element.prototype.scrollIntoView;
+    Element.prototype.scrollIntoView = function (this: Element, ...args: [boolean?]) {
+      if (running()) w.scrolls += 1;
+      return scrollIntoView.apply(this, args);
+    };
+  });
+  // About ten slices, with output only at the start.
+  await start(page, 'print("started")\nlocal t = os.clock() while os.clock() - t < 0.4 do end\nreturn "done"');
+  const text = await finished(page, before);
+  expect(text).toContain('started\n=> done');
+  const { changes, scrolls } = await page.evaluate(() => {
+    const w = window as unknown as { changes: number; scrolls: number };
+    return { changes: w.changes, scrolls: w.scrolls };
+  });
+  // The first pause shows "started" and scrolls to it; the pauses after it, nothing.
+  expect(changes).toBeLessThanOrEqual(2);
+  expect(scrolls).toBeLessThanOrEqual(2);
+});

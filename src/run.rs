@@ -214,7 +214,11 @@ impl Runner {
             match step {
                 Step::Finished(evaluation) => return evaluation,
                 Step::Paused => {
-                    self.live_output.set(run.output().to_owned());
+                    // A silent stretch changes nothing on screen: setting the same text
+                    // again would redraw the console and scroll it after every slice.
+                    if self.live_output.with_untracked(|shown| shown != run.output()) {
+                        self.live_output.set(run.output().to_owned());
+                    }
                     if now_ms() - last_save >= SAVE_EVERY {
                         self.autosave.save(self.vm);
                         last_save = now_ms();
