@@ -1,5 +1,7 @@
 //! Moonkeep's engine VM for JavaScript, and nothing else: bench/compare/moonkeep-vm.html
-//! measures its cold start against wasmoon's and fengari's bare VMs.
+//! loads it as wasmoon's and fengari's harness pages load theirs, and `make
+//! bench-compare` measures the workloads and the cold start on it. A run here has the
+//! page's runaway protection (the watchdog ticks) but no slices: it runs in one go.
 
 use moonkeep_engine::Vm;
 use wasm_bindgen::prelude::*;
