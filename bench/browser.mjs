@@ -2,20 +2,17 @@
 // bench/workloads run through the page in headless Chromium; prints the figures next
 // to the native ones. Usage: node bench/browser.mjs NATIVE_TSV LUA54_TSV RUNS
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { CHROMIUM, median, serve } from './harness.mjs';
 import { clickRunAndTime, pageFiles, untilRunEnabled } from './page.mjs';
 
 const [nativeFile, luaFile, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 5);
 const port = 8091;
 const root = join(import.meta.dirname, '..');
-const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const readTsv = (file) => Object.fromEntries(readFileSync(file, 'utf8').trim().split('\n')
   .filter(Boolean).map((l) => l.split('\t')).map(([n, ms, r]) => [n, { ms: Number(ms), result: r }]));
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
@@ -40,9 +37,8 @@ async function runInPage(page, source) {
   return output.textContent();
 }
 
-const server = spawn('node', [join(root, 'e2e/serve.mjs'), join(root, 'dist'), String(port)], { stdio: 'ignore' });
-await new Promise((r) => setTimeout(r, 500));
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
+const server = await serve(join(root, 'dist'), port);
+const browser = await chromium.launch(CHROMIUM);
 try {
   console.log('\nBuilt page (dist/), bytes raw and gzip -9:');
   for (const r of sizes()) console.log(`  ${r.file.padEnd(28)} ${kb(r.raw).padStart(10)} ${kb(r.gzip).padStart(10)}`);

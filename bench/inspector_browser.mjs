@@ -4,15 +4,12 @@
 // scroll to the end to the last row drawn.
 // Usage: node bench/inspector_browser.mjs [RUNS]   (needs dist/, see scripts/bench.sh)
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { CHROMIUM, median, serve } from './harness.mjs';
 
 const runs = Number(process.argv[2] ?? 5);
 const port = Number(process.env.MOONKEEP_BENCH_PORT ?? 8091);
 const root = join(import.meta.dirname, '..');
-const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const ms = (x) => x.toFixed(1).padStart(7);
 
 /** Marks after `since`: the last of each name (the inspector marks every refresh). */
@@ -28,9 +25,8 @@ async function waitDrawn(page, since) {
   return marksAfter(page, since);
 }
 
-const server = spawn('node', [join(root, 'e2e/serve.mjs'), join(root, 'dist'), String(port)], { stdio: 'ignore' });
-await new Promise((r) => setTimeout(r, 500));
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
+const server = await serve(join(root, 'dist'), port);
+const browser = await chromium.launch(CHROMIUM);
 try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);

@@ -12,10 +12,10 @@
 // Prints each one's median over the rounds, its best round and every round.
 // Environment: ROUNDS (7), RUNS (7), CALLS (3), WORKLOADS (fib,heapsort), MOONKEEP_AB_PORT.
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { harnessed } from './engines.mjs';
+import { CHROMIUM, median, serve } from '../harness.mjs';
+import { harnessed, workloads } from './engines.mjs';
 
 const builds = process.argv.slice(2).map((d) => resolve(d));
 if (builds.length < 2) {
@@ -25,11 +25,11 @@ if (builds.length < 2) {
 const rounds = Number(process.env.ROUNDS ?? 7);
 const runs = Number(process.env.RUNS ?? 7);
 const calls = Number(process.env.CALLS ?? 3);
-const names = (process.env.WORKLOADS ?? 'fib,heapsort').split(',');
+const chosen = workloads((process.env.WORKLOADS ?? 'fib,heapsort').split(','));
+const names = chosen.map((w) => w.name);
 const port = Number(process.env.MOONKEEP_AB_PORT ?? 8097);
 const here = import.meta.dirname;
 const root = join(here, '../..');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 // One folder per engine, each with its harness page as index.html.
 const site = join(root, 'target/bench-compare/ab');
@@ -47,23 +47,12 @@ for (const f of ['index.js', 'glue.wasm']) cpSync(join(here, 'node_modules/wasmo
 cpSync(join(here, 'wasmoon.html'), join(site, 'wasmoon', 'index.html'));
 engines.push('wasmoon');
 
-const template = readFileSync(join(here, 'repeat.lua'), 'utf8');
-const chunks = names.map((w) => {
-  const text = readFileSync(join(root, 'bench/workloads', `${w}.lua`), 'utf8');
-  return template.replaceAll('@WORKLOAD@', () => text).replaceAll('@CALLS@', () => String(calls));
-});
+const chunks = chosen.map((w) => w.chunk(calls));
 
-const server = spawn('node', [join(root, 'e2e/serve.mjs'), site, String(port)], { stdio: 'ignore' });
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const server = await serve(site, port);
+const browser = await chromium.launch(CHROMIUM);
 const figures = new Map(); // "workload engine" -> ms a call, one per round
 try {
-  for (let i = 0; i < 100 && !(await fetch(`http://127.0.0.1:${port}/wasmoon/index.html`).then((r) => r.ok, () => false)); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
   for (let round = 0; round < rounds; round++) {
     for (const name of engines.map((_, i) => engines[(i + round) % engines.length])) {
       const measured = await harnessed(name, `http://127.0.0.1:${port}/${name}/index.html`).measure(browser, chunks, 1 + runs);

@@ -7,10 +7,30 @@
 // neighbour's work then costs us no time.
 import { expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clickRunAndTime, untilRunEnabled } from '../page.mjs';
 
 const round = (t) => Math.round(t * 100) / 100;
+
+/** The workloads of bench/workloads (those named in `only`, or all), in name order, each
+ * with `chunk(calls)`: bench/compare/repeat.lua around it, which every engine evaluates. */
+export function workloads(only) {
+  const template = readFileSync(join(import.meta.dirname, 'repeat.lua'), 'utf8');
+  const dir = join(import.meta.dirname, '../workloads');
+  const names = readdirSync(dir).filter((f) => f.endsWith('.lua')).map((f) => f.replace(/\.lua$/, ''));
+  const unknown = (only ?? []).filter((n) => !names.includes(n));
+  if (unknown.length) throw new Error(`no such workload in bench/workloads: ${unknown.join(', ')}`);
+  return names.filter((n) => !only || only.includes(n)).sort().map((name) => {
+    const text = readFileSync(join(dir, `${name}.lua`), 'utf8');
+    return {
+      name,
+      // Functions as replacements: "$&" in a workload must stay literal.
+      chunk: (n) => template.replaceAll('@WORKLOAD@', () => text).replaceAll('@CALLS@', () => String(n)),
+    };
+  });
+}
 
 /** Reads the main thread's CPU time of `page`, in ms. */
 async function threadTime(page) {

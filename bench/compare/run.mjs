@@ -7,11 +7,11 @@
 // Environment: CALLS, RUNS, FENGARI_CALLS, FENGARI_RUNS, ROUNDS, WORKLOADS (names,
 // comma-separated), MOONKEEP_BENCH_PORT.
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { harnessed, moonkeep, nativeLua } from './engines.mjs';
+import { CHROMIUM, median, serve } from '../harness.mjs';
+import { harnessed, moonkeep, nativeLua, workloads } from './engines.mjs';
 import { COLD, bundleSizes, machine, report } from './report.mjs';
 
 const out = resolve(process.argv[2] ?? 'bench/RESULTS.md');
@@ -26,11 +26,8 @@ const root = join(import.meta.dirname, '../..');
 const here = import.meta.dirname;
 const modules = join(here, 'node_modules');
 const base = `http://127.0.0.1:${port}`;
-const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const EMPTY = 'return "empty"';
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 // One folder served on one port: the built page at /, the other engines under /engines/.
 function stageSite() {
@@ -49,39 +46,11 @@ function stageSite() {
   return site;
 }
 
-function workloads() {
-  const template = readFileSync(join(here, 'repeat.lua'), 'utf8');
-  const dir = join(root, 'bench/workloads');
-  const only = process.env.WORKLOADS?.split(',');
-  const names = readdirSync(dir).filter((f) => f.endsWith('.lua')).map((f) => f.replace(/\.lua$/, ''));
-  return names.filter((n) => !only || only.includes(n)).sort().map((name) => {
-    const text = readFileSync(join(dir, `${name}.lua`), 'utf8');
-    return {
-      name,
-      // Functions as replacements: "$&" in a workload must stay literal.
-      chunk: (n) => template.replaceAll('@WORKLOAD@', () => text).replaceAll('@CALLS@', () => String(n)),
-    };
-  });
-}
-
-async function waitForServer(server) {
-  for (let i = 0; i < 100; i++) {
-    // Another server on the port would answer in its place.
-    if (server.exitCode !== null) throw new Error(`the static server exited: is port ${port} in use?`);
-    try {
-      if ((await fetch(`${base}/index.html`)).ok) return;
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the static server did not start on port ${port}`);
-}
-
 const site = stageSite();
-const server = spawn('node', [join(root, 'e2e/serve.mjs'), site, String(port)], { stdio: 'ignore' });
+const server = await serve(site, port);
 let browser;
 try {
-  await waitForServer(server);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
+  browser = await chromium.launch(CHROMIUM);
   const lua54 = nativeLua();
   // Moonkeep twice: its VM alone (bench/vm) in a harness page as bare as wasmoon's and
   // fengari's, which the ratios compare; and the playground itself, driven by clicks on
@@ -103,7 +72,7 @@ try {
     samples.set(key, [...(samples.get(key) ?? []), value]);
   };
   for (let round = 1; round <= rounds; round++) {
-    for (const w of workloads()) {
+    for (const w of workloads(process.env.WORKLOADS?.split(','))) {
       // Engines take turns on each workload, so a busy moment on the machine is shared.
       for (const e of engines) {
         process.stderr.write(`round ${round}: ${w.name} on ${e.name}... `);
