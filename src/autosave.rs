@@ -20,12 +20,18 @@ pub enum SaveStatus {
     /// Loading Memory; the editor waits.
     Restoring,
     /// Memory is in the store as of the last run.
-    Saved { detail: String },
+    Saved {
+        detail: String,
+    },
     Saving,
     /// The browser gives us no storage: everything works, nothing is kept.
-    NotSaving { reason: String },
+    NotSaving {
+        reason: String,
+    },
     /// The last save failed; the previous one is intact and the next run tries again.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 impl SaveStatus {
@@ -161,7 +167,11 @@ impl Autosave {
 
     /// Rebuilds Memory from `records` in slices of about a frame, showing progress
     /// between them, so that a large Memory loads with the page alive.
-    async fn rebuild(self, vm: StoredValue<Vm, LocalStorage>, records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<RestoreReport, LuaError> {
+    async fn rebuild(
+        self,
+        vm: StoredValue<Vm, LocalStorage>,
+        records: Vec<(Vec<u8>, Vec<u8>)>,
+    ) -> Result<RestoreReport, LuaError> {
         const FRAME_MS: f64 = 12.0;
         const UNITS: usize = 256;
         let mut restore = vm.with_value(|vm| vm.begin_restore(records, fresh_secret()));
@@ -301,7 +311,13 @@ impl Autosave {
     }
 
     /// Commits `point`, telling the VM and the status bar; the commit's milliseconds.
-    async fn commit(self, vm: StoredValue<Vm, LocalStorage>, store: &IdbStore, point: &SavePoint, walk_ms: f64) -> Result<f64, String> {
+    async fn commit(
+        self,
+        vm: StoredValue<Vm, LocalStorage>,
+        store: &IdbStore,
+        point: &SavePoint,
+        walk_ms: f64,
+    ) -> Result<f64, String> {
         self.status.set(SaveStatus::Saving);
         let started = now_ms();
         match store.commit(&point.changes).await {

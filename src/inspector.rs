@@ -69,7 +69,8 @@ impl Inspector {
         }
         crate::mark("moonkeep:inspector-refresh");
         let rows = self.vm.with_value(|vm| {
-            self.expanded.with_untracked(|expanded| self.filter.with_untracked(|filter| vm.memory_rows(expanded, filter)))
+            self.expanded
+                .with_untracked(|expanded| self.filter.with_untracked(|filter| vm.memory_rows(expanded, filter)))
         });
         crate::mark("moonkeep:inspector-rows");
         let previous = self.active.get_untracked();
@@ -95,7 +96,8 @@ impl Inspector {
 
     /// Expands a collapsed row, collapses an expanded one.
     pub fn toggle(self, index: usize) {
-        let Some((path, expandable, expanded)) = self.with_row(index, |r| (r.path.clone(), r.expandable, r.expanded)) else {
+        let Some((path, expandable, expanded)) = self.with_row(index, |r| (r.path.clone(), r.expandable, r.expanded))
+        else {
             return;
         };
         if !expandable || self.filtering() {
@@ -188,9 +190,9 @@ impl Inspector {
             return false;
         }
         let at = self.active.get_untracked().unwrap_or(0).min(count - 1);
-        let (expandable, expanded, depth, link) =
-            self.with_row(at, |r| (r.expandable, r.expanded, r.depth, matches!(r.value, Shown::Link { .. })))
-                .unwrap_or_default();
+        let (expandable, expanded, depth, link) = self
+            .with_row(at, |r| (r.expandable, r.expanded, r.depth, matches!(r.value, Shown::Link { .. })))
+            .unwrap_or_default();
         match key {
             "ArrowDown" => self.active.set(Some((at + 1).min(count - 1))),
             "ArrowUp" => self.active.set(Some(at.saturating_sub(1))),

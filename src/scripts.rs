@@ -178,7 +178,8 @@ mod tests {
     fn damaged_stored_scripts_are_repaired_or_replaced() {
         let empty = Scripts { list: vec![], active: 1, next_id: 1 };
         assert_eq!(names(&Scripts::load(Some(empty), None, "w")), ["main"]);
-        let bad = Scripts { list: vec![Script { id: 5, name: "x".into(), text: String::new() }], active: 9, next_id: 2 };
+        let bad =
+            Scripts { list: vec![Script { id: 5, name: "x".into(), text: String::new() }], active: 9, next_id: 2 };
         let mut s = Scripts::load(Some(bad), None, "w");
         assert_eq!(s.active_id(), 5);
         assert_eq!(s.create(None, ""), 6, "new ids never reuse old ones");

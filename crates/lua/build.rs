@@ -78,7 +78,8 @@ const HOT: [&str; 6] = ["lvm.c", "ldo.c", "ltable.c", "lgc.c", "lstring.c", "lme
 /// conversion, dump and undump. In wasm, -Os. The rest (parser, code generator, lexer,
 /// debug interface, the os/io/math/utf8/coroutine/base libraries) gets -Oz: it runs
 /// once per loaded chunk or per library call, and every byte is downloaded.
-const WARM: [&str; 9] = ["lapi.c", "lauxlib.c", "lstrlib.c", "ltablib.c", "lfunc.c", "ltm.c", "lobject.c", "ldump.c", "lundump.c"];
+const WARM: [&str; 9] =
+    ["lapi.c", "lauxlib.c", "lstrlib.c", "ltablib.c", "lfunc.c", "ltm.c", "lobject.c", "ldump.c", "lundump.c"];
 
 fn main() {
     println!("cargo:rerun-if-changed=csrc");
@@ -205,9 +206,7 @@ fn lua_src_dir(manifest: &Path) -> PathBuf {
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("cargo metadata JSON");
     let package = metadata["packages"]
         .as_array()
-        .and_then(|packages| {
-            packages.iter().find(|p| p["name"] == "lua-src" && p["version"] == LUA_SRC_VERSION)
-        })
+        .and_then(|packages| packages.iter().find(|p| p["name"] == "lua-src" && p["version"] == LUA_SRC_VERSION))
         .unwrap_or_else(|| panic!("lua-src {LUA_SRC_VERSION} is not in cargo metadata"));
     let manifest_path = package["manifest_path"].as_str().expect("manifest_path");
     Path::new(manifest_path).parent().expect("lua-src's directory").to_path_buf()
@@ -254,9 +253,8 @@ fn wasm_runtime(csrc: &Path, out: &Path) {
 }
 
 fn require_tool(name: &str) {
-    let found = env::var_os("PATH")
-        .map(|paths| env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
-        .unwrap_or(false);
+    let found =
+        env::var_os("PATH").map(|paths| env::split_paths(&paths).any(|dir| dir.join(name).is_file())).unwrap_or(false);
     if !found {
         panic!("{name} not found on PATH: run scripts/setup.sh (installs clang-{LLVM}, llvm-{LLVM}, wasi-libc, libclang-rt-{LLVM}-dev-wasm32)");
     }

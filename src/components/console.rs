@@ -240,7 +240,11 @@ fn Prompt(runner: Runner, vm: StoredValue<Vm, LocalStorage>) -> impl IntoView {
                 return;
             }
             let line = input.get_untracked();
-            let source = if pending.get_untracked().is_empty() { line.clone() } else { format!("{}\n{line}", pending.get_untracked()) };
+            let source = if pending.get_untracked().is_empty() {
+                line.clone()
+            } else {
+                format!("{}\n{line}", pending.get_untracked())
+            };
             if source.trim().is_empty() {
                 return;
             }

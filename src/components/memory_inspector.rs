@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use moonkeep_engine::Vm;
 
 use crate::autosave::Autosave;
-use crate::components::inspector_row::{InspectorRow, ROW_HEIGHT};
 use crate::components::inspector_notice::InspectorNotice;
+use crate::components::inspector_row::{InspectorRow, ROW_HEIGHT};
 use crate::inspector::Inspector;
 use crate::run::Runner;
 

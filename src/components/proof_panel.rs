@@ -60,7 +60,8 @@ impl Row {
 }
 
 fn compare(before: Vec<Print>, after: Vec<Print>) -> Vec<Row> {
-    let mut rows: Vec<Row> = before.into_iter().map(|b| Row { key: b.key.clone(), before: Some(b), after: None }).collect();
+    let mut rows: Vec<Row> =
+        before.into_iter().map(|b| Row { key: b.key.clone(), before: Some(b), after: None }).collect();
     for a in after {
         match rows.iter_mut().find(|r| r.key == a.key) {
             Some(row) => row.after = Some(a),
@@ -72,7 +73,9 @@ fn compare(before: Vec<Print>, after: Vec<Print>) -> Vec<Row> {
 
 #[component]
 pub fn ProofPanel(vm: StoredValue<Vm, LocalStorage>, autosave: Autosave, runner: Runner) -> impl IntoView {
-    let probes = RwSignal::new(gloo_storage::LocalStorage::get::<String>(PROBES_KEY).unwrap_or_else(|_| DEFAULT_PROBES.to_owned()));
+    let probes = RwSignal::new(
+        gloo_storage::LocalStorage::get::<String>(PROBES_KEY).unwrap_or_else(|_| DEFAULT_PROBES.to_owned()),
+    );
     let proof = RwSignal::new(None::<Proof>);
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -110,7 +113,11 @@ pub fn ProofPanel(vm: StoredValue<Vm, LocalStorage>, autosave: Autosave, runner:
                 Ok(save_ms) => vm
                     .with_value(|vm| vm.fingerprint(&probe_args))
                     .map_err(|e| format!("probe arguments: {}", e.message))
-                    .map(|before| Pending { probes: probe_args, before: before.into_iter().map(Print::from).collect(), save_ms }),
+                    .map(|before| Pending {
+                        probes: probe_args,
+                        before: before.into_iter().map(Print::from).collect(),
+                        save_ms,
+                    }),
                 Err(e) => Err(format!("could not save: {e}")),
             };
             match outcome.and_then(|p| SessionStorage::set(PENDING_KEY, p).map_err(|e| e.to_string())) {

@@ -8,10 +8,13 @@ use crate::scripts::{Closed, Scripts};
 /// undone until the next close).
 #[component]
 pub fn ScriptTabs(scripts: RwSignal<Scripts>) -> impl IntoView {
-    let tabs = Memo::new(move |_| scripts.with(|s| s.list().iter().map(|s| (s.id, s.name.clone())).collect::<Vec<_>>()));
+    let tabs =
+        Memo::new(move |_| scripts.with(|s| s.list().iter().map(|s| (s.id, s.name.clone())).collect::<Vec<_>>()));
     let active = Memo::new(move |_| scripts.with(Scripts::active_id));
     let name_of = move |id: u32| {
-        Signal::derive(move || tabs.with(|t| t.iter().find(|tab| tab.0 == id).map(|tab| tab.1.clone()).unwrap_or_default()))
+        Signal::derive(move || {
+            tabs.with(|t| t.iter().find(|tab| tab.0 == id).map(|tab| tab.1.clone()).unwrap_or_default())
+        })
     };
     let closed = RwSignal::new(None::<Closed>);
     let undo_button = NodeRef::<Button>::new();

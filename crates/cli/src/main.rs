@@ -16,7 +16,11 @@ use clap::{Parser, Subcommand};
 use session::Session;
 
 #[derive(Parser)]
-#[command(name = "moonkeep", version, about = "A Lua 5.4 playground that never forgets: everything reachable from Memory is kept.")]
+#[command(
+    name = "moonkeep",
+    version,
+    about = "A Lua 5.4 playground that never forgets: everything reachable from Memory is kept."
+)]
 struct Cli {
     /// The database file (default: memory.redb in your data directory).
     #[arg(long, global = true, value_name = "PATH")]

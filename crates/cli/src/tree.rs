@@ -21,7 +21,10 @@ fn line(out: &mut String, node: &Node, lead: &str, child_lead: &str) {
     let children: Vec<&Node> = node
         .children
         .iter()
-        .filter(|c| c.slot != Slot::Upvalue || matches!(c.value, Shown::Table { .. } | Shown::Function { .. } | Shown::Link { .. }))
+        .filter(|c| {
+            c.slot != Slot::Upvalue
+                || matches!(c.value, Shown::Table { .. } | Shown::Function { .. } | Shown::Link { .. })
+        })
         .collect();
     let count = children.len();
     for (i, child) in children.into_iter().enumerate() {

@@ -74,8 +74,11 @@ fn inspect_shows_the_tree() {
     let db = db(&dir, "i.redb");
     moonkeep(
         &db,
-        &["eval", "local hits, seen = 0, { 'x' } Memory.hit = function(page, ...) hits = hits + 1 seen[1] = page end \
-                   Memory.cfg = { theme = 'dark' } Memory.same = Memory.cfg"],
+        &[
+            "eval",
+            "local hits, seen = 0, { 'x' } Memory.hit = function(page, ...) hits = hits + 1 seen[1] = page end \
+                   Memory.cfg = { theme = 'dark' } Memory.same = Memory.cfg",
+        ],
     );
     let o = moonkeep(&db, &["inspect"]);
     assert_eq!(
@@ -123,7 +126,9 @@ fn the_repl_continues_incomplete_input_and_saves_each_entry() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"Memory.x = 6\nfunction Memory.f(a)\n  return a * Memory.x\nend\nMemory.f(7)\nerror('oops')\n1 + 1\n")
+        .write_all(
+            b"Memory.x = 6\nfunction Memory.f(a)\n  return a * Memory.x\nend\nMemory.f(7)\nerror('oops')\n1 + 1\n",
+        )
         .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(stdout(&o), "42\n2\n");

@@ -59,7 +59,10 @@ fn main() {
                        Memory.items[i] = t\n\
                      end");
     let (ms, rows) = time(reps, || nested.memory_rows(&open(&["Memory", "Memory.items"]), ""));
-    println!("  1,000 tables x 100 entries + 1,000 closures, Memory.items expanded: {ms:.2} ms for {} rows", rows.len());
+    println!(
+        "  1,000 tables x 100 entries + 1,000 closures, Memory.items expanded: {ms:.2} ms for {} rows",
+        rows.len()
+    );
     let (ms, rows) = time(reps, || nested.memory_rows(&BTreeSet::new(), "count"));
     println!("  the same, filter \"count\": {ms:.2} ms for {} rows", rows.len());
 }

@@ -145,35 +145,15 @@ struct Row {
 }
 
 fn row(what: impl Into<String>, value: impl Into<String>) -> Row {
-    Row {
-        what: what.into(),
-        value: value.into(),
-        target: "",
-        met: None,
-    }
+    Row { what: what.into(), value: value.into(), target: "", met: None }
 }
 
-fn target(
-    what: impl Into<String>,
-    value: f64,
-    unit: &str,
-    target: &'static str,
-    limit: f64,
-) -> Row {
-    Row {
-        what: what.into(),
-        value: format!("{value:.2} {unit}"),
-        target,
-        met: Some(value < limit),
-    }
+fn target(what: impl Into<String>, value: f64, unit: &str, target: &'static str, limit: f64) -> Row {
+    Row { what: what.into(), value: format!("{value:.2} {unit}"), target, met: Some(value < limit) }
 }
 
 fn main() {
-    let reps: usize = std::env::args()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(7)
-        .max(1);
+    let reps: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(7).max(1);
 
     // Full save: a fresh VM each repetition, first save point into an empty store.
     let (mut full_encode, mut full_commit, mut full_total) = (Vec::new(), Vec::new(), Vec::new());
@@ -223,17 +203,13 @@ fn main() {
         restore_total.push(ms(total));
         restore_only.push(ms(total - created));
         new_vm.push(ms(created));
-        let check = run(
-            &vm,
-            "return Memory.fns[810](), Memory.fns[4](10), #Memory.items, Memory.items[50].key8",
-        );
+        let check = run(&vm, "return Memory.fns[810](), Memory.fns[4](10), #Memory.items, Memory.items[50].key8");
         assert_eq!(check[0], "11");
     }
 
     // Functions in the store: prototypes ('p') and function records ('o', kind 2: every
     // Lua function is a closure, with or without upvalues).
-    let (mut proto_bytes, mut protos, mut closure_bytes, mut closures) =
-        (0usize, 0usize, 0usize, 0usize);
+    let (mut proto_bytes, mut protos, mut closure_bytes, mut closures) = (0usize, 0usize, 0usize, 0usize);
     for (key, value) in &records {
         match (key.first(), value.get(1)) {
             (Some(b'p'), _) => {
@@ -269,10 +245,7 @@ fn main() {
         row("  of which MemoryStore commit", format!("{:.2} ms", median(full_commit))),
         row("  records / bytes written", format!("{} / {}", full.changes.len(), full.bytes_written)),
         target("one-key save (save point + commit)", median(one_total), "ms", "< 2 ms", 2.0),
-        row(
-            "  records / bytes written",
-            format!("{} / {}", median(one_records), median(one_bytes)),
-        ),
+        row("  records / bytes written", format!("{} / {}", median(one_records), median(one_bytes))),
         target("full restore (new Vm + restore)", restore_ms, "ms", "< 100 ms", 100.0),
         row("  of which Vm::new", format!("{:.2} ms", median(new_vm))),
         row("  of which restore", format!("{restore_only_ms:.2} ms")),
@@ -290,13 +263,7 @@ fn main() {
             format!("{proto_overhead:.1} B (8 B tag + 7 B header/CRC - LZ4 gain)"),
         ),
         row("  'o' record of a function, mean", format!("{closure_mean:.1} B")),
-        target(
-            "  overhead of a function with its own proto",
-            proto_overhead + closure_mean,
-            "B",
-            "< 16 B",
-            16.0,
-        ),
+        target("  overhead of a function with its own proto", proto_overhead + closure_mean, "B", "< 16 B", 16.0),
         row(
             "proto compression (raw distinct dumps / stored 'p')",
             format!("{:.2} : 1", distinct_raw_total / proto_bytes as f64),
@@ -308,10 +275,7 @@ fn main() {
                 uncompressed_bytes as f64 / record_bytes as f64
             ),
         ),
-        row(
-            "encode throughput (full save point)",
-            format!("{:.1} MB/s", mb(full.bytes_written as f64, encode_ms)),
-        ),
+        row("encode throughput (full save point)", format!("{:.1} MB/s", mb(full.bytes_written as f64, encode_ms))),
         row(
             "decode throughput (restore, excl. Vm::new)",
             format!("{:.1} MB/s", mb(record_bytes as f64, restore_only_ms)),
@@ -322,28 +286,16 @@ fn main() {
         "memory_bench: Memory = 100 tables x 100 values (Memory.items[1..100]) + 1,000 functions \
          (Memory.fns: 800 plain, 200 closures from 10 factories)"
     );
-    println!(
-        "medians of {reps} repetitions (one-key save: {})",
-        reps.max(3) * 3
-    );
+    println!("medians of {reps} repetitions (one-key save: {})", reps.max(3) * 3);
     let w0 = rows.iter().map(|r| r.what.len()).max().unwrap_or(0);
-    let w1 = rows
-        .iter()
-        .map(|r| r.value.len())
-        .max()
-        .unwrap_or(0)
-        .min(64);
+    let w1 = rows.iter().map(|r| r.value.len()).max().unwrap_or(0).min(64);
     for r in &rows {
         let verdict = match r.met {
             Some(true) => "  ok",
             Some(false) => "  MISSED",
             None => "",
         };
-        let target = if r.target.is_empty() {
-            String::new()
-        } else {
-            format!("target {}", r.target)
-        };
+        let target = if r.target.is_empty() { String::new() } else { format!("target {}", r.target) };
         println!("{:<w0$}  {:<w1$}  {target}{verdict}", r.what, r.value);
     }
 }

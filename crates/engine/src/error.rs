@@ -64,9 +64,7 @@ impl LuaError {
             mlua::Error::CallbackError { traceback, cause } => {
                 let mut inner = LuaError::from_mlua(cause);
                 if inner.traceback.is_none() {
-                    inner.traceback = traceback
-                        .split_once("stack traceback:\n")
-                        .map(|(_, rest)| tidy_traceback(rest));
+                    inner.traceback = traceback.split_once("stack traceback:\n").map(|(_, rest)| tidy_traceback(rest));
                 }
                 inner
             }
@@ -98,11 +96,8 @@ impl std::error::Error for LuaError {}
 /// "10:30:" is not mistaken for a location.
 fn parse_location(message: &str) -> Option<Location> {
     let first_line = message.lines().next()?;
-    let chunk_end = if first_line.starts_with("[string \"") {
-        first_line.find("\"]:")? + 2
-    } else {
-        first_line.find(':')?
-    };
+    let chunk_end =
+        if first_line.starts_with("[string \"") { first_line.find("\"]:")? + 2 } else { first_line.find(':')? };
     let chunk = &first_line[..chunk_end];
     if chunk.is_empty() || (!chunk.starts_with("[string") && chunk.contains(char::is_whitespace)) {
         return None;

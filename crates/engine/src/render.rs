@@ -67,11 +67,8 @@ impl Renderer<'_> {
             let v: Value = table.raw_get(i).unwrap_or(Value::Nil);
             shown.push(self.value(&v, depth + 1));
         }
-        let mut others: Vec<(Value, Value)> = table
-            .pairs::<Value, Value>()
-            .filter_map(Result::ok)
-            .filter(|(k, _)| !is_sequence_key(k, len))
-            .collect();
+        let mut others: Vec<(Value, Value)> =
+            table.pairs::<Value, Value>().filter_map(Result::ok).filter(|(k, _)| !is_sequence_key(k, len)).collect();
         let total = len + others.len();
         others.sort_by(|a, b| key_order(&a.0, &b.0));
         for (k, v) in others.into_iter().take(MAX_ENTRIES.saturating_sub(shown.len())) {
@@ -143,8 +140,8 @@ pub(crate) fn key_order(a: &Value, b: &Value) -> Ordering {
 }
 
 const KEYWORDS: [&str; 22] = [
-    "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in",
-    "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",
+    "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in", "local", "nil",
+    "not", "or", "repeat", "return", "then", "true", "until", "while",
 ];
 
 pub(crate) fn is_identifier(bytes: &[u8]) -> bool {

@@ -80,10 +80,7 @@ fn the_state_machine_resumes_in_its_state() {
 #[test]
 fn the_graph_keeps_its_cycles_and_shared_nodes() {
     let (_, after) = before_and_after("graph.lua");
-    assert_eq!(
-        after,
-        "walk: a -> b -> c -> a\ncycle closes: true\nself loop: true\nsame node under two names: true\n"
-    );
+    assert_eq!(after, "walk: a -> b -> c -> a\ncycle closes: true\nself loop: true\nsame node under two names: true\n");
 }
 
 #[test]

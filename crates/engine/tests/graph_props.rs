@@ -372,16 +372,8 @@ fn same(what: &str, restored: &str, original: &str) -> Result<(), TestCaseError>
     if restored == original {
         return Ok(());
     }
-    let at = restored
-        .bytes()
-        .zip(original.bytes())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let around = |s: &str| {
-        s.get(at.saturating_sub(150)..(at + 150).min(s.len()))
-            .unwrap_or(s)
-            .to_owned()
-    };
+    let at = restored.bytes().zip(original.bytes()).take_while(|(a, b)| a == b).count();
+    let around = |s: &str| s.get(at.saturating_sub(150)..(at + 150).min(s.len())).unwrap_or(s).to_owned();
     Err(TestCaseError::fail(format!(
         "{what} differs at byte {at} of {}/{}:\n restored: ...{}...\n original: ...{}...",
         restored.len(),
@@ -402,11 +394,7 @@ fn save(vm: &Vm, store: &mut MemoryStore) -> SavePoint {
 fn reopen(store: &MemoryStore, secret: u8, objects: usize) -> Result<Vm, TestCaseError> {
     let vm = Vm::new().unwrap();
     let report = vm.restore(store.load().unwrap(), [secret; 32]).unwrap();
-    prop_assert!(
-        report.problems.is_empty(),
-        "restore problems: {:?}",
-        report.problems
-    );
+    prop_assert!(report.problems.is_empty(), "restore problems: {:?}", report.problems);
     prop_assert_eq!(report.objects, objects);
     eval(&vm, FINGERPRINT, "fingerprint.lua")?;
     Ok(vm)
@@ -465,11 +453,7 @@ fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
 
     let mut store = MemoryStore::new();
     let point = save(&vm, &mut store);
-    prop_assert!(
-        point.problems.is_empty(),
-        "save problems: {:?}",
-        point.problems
-    );
+    prop_assert!(point.problems.is_empty(), "save problems: {:?}", point.problems);
     prop_assert_eq!(point.objects, objects);
     inspector_shows_every_object_once(&vm, objects)?;
     // Calls change upvalues and tables; what they did is saved incrementally.
@@ -477,29 +461,13 @@ fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
     let after_calls = string_of(&vm, "(fingerprint(Memory))")?;
     let mut later = store.clone();
     let second = save(&vm, &mut later);
-    prop_assert!(
-        second.problems.is_empty(),
-        "save problems: {:?}",
-        second.problems
-    );
+    prop_assert!(second.problems.is_empty(), "save problems: {:?}", second.problems);
     drop(vm);
 
     let restored = reopen(&store, 2, objects)?;
-    same(
-        "the restored graph",
-        &string_of(&restored, "(fingerprint(Memory))")?,
-        &original,
-    )?;
-    same(
-        "the restored closures' results",
-        &string_of(&restored, "callall(Memory)")?,
-        &calls,
-    )?;
-    same(
-        "the graph after the calls",
-        &string_of(&restored, "(fingerprint(Memory))")?,
-        &after_calls,
-    )?;
+    same("the restored graph", &string_of(&restored, "(fingerprint(Memory))")?, &original)?;
+    same("the restored closures' results", &string_of(&restored, "callall(Memory)")?, &calls)?;
+    same("the graph after the calls", &string_of(&restored, "(fingerprint(Memory))")?, &after_calls)?;
 
     let restored = reopen(&later, 3, second.objects)?;
     same(

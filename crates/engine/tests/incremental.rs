@@ -54,8 +54,11 @@ fn deep_values_changed_between_save_points_are_saved() {
 #[test]
 fn metatables_changed_between_save_points_are_saved() {
     let (vm, mut store) = fresh();
-    run(&vm, "Memory.A = { __index = { kind = 'a' } } Memory.B = { __index = { kind = 'b' } }
-              Memory.p = setmetatable({}, Memory.A)");
+    run(
+        &vm,
+        "Memory.A = { __index = { kind = 'a' } } Memory.B = { __index = { kind = 'b' } }
+              Memory.p = setmetatable({}, Memory.A)",
+    );
     save_and_check(&vm, &mut store, "assert(Memory.p.kind == 'a')");
     run(&vm, "setmetatable(Memory.p, Memory.B)");
     save_and_check(&vm, &mut store, "assert(Memory.p.kind == 'b' and rawequal(getmetatable(Memory.p), Memory.B))");
@@ -68,12 +71,15 @@ fn metatables_changed_between_save_points_are_saved() {
 #[test]
 fn upvalues_changed_between_save_points_are_saved() {
     let (vm, mut store) = fresh();
-    run(&vm, r#"local n, config = 0, { level = 1 }
+    run(
+        &vm,
+        r#"local n, config = 0, { level = 1 }
                 Memory.bump = function() n = n + 1 return n end
                 Memory.level = function() return config.level end
                 local a, b = 'a', 'b'
                 Memory.fa = function() return a end
-                Memory.fb = function() return b end"#);
+                Memory.fb = function() return b end"#,
+    );
     save_and_check(&vm, &mut store, "assert(Memory.bump() == 1 and Memory.level() == 1)");
     run(&vm, "Memory.bump() Memory.bump()");
     save_and_check(&vm, &mut store, "assert(Memory.bump() == 3)");
@@ -127,7 +133,11 @@ fn a_table_changed_far_from_its_first_entries_is_saved() {
     run(&vm, "Memory.big[700] = 'seven hundred' Memory.big.k999 = nil");
     let point = save(&vm, &mut store);
     assert_eq!(point.changes.len(), 1, "only the big table");
-    save_and_check(&vm, &mut store, "assert(Memory.big[700] == 'seven hundred' and Memory.big.k999 == nil and Memory.big.k998 == 998)");
+    save_and_check(
+        &vm,
+        &mut store,
+        "assert(Memory.big[700] == 'seven hundred' and Memory.big.k999 == nil and Memory.big.k998 == 998)",
+    );
 }
 
 #[test]
@@ -147,5 +157,9 @@ fn more_new_objects_than_one_pass_holds_are_all_saved() {
     run(&vm, "Memory.list = {} for i = 1, 10000 do Memory.list[i] = { i, f = function() return i end } end");
     let point = save(&vm, &mut store);
     assert_eq!(point.objects, 2 + 2 * 10000);
-    save_and_check(&vm, &mut store, "for i = 1, 10000 do assert(Memory.list[i][1] == i and Memory.list[i].f() == i) end");
+    save_and_check(
+        &vm,
+        &mut store,
+        "for i = 1, 10000 do assert(Memory.list[i][1] == i and Memory.list[i].f() == i) end",
+    );
 }

@@ -113,7 +113,10 @@ fn rows_show_what_is_expanded() {
     assert_eq!(collapsed[0].value.size(), Some(Size::Entries(3)));
 
     let rows = vm.memory_rows(&expanded(&["Memory", "Memory.list"]), "");
-    assert_eq!(paths(&rows), ["Memory", "Memory.list", "Memory.list[1]", "Memory.list[2]", "Memory.list[3]", "Memory.name", "Memory.pt"]);
+    assert_eq!(
+        paths(&rows),
+        ["Memory", "Memory.list", "Memory.list[1]", "Memory.list[2]", "Memory.list[3]", "Memory.name", "Memory.pt"]
+    );
     assert_eq!(rows.iter().map(|r| r.depth).collect::<Vec<_>>(), [0, 1, 2, 2, 2, 1, 1]);
     let list = row(&rows, "Memory.list");
     assert!(list.expandable && list.expanded);
@@ -121,7 +124,10 @@ fn rows_show_what_is_expanded() {
     assert_eq!(list.value.preview(), "{10, 20, {…}}");
     assert_eq!(list.value.size(), Some(Size::Entries(3)));
     let name = row(&rows, "Memory.name");
-    assert_eq!((name.value.type_name(), name.value.preview().as_str(), name.value.size()), ("string", "\"moon\"", Some(Size::Bytes(4))));
+    assert_eq!(
+        (name.value.type_name(), name.value.preview().as_str(), name.value.size()),
+        ("string", "\"moon\"", Some(Size::Bytes(4)))
+    );
     assert!(!name.expandable);
     let third = row(&rows, "Memory.list[3]");
     assert!(third.expandable && !third.expanded);
@@ -154,7 +160,10 @@ fn shared_references_and_cycles_are_links_to_their_first_path() {
     let rows = vm.memory_rows(&expanded(&["Memory", "Memory.z", "Memory.z.inner"]), "");
     let inner = row(&rows, "Memory.z.inner");
     assert!(inner.expandable && inner.expanded);
-    assert_eq!(row(&rows, "Memory.z.inner.self").value, Shown::Link { type_name: "table", to: "Memory.z.inner".into() });
+    assert_eq!(
+        row(&rows, "Memory.z.inner.self").value,
+        Shown::Link { type_name: "table", to: "Memory.z.inner".into() }
+    );
     assert_eq!(row(&rows, "Memory.z.inner.self").reveal, ["Memory", "Memory.z"]);
 }
 
@@ -169,7 +178,10 @@ fn function_rows_have_params_place_and_upvalue_values() {
             params: vec!["page".into()],
             vararg: true,
             defined: "main.lua:2".into(),
-            upvalues: vec![Upvalue { name: "hits".into(), value: "0".into() }, Upvalue { name: "seen".into(), value: "{\"a\"}".into() }],
+            upvalues: vec![
+                Upvalue { name: "hits".into(), value: "0".into() },
+                Upvalue { name: "seen".into(), value: "{\"a\"}".into() }
+            ],
         }
     );
     assert_eq!(hit.value.preview(), "function(page, ...)");
@@ -178,7 +190,10 @@ fn function_rows_have_params_place_and_upvalue_values() {
     assert_eq!((hits.slot, hits.depth, hits.key.as_str()), (Slot::Upvalue, 2, "hits"));
     assert!(hits.entry.is_none(), "an upvalue is not a table entry");
     // The table is nearer as Memory.seen than through the function's upvalue.
-    assert_eq!(row(&rows, "Memory.hit (upvalue 'seen')").value, Shown::Link { type_name: "table", to: "Memory.seen".into() });
+    assert_eq!(
+        row(&rows, "Memory.hit (upvalue 'seen')").value,
+        Shown::Link { type_name: "table", to: "Memory.seen".into() }
+    );
 }
 
 #[test]
@@ -190,7 +205,14 @@ fn the_filter_keeps_matches_and_the_rows_leading_to_them() {
     let rows = vm.memory_rows(&BTreeSet::new(), "THEME");
     assert_eq!(
         paths(&rows),
-        ["Memory", "Memory.config", "Memory.config.nested", "Memory.config.nested.deeper", "Memory.config.nested.deeper.themed", "Memory.config.theme"]
+        [
+            "Memory",
+            "Memory.config",
+            "Memory.config.nested",
+            "Memory.config.nested.deeper",
+            "Memory.config.nested.deeper.themed",
+            "Memory.config.theme"
+        ]
     );
     assert!(row(&rows, "Memory.config").expanded && !row(&rows, "Memory.config").matched);
     assert!(row(&rows, "Memory.config.theme").matched);
@@ -248,7 +270,14 @@ fn delete_reaches_through_upvalues_and_metatables_and_undo_puts_it_back() {
                  Memory.get = function(k) return cache[k] end\n\
                  Memory.obj = setmetatable({}, { __index = { greet = 'hi' }, __newindex = function() error('no') end })");
     let rows = vm.memory_rows(
-        &expanded(&["Memory", "Memory.get", "Memory.get (upvalue 'cache')", "Memory.obj", "getmetatable(Memory.obj)", "getmetatable(Memory.obj).__index"]),
+        &expanded(&[
+            "Memory",
+            "Memory.get",
+            "Memory.get (upvalue 'cache')",
+            "Memory.obj",
+            "getmetatable(Memory.obj)",
+            "getmetatable(Memory.obj).__index",
+        ]),
         "",
     );
     let upvalue = row(&rows, "Memory.get (upvalue 'cache')");
@@ -265,7 +294,10 @@ fn delete_reaches_through_upvalues_and_metatables_and_undo_puts_it_back() {
     assert_eq!(vm.eval("return Memory.obj.greet", "check").result.unwrap(), ["nil"]);
     // Undo does not overwrite a value set since.
     vm.eval("getmetatable(Memory.obj).__index.greet = 'hello'", "again");
-    assert_eq!(vm.undo_delete(deleted).err(), Some(DeleteError::Replaced("getmetatable(Memory.obj).__index.greet".into())));
+    assert_eq!(
+        vm.undo_delete(deleted).err(),
+        Some(DeleteError::Replaced("getmetatable(Memory.obj).__index.greet".into()))
+    );
     assert_eq!(vm.eval("return Memory.obj.greet", "check").result.unwrap(), ["hello"]);
 }
 
@@ -278,13 +310,18 @@ fn a_hundred_thousand_entries_and_a_deep_chain() {
     assert_eq!(rows[0].value.preview().chars().last(), Some('}'));
     assert!(rows[0].value.preview().ends_with(", …}"));
     let last = rows.last().unwrap();
-    assert_eq!((last.key.as_str(), last.path.as_str(), last.value.preview().as_str()), ("[100000]", "Memory[100000]", "100000"));
+    assert_eq!(
+        (last.key.as_str(), last.path.as_str(), last.value.preview().as_str()),
+        ("[100000]", "Memory[100000]", "100000")
+    );
     let filtered = big.memory_rows(&BTreeSet::new(), "99999");
     assert_eq!(paths(&filtered), ["Memory", "Memory[99999]"]);
 
     // Nesting as deep as Memory is big: no recursion to overflow. A filter searches
     // 64 levels deep; deeper rows are found by expanding.
-    let chain = |depth: usize| vm(&format!("local t = Memory for i = 1, {depth} do t.next = {{}} t = t.next end t.bottom = 'here'"));
+    let chain = |depth: usize| {
+        vm(&format!("local t = Memory for i = 1, {depth} do t.next = {{}} t = t.next end t.bottom = 'here'"))
+    };
     let rows = chain(60).memory_rows(&BTreeSet::new(), "bottom");
     assert_eq!(rows.len(), 62);
     assert_eq!(rows.last().unwrap().depth, 61);
@@ -308,8 +345,14 @@ fn inspecting_runs_none_of_the_scripts_code() {
                  Memory.t = setmetatable({ 1, x = 2 }, mt)\n\
                  setmetatable(Memory, mt)");
     let rows = vm.memory_rows(&expanded(&["Memory", "Memory.t"]), "");
-    assert_eq!(paths(&rows), ["Memory", "getmetatable(Memory)", "Memory.t", "getmetatable(Memory.t)", "Memory.t[1]", "Memory.t.x"]);
-    assert_eq!(row(&rows, "getmetatable(Memory.t)").value, Shown::Link { type_name: "table", to: "getmetatable(Memory)".into() });
+    assert_eq!(
+        paths(&rows),
+        ["Memory", "getmetatable(Memory)", "Memory.t", "getmetatable(Memory.t)", "Memory.t[1]", "Memory.t.x"]
+    );
+    assert_eq!(
+        row(&rows, "getmetatable(Memory.t)").value,
+        Shown::Link { type_name: "table", to: "getmetatable(Memory)".into() }
+    );
     vm.delete_row(row(&rows, "Memory.t.x")).unwrap();
     assert_eq!(vm.eval("return rawget(Memory.t, 'x')", "check").result.unwrap(), ["nil"]);
     // Memory that is not a table is one row.

@@ -163,8 +163,11 @@ fn nested_mutations_are_seen_by_the_next_save_point() {
     run(&vm, "table.insert(Memory.list, 'x') table.insert(Memory.list, 'y') Memory.cfg.theme = 'dark' Memory.bump() Memory.bump()");
     save(&vm, &mut store);
     let (vm, _) = reopen(&store);
-    run(&vm, r#"assert(#Memory.list == 2 and Memory.list[2] == "y" and Memory.cfg.theme == "dark")
-                assert(select(2, debug.getupvalue(Memory.bump, 1)) == 2)"#);
+    run(
+        &vm,
+        r#"assert(#Memory.list == 2 and Memory.list[2] == "y" and Memory.cfg.theme == "dark")
+                assert(select(2, debug.getupvalue(Memory.bump, 1)) == 2)"#,
+    );
 }
 
 #[test]
@@ -186,10 +189,13 @@ fn a_save_point_writes_only_what_changed() {
 #[test]
 fn unsavable_values_are_reported_by_path_and_the_rest_saved() {
     let (vm, mut store) = fresh();
-    run(&vm, r#"Memory.jobs = { 1, 2, coroutine.create(function() end), 4 }
+    run(
+        &vm,
+        r#"Memory.jobs = { 1, 2, coroutine.create(function() end), 4 }
                local co = coroutine.create(print)
                Memory.f = function() return co end
-               Memory.ok = "kept""#);
+               Memory.ok = "kept""#,
+    );
     let point = save(&vm, &mut store);
     let problems: Vec<String> = point.problems.iter().map(ToString::to_string).collect();
     assert!(problems.contains(&"Memory.jobs[3]: a coroutine can't be saved".to_string()), "{problems:?}");
@@ -218,13 +224,8 @@ fn a_damaged_record_costs_only_its_own_value() {
     save(&vm, &mut store);
     drop(vm);
     // Find the record holding the string and flip one of its bytes.
-    let key = store
-        .load()
-        .unwrap()
-        .into_iter()
-        .find(|(_, v)| v.windows(4).any(|w| w == b"will"))
-        .map(|(k, _)| k)
-        .unwrap();
+    let key =
+        store.load().unwrap().into_iter().find(|(_, v)| v.windows(4).any(|w| w == b"will")).map(|(k, _)| k).unwrap();
     store.records_mut().get_mut(&key).unwrap()[5] ^= 0x40;
     let (vm, report) = reopen(&store);
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
@@ -291,8 +292,11 @@ fn a_restored_memory_saves_as_unchanged() {
 #[test]
 fn a_restore_in_small_steps_reports_progress_and_rebuilds_the_same_memory() {
     let (vm, mut store) = fresh();
-    run(&vm, "local shared = {} for i = 1, 300 do Memory[i] = { i, shared } end Memory.self = Memory\n\
-              local n = 0 Memory.inc = function() n = n + 1 return n end Memory.inc()");
+    run(
+        &vm,
+        "local shared = {} for i = 1, 300 do Memory[i] = { i, shared } end Memory.self = Memory\n\
+              local n = 0 Memory.inc = function() n = n + 1 return n end Memory.inc()",
+    );
     save(&vm, &mut store);
     drop(vm);
     let vm = Vm::new().unwrap();
@@ -311,6 +315,9 @@ fn a_restore_in_small_steps_reports_progress_and_rebuilds_the_same_memory() {
     assert_eq!(total, report.records + 2 * report.objects);
     assert!(report.problems.is_empty());
     assert!(vm.save_point().changes.is_empty(), "a stepwise restore is as complete as a whole one");
-    run(&vm, "assert(#Memory == 300 and rawequal(Memory[1][2], Memory[300][2]) and rawequal(Memory.self, Memory))\n\
-              assert(Memory.inc() == 2)");
+    run(
+        &vm,
+        "assert(#Memory == 300 and rawequal(Memory[1][2], Memory[300][2]) and rawequal(Memory.self, Memory))\n\
+              assert(Memory.inc() == 2)",
+    );
 }

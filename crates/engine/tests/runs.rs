@@ -81,7 +81,11 @@ fn a_runaway_loop_is_stopped_by_the_time_budget_and_the_vm_goes_on() {
     let started = Instant::now();
     let err = vm.eval("while true do\n  Memory.n = Memory.n + 1\nend", "main.lua").result.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Stopped);
-    assert!(err.message.starts_with("main.lua:2: run stopped: it used up its time budget of 200 ms"), "{}", err.message);
+    assert!(
+        err.message.starts_with("main.lua:2: run stopped: it used up its time budget of 200 ms"),
+        "{}",
+        err.message
+    );
     assert_eq!(err.location, Some(Location { chunk: "main.lua".into(), line: 2 }));
     assert!(started.elapsed() < Duration::from_secs(20));
     let after = vm.eval("return kept, Memory.n > 1000", "after").result.unwrap();
@@ -176,7 +180,8 @@ fn the_run_looks_like_the_main_thread_to_the_script() {
     let src = "return coroutine.isyieldable(), select(2, coroutine.running()), pcall(coroutine.yield, 1)";
     let shown = vm.eval(src, "main.lua").result.unwrap();
     assert_eq!(shown, vec!["false", "true", "false", "attempt to yield from outside a coroutine"]);
-    let inner = "return coroutine.wrap(function() return coroutine.isyieldable(), select(2, coroutine.running()) end)()";
+    let inner =
+        "return coroutine.wrap(function() return coroutine.isyieldable(), select(2, coroutine.running()) end)()";
     assert_eq!(vm.eval(inner, "main.lua").result.unwrap(), vec!["true", "false"]);
 }
 

@@ -37,10 +37,7 @@ fn checksum_chunk(path: &Path) -> String {
 }
 
 fn stock_lua(chunk: &str, path: &Path) -> String {
-    let run = Command::new("lua5.4")
-        .args(["-e", chunk])
-        .output()
-        .expect("lua5.4 runs (scripts/setup.sh installs it)");
+    let run = Command::new("lua5.4").args(["-e", chunk]).output().expect("lua5.4 runs (scripts/setup.sh installs it)");
     assert!(run.status.success(), "{}: lua5.4 failed: {}", path.display(), String::from_utf8_lossy(&run.stderr));
     String::from_utf8(run.stdout).unwrap()
 }
@@ -60,7 +57,8 @@ fn every_workload_checksum_matches_stock_lua() {
             Ok(_) => {}
         }
         // A checksum above 2^31 would wrap in fengari, whose integers are 32-bit.
-        let value: i64 = want.trim().parse().unwrap_or_else(|_| panic!("{}: checksum {want:?} is not an integer", path.display()));
+        let value: i64 =
+            want.trim().parse().unwrap_or_else(|_| panic!("{}: checksum {want:?} is not an integer", path.display()));
         assert!((0..1 << 31).contains(&value), "{}: checksum {value} does not fit in 31 bits", path.display());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -83,7 +83,8 @@ mod tests {
     fn siphash_matches_std_on_all_tail_lengths() {
         use std::hash::{Hasher, SipHasher};
         for seed in 1..5u64 {
-            let key: [u8; KEY_LEN] = std::array::from_fn(|i| (seed.wrapping_mul(0x9e37_79b9) >> (i % 8)) as u8 ^ i as u8);
+            let key: [u8; KEY_LEN] =
+                std::array::from_fn(|i| (seed.wrapping_mul(0x9e37_79b9) >> (i % 8)) as u8 ^ i as u8);
             let data: Vec<u8> = (0..25u64).map(|i| (i * 37 + seed * 11) as u8).collect();
             for len in 0..data.len() {
                 let mut std = SipHasher::new_with_keys(
@@ -154,10 +155,8 @@ mod tests {
     #[test]
     fn text_mode_names_the_mode_and_env_becomes_the_first_upvalue() {
         let lua = sealed_lua();
-        let (none, err): (Option<Function>, String) = lua
-            .load("return load_sealed(sealed_dump(function() end), 'm', 't')")
-            .eval()
-            .unwrap();
+        let (none, err): (Option<Function>, String) =
+            lua.load("return load_sealed(sealed_dump(function() end), 'm', 't')").eval().unwrap();
         assert!(none.is_none());
         assert!(err.contains("attempt to load a binary chunk (mode is 't')"), "{err}");
         let v: i64 = lua

@@ -136,7 +136,14 @@ pub trait Visit {
     fn entry<'s>(&mut self, scope: &mut Scope<'s>, key: Slot<'s>, value: Slot<'s>) -> ControlFlow<()>;
     /// Each upvalue of a Lua function, in order: 1-based index, name, value, and the
     /// identity of its cell (equal for upvalues shared between closures).
-    fn upvalue<'s>(&mut self, scope: &mut Scope<'s>, index: u32, name: &'s [u8], value: Slot<'s>, cell: usize) -> ControlFlow<()>;
+    fn upvalue<'s>(
+        &mut self,
+        scope: &mut Scope<'s>,
+        index: u32,
+        name: &'s [u8],
+        value: Slot<'s>,
+        cell: usize,
+    ) -> ControlFlow<()>;
 }
 
 /// One pass: reads objects by id until the caller returns.
@@ -205,10 +212,8 @@ pub fn walk<R>(lua: &Lua, ids: &ObjectIds, pass: impl FnOnce(&mut Walker) -> R) 
     // leaves an empty stack (no results).
     unsafe {
         lua.exec_raw::<()>(args, |state| {
-            let mut walker = Walker {
-                state,
-                pass: Pass { capacity: ids.capacity, kept: Vec::new(), kept_at: HashMap::new() },
-            };
+            let mut walker =
+                Walker { state, pass: Pass { capacity: ids.capacity, kept: Vec::new(), kept_at: HashMap::new() } };
             let run = pass.take().expect("run once");
             outcome = Some(catch_unwind(AssertUnwindSafe(|| run(&mut walker))));
             kept = walker.pass.kept;
@@ -380,7 +385,9 @@ unsafe fn slot<'s>(state: *mut ffi::lua_State, index: c_int) -> Slot<'s> {
     let object = |index| Ref { index, pointer: ffi::lua_topointer(state, index), _call: PhantomData };
     match ffi::lua_type(state, index) {
         ffi::LUA_TBOOLEAN => Slot::Boolean(ffi::lua_toboolean(state, index) != 0),
-        ffi::LUA_TNUMBER if ffi::lua_isinteger(state, index) != 0 => Slot::Integer(ffi::lua_tointegerx(state, index, std::ptr::null_mut())),
+        ffi::LUA_TNUMBER if ffi::lua_isinteger(state, index) != 0 => {
+            Slot::Integer(ffi::lua_tointegerx(state, index, std::ptr::null_mut()))
+        }
         ffi::LUA_TNUMBER => Slot::Number(ffi::lua_tonumberx(state, index, std::ptr::null_mut())),
         ffi::LUA_TSTRING => {
             // A string is returned in place, without conversion or allocation.
@@ -399,7 +406,12 @@ unsafe fn slot<'s>(state: *mut ffi::lua_State, index: c_int) -> Slot<'s> {
 }
 
 /// `lua_dump`'s writer: appends to the `Vec<u8>` behind `data`.
-unsafe extern "C-unwind" fn write(_: *mut ffi::lua_State, bytes: *const c_void, len: usize, data: *mut c_void) -> c_int {
+unsafe extern "C-unwind" fn write(
+    _: *mut ffi::lua_State,
+    bytes: *const c_void,
+    len: usize,
+    data: *mut c_void,
+) -> c_int {
     if len > 0 {
         let out = &mut *data.cast::<Vec<u8>>();
         out.extend_from_slice(std::slice::from_raw_parts(bytes.cast::<u8>(), len));
@@ -466,7 +478,14 @@ mod tests {
             ControlFlow::Continue(())
         }
 
-        fn upvalue<'s>(&mut self, scope: &mut Scope<'s>, index: u32, name: &'s [u8], value: Slot<'s>, cell: usize) -> ControlFlow<()> {
+        fn upvalue<'s>(
+            &mut self,
+            scope: &mut Scope<'s>,
+            index: u32,
+            name: &'s [u8],
+            value: Slot<'s>,
+            cell: usize,
+        ) -> ControlFlow<()> {
             let Ok(value) = self.note(scope, value) else { return ControlFlow::Break(()) };
             self.upvalues.push((index, String::from_utf8_lossy(name).into_owned(), value, cell));
             ControlFlow::Continue(())
@@ -484,8 +503,13 @@ mod tests {
         let lua = crate::new_state();
         let ids = ObjectIds::new(&lua, 16).unwrap();
         let mt = with_id(&lua, &ids, "MT = {} return MT", 7);
-        with_id(&lua, &ids, "local t = setmetatable({}, MT) for i = 1, 300 do t[i] = i * 2 end
-            t.s, t.f, t.b, t.sub, t.mt = 'str', 1.5, true, {}, MT SUB = t.sub return t", 1);
+        with_id(
+            &lua,
+            &ids,
+            "local t = setmetatable({}, MT) for i = 1, 300 do t[i] = i * 2 end
+            t.s, t.f, t.b, t.sub, t.mt = 'str', 1.5, true, {}, MT SUB = t.sub return t",
+            1,
+        );
         let mut notes = Notes::default();
         let read = walk(&lua, &ids, |w| w.read(1, &mut notes)).unwrap();
         assert_eq!(read, Read::Table);
@@ -493,7 +517,14 @@ mod tests {
         assert_eq!(notes.entries.len(), 305);
         let mut entries = notes.entries.clone();
         entries.sort();
-        for (key, value) in [("\"s\"", "\"str\""), ("\"f\"", "1.5"), ("\"b\"", "true"), ("\"sub\"", "new #100"), ("\"mt\"", "#7"), ("300", "600")] {
+        for (key, value) in [
+            ("\"s\"", "\"str\""),
+            ("\"f\"", "1.5"),
+            ("\"b\"", "true"),
+            ("\"sub\"", "new #100"),
+            ("\"mt\"", "#7"),
+            ("300", "600"),
+        ] {
             assert!(entries.contains(&(key.to_owned(), value.to_owned())), "{key} = {value}");
         }
         let sub: Value = lua.globals().get("SUB").unwrap();
@@ -511,7 +542,12 @@ mod tests {
     fn a_function_lends_its_upvalues_with_their_cells_and_dumps_as_string_dump_does() {
         let lua = crate::new_state();
         let ids = ObjectIds::new(&lua, 16).unwrap();
-        let f = with_id(&lua, &ids, "local a, b = 1, 'two' function F() return a, b end function G() return a end return F", 1);
+        let f = with_id(
+            &lua,
+            &ids,
+            "local a, b = 1, 'two' function F() return a, b end function G() return a end return F",
+            1,
+        );
         with_id(&lua, &ids, "return G", 2);
         with_id(&lua, &ids, "return print", 3);
         let (mut f_notes, mut g_notes) = (Notes::default(), Notes::default());

@@ -161,9 +161,7 @@ impl Watchdog {
 }
 
 fn find(key: *mut c_void) -> Option<Rc<Shared>> {
-    WATCHED.with_borrow(|watched| {
-        watched.iter().filter_map(Weak::upgrade).find(|s| s.key == key as usize)
-    })
+    WATCHED.with_borrow(|watched| watched.iter().filter_map(Weak::upgrade).find(|s| s.key == key as usize))
 }
 
 impl Shared {
@@ -186,7 +184,12 @@ impl Shared {
     }
 }
 
-unsafe extern "C" fn on_tick(key: *mut c_void, state: *mut lua_State, yieldable: c_int, countdown: *mut c_int) -> c_int {
+unsafe extern "C" fn on_tick(
+    key: *mut c_void,
+    state: *mut lua_State,
+    yieldable: c_int,
+    countdown: *mut c_int,
+) -> c_int {
     let next;
     let verdict = match find(key) {
         Some(s) if s.runner.get() != 0 => {

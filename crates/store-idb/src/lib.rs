@@ -65,10 +65,7 @@ impl IdbStore {
                 values.len()
             )));
         }
-        keys.iter()
-            .zip(values.iter())
-            .map(|(k, v)| Ok((bytes(k)?, bytes(v)?)))
-            .collect()
+        keys.iter().zip(values.iter()).map(|(k, v)| Ok((bytes(k)?, bytes(v)?))).collect()
     }
 
     /// Applies every change in one transaction: all of them, or none.

@@ -49,24 +49,16 @@ impl RedbStore {
         let db = loop {
             // Verifying the file on open makes redb report a damaged file as an error; a
             // plain open trusts the file and may panic on one altered outside redb.
-            match Database::builder()
-                .set_check_integrity_on_open(true)
-                .create(path)
-            {
+            match Database::builder().set_check_integrity_on_open(true).create(path) {
                 Ok(db) => break db,
-                Err(redb::DatabaseError::DatabaseAlreadyOpen)
-                    if deadline.is_none_or(|end| Instant::now() < end) =>
-                {
+                Err(redb::DatabaseError::DatabaseAlreadyOpen) if deadline.is_none_or(|end| Instant::now() < end) => {
                     let left = deadline.map(|end| end.saturating_duration_since(Instant::now()));
                     sleep(left.map_or(RETRY_PAUSE, |left| left.min(RETRY_PAUSE)));
                 }
                 Err(err) => return Err(describe(path, "open", err.into())),
             }
         };
-        let store = RedbStore {
-            db,
-            path: path.to_path_buf(),
-        };
+        let store = RedbStore { db, path: path.to_path_buf() };
         // Create the table up front, so that `load` on a new file finds it empty.
         store.write(|_| Ok(()))?;
         Ok(store)
@@ -137,10 +129,9 @@ fn describe(path: &Path, action: &str, err: redb::Error) -> StoreError {
             "{path} is in use by another Moonkeep process: close that one, or choose another \
              file, and try again."
         ),
-        Io(io) if io.kind() != ErrorKind::InvalidData => format!(
-            "Could not {action} the Moonkeep database {path}: {io}. {}",
-            hint(io.kind())
-        ),
+        Io(io) if io.kind() != ErrorKind::InvalidData => {
+            format!("Could not {action} the Moonkeep database {path}: {io}. {}", hint(io.kind()))
+        }
         Io(_) | Corrupted(_) | UpgradeRequired(_) => format!(
             "{path} is not a Moonkeep database (or is damaged): {err}. Move it aside to start \
              afresh."
@@ -156,9 +147,7 @@ fn describe(path: &Path, action: &str, err: redb::Error) -> StoreError {
 /// What a person can do about an I/O error.
 fn hint(kind: ErrorKind) -> &'static str {
     match kind {
-        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
-            "The disk is full: free some space and try again."
-        }
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => "The disk is full: free some space and try again.",
         ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
             "Check that you may write to it, or choose another location."
         }

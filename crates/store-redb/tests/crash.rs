@@ -30,16 +30,9 @@ fn run_writer(path: &Path) -> ! {
     let mut stdout = std::io::stdout();
     loop {
         generation += 1;
-        let mut changes: Vec<Change> = (0..KEYS)
-            .map(|i| Change::Put {
-                key: format!("k{i}").into_bytes(),
-                value: value(generation, i),
-            })
-            .collect();
-        changes.push(Change::Put {
-            key: b"generation".to_vec(),
-            value: generation.to_le_bytes().to_vec(),
-        });
+        let mut changes: Vec<Change> =
+            (0..KEYS).map(|i| Change::Put { key: format!("k{i}").into_bytes(), value: value(generation, i) }).collect();
+        changes.push(Change::Put { key: b"generation".to_vec(), value: generation.to_le_bytes().to_vec() });
         store.commit(&changes).unwrap();
         writeln!(stdout, "committed {generation}").unwrap();
         stdout.flush().unwrap();
@@ -50,9 +43,7 @@ fn generation_of(records: &[(Vec<u8>, Vec<u8>)]) -> u64 {
     records
         .iter()
         .find(|(k, _)| k == b"generation")
-        .map_or(0, |(_, v)| {
-            u64::from_le_bytes(v.as_slice().try_into().unwrap())
-        })
+        .map_or(0, |(_, v)| u64::from_le_bytes(v.as_slice().try_into().unwrap()))
 }
 
 #[test]
@@ -115,10 +106,7 @@ fn a_killed_writer_leaves_one_whole_batch() {
             let i: usize = std::str::from_utf8(i).unwrap().parse().unwrap();
             let g = u64::from_le_bytes(stored[..8].try_into().unwrap());
             assert_eq!(g, generation, "round {round}: k{i} is from another batch");
-            assert!(
-                *stored == value(generation, i),
-                "round {round}: k{i} is torn"
-            );
+            assert!(*stored == value(generation, i), "round {round}: k{i} is torn");
         }
     }
 }

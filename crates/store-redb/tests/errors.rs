@@ -15,10 +15,7 @@ fn a_file_already_open_is_reported_as_in_use() {
         .err()
         .expect("a second open of a held file must fail");
     assert!(err.0.contains(&path.display().to_string()), "{err}");
-    assert!(
-        err.0.to_lowercase().contains("another moonkeep process"),
-        "{err}"
-    );
+    assert!(err.0.to_lowercase().contains("another moonkeep process"), "{err}");
 
     // The refusal was about the lock alone: once released, the file opens.
     drop(holder);
@@ -42,9 +39,7 @@ fn a_file_of_garbage_is_not_a_database() {
 #[test]
 fn a_folder_is_not_a_database() {
     let dir = tempfile::tempdir().unwrap();
-    let err = RedbStore::open(dir.path())
-        .err()
-        .expect("a folder must not open");
+    let err = RedbStore::open(dir.path()).err().expect("a folder must not open");
     assert!(err.0.contains(&dir.path().display().to_string()), "{err}");
 }
 
@@ -54,12 +49,8 @@ fn a_damaged_database_gives_an_error_or_its_records_never_a_panic() {
     let path = dir.path().join("damaged.redb");
     {
         let mut store = RedbStore::open(&path).unwrap();
-        let changes: Vec<Change> = (0..50u32)
-            .map(|i| Change::Put {
-                key: i.to_be_bytes().to_vec(),
-                value: vec![i as u8; 3000],
-            })
-            .collect();
+        let changes: Vec<Change> =
+            (0..50u32).map(|i| Change::Put { key: i.to_be_bytes().to_vec(), value: vec![i as u8; 3000] }).collect();
         store.commit(&changes).unwrap();
     }
     // Scribble over everything after the header.

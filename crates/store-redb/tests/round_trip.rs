@@ -6,10 +6,7 @@ use moonkeep_engine::{Change, Store};
 use moonkeep_store_redb::RedbStore;
 
 fn put(key: &[u8], value: &[u8]) -> Change {
-    Change::Put {
-        key: key.to_vec(),
-        value: value.to_vec(),
-    }
+    Change::Put { key: key.to_vec(), value: value.to_vec() }
 }
 
 fn delete(key: &[u8]) -> Change {
@@ -21,9 +18,7 @@ fn records_survive_reopen_in_key_order() {
     let dir = tempfile::tempdir().unwrap();
     // Folders that do not exist yet are created.
     let path = dir.path().join("nested/deeper/moonkeep.redb");
-    let big: Vec<u8> = (0..5 * 1024 * 1024)
-        .map(|i| (i * 7 + i / 251) as u8)
-        .collect();
+    let big: Vec<u8> = (0..5 * 1024 * 1024).map(|i| (i * 7 + i / 251) as u8).collect();
     let binary_key = vec![0u8, 255, 0, 10, 13];
 
     let mut expected = BTreeMap::new();
@@ -57,10 +52,7 @@ fn records_survive_reopen_in_key_order() {
 
         for (k, v) in [
             (b"zebra".to_vec(), b"overwritten by a later commit".to_vec()),
-            (
-                b"apple".to_vec(),
-                b"overwritten in the same commit".to_vec(),
-            ),
+            (b"apple".to_vec(), b"overwritten in the same commit".to_vec()),
             (binary_key.clone(), vec![0, 1, 2, 255]),
             (b"empty".to_vec(), vec![]),
             (vec![], b"the empty key".to_vec()),
@@ -80,8 +72,5 @@ fn records_survive_reopen_in_key_order() {
     assert_eq!(keys[0], b"", "the empty key sorts first");
     let loaded: BTreeMap<_, _> = loaded.into_iter().collect();
     assert_eq!(loaded.len(), expected.len());
-    assert!(
-        loaded == expected,
-        "reloaded records differ from the committed ones"
-    );
+    assert!(loaded == expected, "reloaded records differ from the committed ones");
 }

@@ -97,10 +97,12 @@ fn find_key(lua: &Lua, table: &Table, key: &KeyRef) -> Option<Value> {
         KeyRef::Integer(i) => Value::Integer(*i),
         KeyRef::Float(bits) => Value::Number(f64::from_bits(*bits)),
         KeyRef::String(bytes) => Value::String(lua.create_string(bytes).ok()?),
-        KeyRef::Object { type_name, pointer } => table
-            .pairs::<Value, Value>()
-            .filter_map(Result::ok)
-            .map(|(k, _)| k)
-            .find(|k| k.type_name() == *type_name && k.to_pointer() as usize == *pointer)?,
+        KeyRef::Object { type_name, pointer } => {
+            table
+                .pairs::<Value, Value>()
+                .filter_map(Result::ok)
+                .map(|(k, _)| k)
+                .find(|k| k.type_name() == *type_name && k.to_pointer() as usize == *pointer)?
+        }
     })
 }

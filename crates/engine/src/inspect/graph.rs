@@ -29,7 +29,10 @@ pub(crate) enum KeyRef {
     String(Vec<u8>),
     /// A table, function or other object used as a key, by address (the table holds
     /// the key, so the address stays its own while the entry exists).
-    Object { type_name: &'static str, pointer: usize },
+    Object {
+        type_name: &'static str,
+        pointer: usize,
+    },
 }
 
 impl KeyRef {
@@ -198,7 +201,11 @@ impl<'a> Graph<'a> {
         if !first {
             let mut route = self.route(address(value));
             let to = route.pop().unwrap_or_default();
-            return Described { value: Shown::Link { type_name: type_name(value), to }, expandable: false, reveal: route };
+            return Described {
+                value: Shown::Link { type_name: type_name(value), to },
+                expandable: false,
+                reveal: route,
+            };
         }
         let value = match value {
             Value::Table(t) => {

@@ -18,8 +18,8 @@ mod tree;
 
 use std::fmt;
 
-pub use delete::{DeleteError, Deleted, Entry};
 pub(crate) use delete::{delete, undo};
+pub use delete::{DeleteError, Deleted, Entry};
 pub(crate) use graph::Graph;
 pub(crate) use tree::value_tree;
 
@@ -78,18 +78,42 @@ pub struct Row {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shown {
     /// nil, booleans and numbers, as Lua writes them.
-    Scalar { type_name: &'static str, text: String },
+    Scalar {
+        type_name: &'static str,
+        text: String,
+    },
     /// A string as a literal, cut to the limits, and its length.
-    String { text: String, bytes: usize },
+    String {
+        text: String,
+        bytes: usize,
+    },
     /// `preview` is a one-line constructor of the first entries: `{1, 2, x = "a", …}`.
-    Table { entries: usize, has_metatable: bool, preview: String },
-    Function { params: Vec<String>, vararg: bool, defined: String, upvalues: Vec<Upvalue> },
+    Table {
+        entries: usize,
+        has_metatable: bool,
+        preview: String,
+    },
+    Function {
+        params: Vec<String>,
+        vararg: bool,
+        defined: String,
+        upvalues: Vec<Upvalue>,
+    },
     /// A table or function shown at `to`.
-    Link { type_name: &'static str, to: String },
+    Link {
+        type_name: &'static str,
+        to: String,
+    },
     /// A value of the standard environment, by name: `print`, `string`, `_G`.
-    Std { type_name: &'static str, name: String },
+    Std {
+        type_name: &'static str,
+        name: String,
+    },
     /// Coroutines, userdata, C functions from outside the standard library.
-    Other { type_name: &'static str, text: String },
+    Other {
+        type_name: &'static str,
+        text: String,
+    },
 }
 
 /// An upvalue of a function as its row shows it.

@@ -100,7 +100,11 @@ impl Graph<'_> {
     fn inner(&self, value: &Value) -> String {
         match value {
             Value::Table(t) if self.std_name(value).is_none() => {
-                if t.is_empty() { "{}".into() } else { "{…}".into() }
+                if t.is_empty() {
+                    "{}".into()
+                } else {
+                    "{…}".into()
+                }
             }
             other => self.brief(other, PREVIEW_STRING + 2),
         }

@@ -22,8 +22,14 @@ impl Graph<'_> {
 
     fn tree_named(&self, name: &str) -> Node {
         let root = self.describe(&self.root, None);
-        let mut node =
-            Node { key: name.into(), path: name.into(), slot: Slot::Root, value: root.value, children: Vec::new(), hidden: 0 };
+        let mut node = Node {
+            key: name.into(),
+            path: name.into(),
+            slot: Slot::Root,
+            value: root.value,
+            children: Vec::new(),
+            hidden: 0,
+        };
         if root.expandable {
             self.fill(&mut node, &self.root, 0);
         }

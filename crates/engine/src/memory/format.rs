@@ -126,7 +126,9 @@ impl fmt::Display for DecodeError {
         match self {
             DecodeError::Truncated => f.write_str("the record is truncated"),
             DecodeError::Checksum => f.write_str("the record's checksum does not match (damaged)"),
-            DecodeError::Version(v) => write!(f, "format version {v} is newer than this Moonkeep knows ({FORMAT_VERSION})"),
+            DecodeError::Version(v) => {
+                write!(f, "format version {v} is newer than this Moonkeep knows ({FORMAT_VERSION})")
+            }
             DecodeError::Kind(k) => write!(f, "unknown record kind {k}"),
             DecodeError::Malformed(what) => write!(f, "malformed record: {what}"),
         }
@@ -463,7 +465,10 @@ mod tests {
 
     #[test]
     fn large_repetitive_bodies_are_compressed_and_small_ones_not() {
-        let big = Record::Table { metatable: Stored::Nil, entries: vec![(Stored::Integer(1), Stored::String(vec![b'x'; 10_000]))] };
+        let big = Record::Table {
+            metatable: Stored::Nil,
+            entries: vec![(Stored::Integer(1), Stored::String(vec![b'x'; 10_000]))],
+        };
         let bytes = encode(&big);
         assert_eq!(bytes[2] & FLAG_LZ4, FLAG_LZ4);
         assert!(bytes.len() < 200, "{}", bytes.len());

@@ -9,15 +9,8 @@ use super::*;
 /// Failures are reported, not written as regression files next to the sources.
 /// `PROPTEST_CASES` overrides the (modest) case counts for a longer hunt.
 fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(cases);
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
 
 /// Floats whose bits matter: NaNs with payloads and signs, zeros, infinities, subnormals.
@@ -62,16 +55,8 @@ fn bytes() -> impl Strategy<Value = Vec<u8>> {
 
 fn std_name() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::sample::select(vec![
-            "print",
-            "string.format",
-            "_G",
-            "string",
-            "math.huge",
-            "table.insert",
-            ""
-        ])
-        .prop_map(str::to_owned),
+        prop::sample::select(vec!["print", "string.format", "_G", "string", "math.huge", "table.insert", ""])
+            .prop_map(str::to_owned),
         any::<String>(),
     ]
 }
@@ -95,8 +80,7 @@ fn stored_with(bytes: impl Strategy<Value = Vec<u8>> + 'static) -> impl Strategy
 fn upvalue() -> impl Strategy<Value = Upvalue> {
     prop_oneof![
         stored().prop_map(Upvalue::Own),
-        (any::<u64>(), any::<u32>())
-            .prop_map(|(closure, index)| Upvalue::Shared { closure, index }),
+        (any::<u64>(), any::<u32>()).prop_map(|(closure, index)| Upvalue::Shared { closure, index }),
         (0u64..100, 1u32..256).prop_map(|(closure, index)| Upvalue::Shared { closure, index }),
     ]
 }
@@ -107,8 +91,7 @@ fn record() -> impl Strategy<Value = Record> {
             .prop_map(|(metatable, entries)| Record::Table { metatable, entries }),
         (any::<u64>(), prop::collection::vec(upvalue(), 0..24))
             .prop_map(|(proto, upvalues)| Record::Closure { proto, upvalues }),
-        (any::<[u8; TAG_LEN]>(), bytes())
-            .prop_map(|(tag, bytecode)| Record::Proto { tag, bytecode }),
+        (any::<[u8; TAG_LEN]>(), bytes()).prop_map(|(tag, bytecode)| Record::Proto { tag, bytecode }),
         meta(),
     ]
 }
@@ -119,35 +102,20 @@ fn small_record() -> impl Strategy<Value = Record> {
     prop_oneof![
         (small(), prop::collection::vec((small(), small()), 0..4))
             .prop_map(|(metatable, entries)| Record::Table { metatable, entries }),
-        (
-            any::<u64>(),
-            prop::collection::vec(small().prop_map(Upvalue::Own), 0..4)
-        )
+        (any::<u64>(), prop::collection::vec(small().prop_map(Upvalue::Own), 0..4))
             .prop_map(|(proto, upvalues)| Record::Closure { proto, upvalues }),
-        (
-            any::<[u8; TAG_LEN]>(),
-            prop::collection::vec(any::<u8>(), 0..100)
-        )
+        (any::<[u8; TAG_LEN]>(), prop::collection::vec(any::<u8>(), 0..100))
             .prop_map(|(tag, bytecode)| Record::Proto { tag, bytecode }),
         // Compressible: exercises flipped bits inside an LZ4 body.
-        (any::<[u8; TAG_LEN]>(), any::<u8>(), 64usize..200).prop_map(|(tag, byte, n)| {
-            Record::Proto {
-                tag,
-                bytecode: vec![byte; n],
-            }
-        }),
+        (any::<[u8; TAG_LEN]>(), any::<u8>(), 64usize..200)
+            .prop_map(|(tag, byte, n)| { Record::Proto { tag, bytecode: vec![byte; n] } }),
         meta(),
     ]
 }
 
 fn meta() -> impl Strategy<Value = Record> {
-    (any::<u64>(), any::<u64>(), any::<[u8; SECRET_LEN]>()).prop_map(|(root, next_id, secret)| {
-        Record::Meta(Meta {
-            root,
-            next_id,
-            secret,
-        })
-    })
+    (any::<u64>(), any::<u64>(), any::<[u8; SECRET_LEN]>())
+        .prop_map(|(root, next_id, secret)| Record::Meta(Meta { root, next_id, secret }))
 }
 
 /// `content` with a correct CRC-32 trailer appended.

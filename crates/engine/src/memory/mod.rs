@@ -22,10 +22,10 @@ use rustc_hash::FxHashMap;
 use sha2::Sha256;
 
 use crate::store::Change;
-pub use format::{FORMAT_VERSION, SECRET_LEN};
-pub use snapshot::{export, import, SnapshotError};
-pub(crate) use restore::Restoring;
 use format::{KeyName, Meta, TAG_LEN};
+pub use format::{FORMAT_VERSION, SECRET_LEN};
+pub(crate) use restore::Restoring;
+pub use snapshot::{export, import, SnapshotError};
 pub(crate) use std_names::StdNames;
 
 /// Lua functions the keeper uses, captured before the playground library replaces

@@ -99,7 +99,12 @@ impl Keeper {
     }
 
     /// Does up to `units` of the restore's work; the report once it is finished.
-    pub(crate) fn restore_step(&mut self, lua: &Lua, r: &mut Restoring, units: usize) -> mlua::Result<Option<RestoreReport>> {
+    pub(crate) fn restore_step(
+        &mut self,
+        lua: &Lua,
+        r: &mut Restoring,
+        units: usize,
+    ) -> mlua::Result<Option<RestoreReport>> {
         let mut budget = units;
         while budget > 0 {
             match r.phase {
@@ -127,11 +132,22 @@ impl Keeper {
                 }
                 Phase::Fill => {
                     let end = r.order.len().min(r.next.saturating_add(budget));
-                    let mut fill = Fill { keeper: self, lua, built: &r.built, damaged: &r.damaged, parents: &r.parents, problems: Vec::new() };
+                    let mut fill = Fill {
+                        keeper: self,
+                        lua,
+                        built: &r.built,
+                        damaged: &r.damaged,
+                        parents: &r.parents,
+                        problems: Vec::new(),
+                    };
                     for &id in &r.order[r.next..end] {
                         match (r.objects.get(&id), r.built.get(&id)) {
-                            (Some(Record::Table { metatable, entries }), Some(Value::Table(t))) => fill.table(id, t, metatable, entries)?,
-                            (Some(Record::Closure { upvalues, .. }), Some(Value::Function(f))) => fill.closure(id, f, upvalues)?,
+                            (Some(Record::Table { metatable, entries }), Some(Value::Table(t))) => {
+                                fill.table(id, t, metatable, entries)?
+                            }
+                            (Some(Record::Closure { upvalues, .. }), Some(Value::Function(f))) => {
+                                fill.closure(id, f, upvalues)?
+                            }
                             _ => {}
                         }
                     }
@@ -155,7 +171,8 @@ impl Keeper {
         let (key, bytes) = &r.records[i];
         let name = format::parse_key(key);
         // Opened once: the digest and the record come from the same checked body.
-        let decoded = format::open(bytes).and_then(|(kind, body)| Ok((format::decode_body(kind, &body)?, digest(kind, &body))));
+        let decoded =
+            format::open(bytes).and_then(|(kind, body)| Ok((format::decode_body(kind, &body)?, digest(kind, &body))));
         let stored_digest = match (name, decoded) {
             (Some(KeyName::Meta), Ok((Record::Meta(m), d))) => {
                 r.meta = Some(m);
@@ -174,7 +191,12 @@ impl Keeper {
                 return; // not remembered as stored: the next save leaves it alone
             }
             (Some(KeyName::Meta), Err(e)) => {
-                r.report.problems.push(Problem { path: "Memory".into(), reason: format!("the store's index record is damaged ({e}); Memory starts empty and the other records are kept") });
+                r.report.problems.push(Problem {
+                    path: "Memory".into(),
+                    reason: format!(
+                        "the store's index record is damaged ({e}); Memory starts empty and the other records are kept"
+                    ),
+                });
                 return;
             }
             _ => {
@@ -217,13 +239,15 @@ impl Keeper {
     fn create(&mut self, lua: &Lua, id: u64, r: &mut Restoring) -> mlua::Result<()> {
         let value = match r.objects.get(&id) {
             Some(Record::Table { .. }) => Value::Table(lua.create_table()?),
-            Some(Record::Closure { proto, .. }) => match self.load_proto(lua, *proto, &r.protos, &r.damaged, &mut r.verified) {
-                Ok(f) => f,
-                Err(reason) => {
-                    r.damaged.insert(id, reason);
-                    return Ok(());
+            Some(Record::Closure { proto, .. }) => {
+                match self.load_proto(lua, *proto, &r.protos, &r.damaged, &mut r.verified) {
+                    Ok(f) => f,
+                    Err(reason) => {
+                        r.damaged.insert(id, reason);
+                        return Ok(());
+                    }
                 }
-            },
+            }
             _ => return Ok(()),
         };
         r.built.insert(id, value);
@@ -242,7 +266,9 @@ impl Keeper {
             Some(v @ Value::Table(_)) => v.clone(),
             _ => {
                 let reason = r.damaged.get(&r.root).cloned().unwrap_or_else(|| "its record is missing".into());
-                r.report.problems.push(Problem { path: "Memory".into(), reason: format!("could not be restored: {reason}") });
+                r.report
+                    .problems
+                    .push(Problem { path: "Memory".into(), reason: format!("could not be restored: {reason}") });
                 Value::Table(lua.create_table()?)
             }
         };
@@ -314,7 +340,8 @@ impl Fill<'_> {
             let index = i as u32 + 1;
             match up {
                 Upvalue::Own(stored) => {
-                    let name = self.keeper.raw.getupvalue.call::<Option<String>>((function, index))?.unwrap_or_default();
+                    let name =
+                        self.keeper.raw.getupvalue.call::<Option<String>>((function, index))?.unwrap_or_default();
                     let value = self.value(stored, id, &Step::Upvalue(name))?;
                     self.keeper.raw.setupvalue.call::<()>((function, index, value))?;
                 }

@@ -76,7 +76,8 @@ impl Keeper {
         let root = match lua.globals().raw_get::<Value>("Memory") {
             Ok(root @ Value::Table(_)) => root,
             _ => {
-                return walk.failed("Memory is not a table, so nothing was saved; set Memory = {} to start again".into());
+                return walk
+                    .failed("Memory is not a table, so nothing was saved; set Memory = {} to start again".into());
             }
         };
         let root_id = match walk.root(&ids, &root) {
@@ -243,7 +244,12 @@ impl<'k> Walk<'k> {
 
     /// Writes a value as stored (R7-R9) after the current object's bytes; false (with
     /// a problem noted) if it cannot be saved, Break if the pass has no room for it.
-    fn put<'s>(&mut self, scope: &mut Scope<'s>, value: Slot<'s>, step: impl FnOnce() -> Step) -> ControlFlow<(), bool> {
+    fn put<'s>(
+        &mut self,
+        scope: &mut Scope<'s>,
+        value: Slot<'s>,
+        step: impl FnOnce() -> Step,
+    ) -> ControlFlow<(), bool> {
         let out = &mut self.s.current.bytes;
         match value {
             Slot::Nil => format::put_value(out, &Stored::Nil),
@@ -264,7 +270,12 @@ impl<'k> Walk<'k> {
 
     /// A table or Lua function: a standard value by name, else by id, queued for
     /// reading the first time this walk meets it.
-    fn put_object<'s>(&mut self, scope: &mut Scope<'s>, object: Ref<'s>, step: impl FnOnce() -> Step) -> ControlFlow<(), bool> {
+    fn put_object<'s>(
+        &mut self,
+        scope: &mut Scope<'s>,
+        object: Ref<'s>,
+        step: impl FnOnce() -> Step,
+    ) -> ControlFlow<(), bool> {
         let pointer = object.pointer();
         if let Some(name) = self.keeper.std.name_at(pointer) {
             format::put_std(&mut self.s.current.bytes, name);
@@ -367,7 +378,14 @@ impl Visit for Walk<'_> {
     }
 
     /// The first closure met owns a cell; later ones record where it is (R11).
-    fn upvalue<'s>(&mut self, scope: &mut Scope<'s>, index: u32, name: &'s [u8], value: Slot<'s>, cell: usize) -> ControlFlow<()> {
+    fn upvalue<'s>(
+        &mut self,
+        scope: &mut Scope<'s>,
+        index: u32,
+        name: &'s [u8],
+        value: Slot<'s>,
+        cell: usize,
+    ) -> ControlFlow<()> {
         self.s.current.upvalues += 1;
         if let Some(&(closure, at)) = self.s.cells.get(&cell) {
             let out = &mut self.s.current.bytes;

@@ -62,13 +62,10 @@ pub fn import(
     trust: bool,
 ) -> Result<Vec<Change>, SnapshotError> {
     let records = read(snapshot)?;
-    let secret = current
-        .iter()
-        .find(|(k, _)| k == format::META_KEY)
-        .and_then(|(_, v)| match format::decode(v) {
-            Ok(Record::Meta(m)) => Some(m.secret),
-            _ => None,
-        });
+    let secret = current.iter().find(|(k, _)| k == format::META_KEY).and_then(|(_, v)| match format::decode(v) {
+        Ok(Record::Meta(m)) => Some(m.secret),
+        _ => None,
+    });
     let mut changes: Vec<Change> = current.iter().map(|(key, _)| Change::Delete { key: key.clone() }).collect();
     let mut untrusted = 0;
     let mut puts = Vec::new();
@@ -84,7 +81,9 @@ pub fn import(
                 puts.push((key, ProtoOrRecord::Proto(bytecode)));
             }
             (Some(_), _) => puts.push((key, ProtoOrRecord::Record(value))),
-            (None, _) => return Err(SnapshotError::Damaged(format!("unknown record key {}", String::from_utf8_lossy(&key)))),
+            (None, _) => {
+                return Err(SnapshotError::Damaged(format!("unknown record key {}", String::from_utf8_lossy(&key))))
+            }
         }
     }
     if untrusted > 0 && !trust {
@@ -97,9 +96,7 @@ pub fn import(
     for (key, item) in puts {
         let value = match item {
             ProtoOrRecord::Record(value) => value,
-            ProtoOrRecord::Proto(bytecode) => {
-                format::encode(&Record::Proto { tag: tag(&secret, &bytecode), bytecode })
-            }
+            ProtoOrRecord::Proto(bytecode) => format::encode(&Record::Proto { tag: tag(&secret, &bytecode), bytecode }),
         };
         changes.push(Change::Put { key, value });
     }

@@ -124,7 +124,11 @@ impl Vm {
     /// Rebuilds `Memory` from a store's records. Call once, on a fresh VM, before any
     /// user code. A new store (no records) adopts `fresh_secret` as the key that
     /// authenticates its bytecode; an existing one keeps its own.
-    pub fn restore(&self, records: Vec<(Vec<u8>, Vec<u8>)>, fresh_secret: [u8; SECRET_LEN]) -> Result<RestoreReport, LuaError> {
+    pub fn restore(
+        &self,
+        records: Vec<(Vec<u8>, Vec<u8>)>,
+        fresh_secret: [u8; SECRET_LEN],
+    ) -> Result<RestoreReport, LuaError> {
         self.keeper.borrow_mut().restore(&self.lua, records, fresh_secret).map_err(|e| LuaError::from_mlua(&e))
     }
 
@@ -223,14 +227,15 @@ impl Vm {
     /// Whether `source` is the start of a chunk that more lines could complete (an
     /// open `function`, string or bracket), as a REPL asks before running it.
     pub fn is_incomplete(&self, source: &str) -> bool {
-        matches!(self.compile(source, "stdin"), Err(LuaError { kind: crate::ErrorKind::Syntax { incomplete: true }, .. }))
+        matches!(
+            self.compile(source, "stdin"),
+            Err(LuaError { kind: crate::ErrorKind::Syntax { incomplete: true }, .. })
+        )
     }
 
     pub(crate) fn compile(&self, source: &str, chunk: &str) -> Result<Function, LuaError> {
         let name = format!("={chunk}");
-        let load = |text: &str| {
-            self.lua.load(text).set_name(&name).set_mode(ChunkMode::Text).into_function()
-        };
+        let load = |text: &str| self.lua.load(text).set_name(&name).set_mode(ChunkMode::Text).into_function();
         // Like lua.c: "return <line>;" first, so an expression shows its values.
         if let Ok(f) = load(&format!("return {source};")) {
             return Ok(f);

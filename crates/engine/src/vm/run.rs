@@ -6,8 +6,8 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use mlua::{MultiValue, Thread};
 use mlua::thread::ThreadStatus;
+use mlua::{MultiValue, Thread};
 use moonkeep_lua::monotonic_seconds;
 
 use super::{Evaluation, Vm};
@@ -73,9 +73,8 @@ impl Vm {
         self.lua.remove_hook();
         self.console.borrow_mut().clear();
         self.watchdog.interrupt_flag().store(false, Ordering::Relaxed);
-        let thread = self.compile(source, chunk).and_then(|f| {
-            self.lua.create_thread(f).map_err(|e| LuaError::from_mlua(&e))
-        });
+        let thread =
+            self.compile(source, chunk).and_then(|f| self.lua.create_thread(f).map_err(|e| LuaError::from_mlua(&e)));
         match thread {
             Ok(thread) => {
                 self.running.set(true);
@@ -179,4 +178,3 @@ fn seconds(d: Duration) -> String {
         format!("{} s", (s * 10.0).round() / 10.0)
     }
 }
-
