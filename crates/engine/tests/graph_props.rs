@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use moonkeep_engine::{MemoryStore, SavePoint, Shown, Store, Vm};
+use moonkeep_engine::{MemoryStore, Problem, SavePoint, Shown, Store, Vm};
 use proptest::prelude::*;
 
 /// Builds `Memory` from SEED, DEPTH and BREADTH. Everything it stores is reachable
@@ -446,6 +446,13 @@ fn generated(seed: i64, depth: u32, breadth: u32) -> Result<Vm, TestCaseError> {
     Ok(vm)
 }
 
+/// A save point's problems but one: the graphs hold `_G`, and this harness's own
+/// globals (`fingerprint`, `callall`, ...) are changes to it that are reported.
+fn unexpected(point: &SavePoint) -> Vec<&Problem> {
+    let harness = "the standard table _G is saved by name, so what the script changed in it is not saved (_G.callall";
+    point.problems.iter().filter(|p| !p.reason.starts_with(harness)).collect()
+}
+
 fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
     let vm = generated(seed, depth, breadth)?;
     let original = string_of(&vm, "(fingerprint(Memory))")?;
@@ -453,7 +460,7 @@ fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
 
     let mut store = MemoryStore::new();
     let point = save(&vm, &mut store);
-    prop_assert!(point.problems.is_empty(), "save problems: {:?}", point.problems);
+    prop_assert!(unexpected(&point).is_empty(), "save problems: {:?}", point.problems);
     prop_assert_eq!(point.objects, objects);
     inspector_shows_every_object_once(&vm, objects)?;
     // Calls change upvalues and tables; what they did is saved incrementally.
@@ -461,7 +468,7 @@ fn check(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseError> {
     let after_calls = string_of(&vm, "(fingerprint(Memory))")?;
     let mut later = store.clone();
     let second = save(&vm, &mut later);
-    prop_assert!(second.problems.is_empty(), "save problems: {:?}", second.problems);
+    prop_assert!(unexpected(&second).is_empty(), "save problems: {:?}", second.problems);
     drop(vm);
 
     let restored = reopen(&store, 2, objects)?;
@@ -488,7 +495,7 @@ fn check_changes(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseErro
     for round in 0..4i64 {
         eval(&vm, &format!("mutate({}, 3)", seed.wrapping_add(round)), "change.lua")?;
         let point = save(&vm, &mut store);
-        prop_assert!(point.problems.is_empty(), "save problems: {:?}", point.problems);
+        prop_assert!(unexpected(&point).is_empty(), "save problems: {:?}", point.problems);
         let live = string_of(&vm, "(fingerprint(Memory))")?;
         let objects: usize = string_of(&vm, "objects(Memory)")?.parse().unwrap();
         let restored = reopen(&store, 2, objects)?;

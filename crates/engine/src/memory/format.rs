@@ -24,6 +24,10 @@ pub const RECORD_OVERHEAD: usize = 3 + 4;
 /// 2^-64 per attempt is ample, and every function saves 8 bytes.
 pub const TAG_LEN: usize = 8;
 pub const SECRET_LEN: usize = 32;
+/// Ids are below this (R1). A counter that starts this far from u64's end cannot wrap
+/// however many objects one save point creates, so no crafted meta record can make a
+/// new id collide with a live one.
+pub const ID_LIMIT: u64 = 1 << 62;
 
 /// Store keys: "meta", "o" + id (tables and closures), "p" + id (prototypes).
 pub const META_KEY: &[u8] = b"meta";
@@ -66,6 +70,9 @@ pub fn parse_key(key: &[u8]) -> Option<KeyName> {
         return Some(KeyName::Meta);
     }
     let id = u64::from_be_bytes(key.get(1..)?.try_into().ok()?);
+    if id >= ID_LIMIT {
+        return None;
+    }
     match key[0] {
         b'o' => Some(KeyName::Object(id)),
         b'p' => Some(KeyName::Proto(id)),
@@ -109,6 +116,25 @@ pub struct Meta {
     pub root: u64,
     pub next_id: u64,
     pub secret: [u8; SECRET_LEN],
+}
+
+impl Meta {
+    /// What is wrong with this meta record beside `ids`, the ids of the records it
+    /// comes with (R13): the root and every id below the counter, the counter below
+    /// [`ID_LIMIT`]. None if it is sound.
+    pub fn fault(&self, ids: impl IntoIterator<Item = u64>) -> Option<String> {
+        if self.next_id >= ID_LIMIT {
+            return Some(format!("its id counter {} is past the limit of 2^62", self.next_id));
+        }
+        if self.root == 0 || self.root >= self.next_id {
+            return Some(format!("its root id {} is not below its id counter {}", self.root, self.next_id));
+        }
+        let max = ids.into_iter().max().unwrap_or(0);
+        if max >= self.next_id {
+            return Some(format!("record id {max} is not below its id counter {}", self.next_id));
+        }
+        None
+    }
 }
 
 /// Why a record could not be read.
@@ -523,6 +549,22 @@ mod tests {
         assert_eq!(parse_key(META_KEY), Some(KeyName::Meta));
         assert_eq!(parse_key(b"x12345678"), None);
         assert_eq!(parse_key(b"o1"), None);
+        assert_eq!(parse_key(&object_key(ID_LIMIT - 1)), Some(KeyName::Object(ID_LIMIT - 1)));
+        assert_eq!(parse_key(&object_key(ID_LIMIT)), None, "ids at or past the limit are no keys");
+        assert_eq!(parse_key(&proto_key(u64::MAX)), None);
+    }
+
+    #[test]
+    fn a_meta_record_must_keep_its_ids_below_a_counter_far_from_overflow() {
+        let meta = |root, next_id| Meta { root, next_id, secret: [0; SECRET_LEN] };
+        assert_eq!(meta(1, 5).fault([1, 2, 4]), None);
+        assert_eq!(meta(1, ID_LIMIT - 1).fault([ID_LIMIT - 2]), None);
+        assert!(meta(1, ID_LIMIT).fault([1]).unwrap().contains("past the limit"));
+        assert!(meta(1, u64::MAX - 1).fault([1]).unwrap().contains("past the limit"));
+        assert!(meta(1, ID_LIMIT + 1).fault([1]).unwrap().contains("past the limit"));
+        assert!(meta(5, 5).fault([1]).unwrap().contains("root id 5"));
+        assert!(meta(0, 5).fault([1]).unwrap().contains("root id 0"));
+        assert!(meta(1, 5).fault([1, 9]).unwrap().contains("record id 9"));
     }
 
     #[test]

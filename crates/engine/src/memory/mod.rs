@@ -6,12 +6,15 @@
 //! mutations, upvalue changes and moved references are all seen. Objects keep stable
 //! ids across save points through weak tables, so an unchanged object keeps its key.
 
+#[cfg(test)]
+mod damage_tests;
 mod format;
 mod path;
 mod restore;
 mod save;
 mod snapshot;
 mod std_names;
+mod unrestored;
 
 use std::collections::HashMap;
 
@@ -67,6 +70,8 @@ pub(crate) struct Keeper {
     /// Digest of every record the store holds (as far as this engine committed).
     stored: FxHashMap<KeyName, u64>,
     scratch: save::Scratch,
+    /// Values the restore could not bring back, kept in the store as they were.
+    unrestored: unrestored::Unrestored,
     /// The meta record as last committed, if any.
     meta: Option<Meta>,
     secret: [u8; SECRET_LEN],
@@ -144,6 +149,7 @@ impl Keeper {
             proto_by_hash: HashMap::new(),
             stored: FxHashMap::default(),
             scratch: save::Scratch::default(),
+            unrestored: unrestored::Unrestored::default(),
             meta: None,
             secret: [0; SECRET_LEN],
             next_id: 1,

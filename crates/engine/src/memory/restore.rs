@@ -2,18 +2,25 @@
 //!
 //! Two phases make cycles and shared references come back as they were: first every
 //! object is created empty (tables) or loaded from its bytecode (closures), then
-//! tables are filled, metatables set and upvalues assigned or joined. A record that is
-//! damaged, missing or not authenticated costs only its own object: that value comes
-//! back as a string naming the problem, and the record stays in the store untouched.
+//! tables are filled and upvalues assigned or joined; metatables are set last, once
+//! they are filled, so that Lua sees their `__gc` and marks the object for
+//! finalization. A record that is damaged, malformed, missing or not authenticated
+//! costs only its own value: it comes back as a string naming the problem, and the
+//! record stays in the store as it was, with everything it reaches (`unrestored.rs`).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use mlua::chunk::ChunkMode;
-use mlua::{Lua, Table, Value};
+use mlua::{Function, Lua, Table, Value};
 
 use super::format::{self, KeyName, Record, Stored, Upvalue};
 use super::path::{Parents, Step};
+use super::unrestored::{Place, StandIn};
 use super::{digest, sha256, tags_equal, Keeper, Problem, RestoreReport, SECRET_LEN};
+
+/// The digest a damaged record is remembered by: never one a save point computes for
+/// the same key, since a damaged record's id is never given to a live object.
+const DAMAGED: u64 = 0;
 
 /// A restore under way, done a slice at a time so that a host can show progress (and
 /// a browser can draw it) while a large Memory loads. Work is counted in units: one
@@ -26,7 +33,7 @@ pub(crate) struct Restoring {
     next: usize,
     report: RestoreReport,
     objects: HashMap<u64, Record>,
-    /// Object ids in a fixed order, for the create and fill phases.
+    /// Ids of the objects to rebuild (those the root reaches), in a fixed order.
     order: Vec<u64>,
     protos: HashMap<u64, Record>,
     /// Objects and prototypes that cannot be had, and why.
@@ -34,8 +41,12 @@ pub(crate) struct Restoring {
     meta: Option<format::Meta>,
     root: u64,
     parents: Parents,
+    /// Objects and prototypes the root reaches through intact records.
+    reached: HashSet<KeyName>,
     built: HashMap<u64, Value>,
     verified: HashSet<u64>,
+    /// Tables and their metatables, set once every table is filled.
+    metatables: Vec<(Table, Table)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -61,8 +72,10 @@ impl Restoring {
             meta: None,
             root: 0,
             parents: Parents::default(),
+            reached: HashSet::new(),
             built: HashMap::new(),
             verified: HashSet::new(),
+            metatables: Vec::new(),
         }
     }
 
@@ -132,26 +145,7 @@ impl Keeper {
                 }
                 Phase::Fill => {
                     let end = r.order.len().min(r.next.saturating_add(budget));
-                    let mut fill = Fill {
-                        keeper: self,
-                        lua,
-                        built: &r.built,
-                        damaged: &r.damaged,
-                        parents: &r.parents,
-                        problems: Vec::new(),
-                    };
-                    for &id in &r.order[r.next..end] {
-                        match (r.objects.get(&id), r.built.get(&id)) {
-                            (Some(Record::Table { metatable, entries }), Some(Value::Table(t))) => {
-                                fill.table(id, t, metatable, entries)?
-                            }
-                            (Some(Record::Closure { upvalues, .. }), Some(Value::Function(f))) => {
-                                fill.closure(id, f, upvalues)?
-                            }
-                            _ => {}
-                        }
-                    }
-                    r.report.problems.extend(fill.problems);
+                    self.fill(lua, r, end);
                     budget -= end - r.next;
                     r.next = end;
                     if r.next == r.order.len() {
@@ -171,8 +165,13 @@ impl Keeper {
         let (key, bytes) = &r.records[i];
         let name = format::parse_key(key);
         // Opened once: the digest and the record come from the same checked body.
-        let decoded =
-            format::open(bytes).and_then(|(kind, body)| Ok((format::decode_body(kind, &body)?, digest(kind, &body))));
+        let decoded = format::open(bytes)
+            .and_then(|(kind, body)| Ok((format::decode_body(kind, &body)?, digest(kind, &body))))
+            .map_err(|e| e.to_string())
+            .and_then(|(record, d)| match unusable(&record) {
+                Some(fault) => Err(fault.to_owned()),
+                None => Ok((record, d)),
+            });
         let stored_digest = match (name, decoded) {
             (Some(KeyName::Meta), Ok((Record::Meta(m), d))) => {
                 r.meta = Some(m);
@@ -186,20 +185,27 @@ impl Keeper {
                 r.protos.insert(id, rec);
                 d
             }
-            (Some(KeyName::Object(id) | KeyName::Proto(id)), Err(e)) => {
-                r.damaged.insert(id, format!("damaged record: {e}"));
-                return; // not remembered as stored: the next save leaves it alone
+            (Some(key @ (KeyName::Object(id) | KeyName::Proto(id))), outcome) => {
+                let reason = match outcome {
+                    Err(e) => format!("damaged record: {e}"),
+                    Ok(_) => "damaged record: a record of another kind is stored under its key".into(),
+                };
+                r.damaged.insert(id, reason);
+                // Remembered, so that a save point can delete it once nothing keeps it.
+                self.stored.insert(key, DAMAGED);
+                return;
             }
-            (Some(KeyName::Meta), Err(e)) => {
+            (Some(KeyName::Meta), outcome) => {
+                let e = outcome.err().unwrap_or_else(|| "it is not a meta record".into());
                 r.report.problems.push(Problem {
                     path: "Memory".into(),
                     reason: format!(
-                        "the store's index record is damaged ({e}); Memory starts empty and the other records are kept"
+                        "the store's index record is damaged ({e}); Memory is recovered from the other records"
                     ),
                 });
                 return;
             }
-            _ => {
+            (None, _) => {
                 r.report.problems.push(Problem {
                     path: "Memory".into(),
                     reason: format!("an unknown record {} was ignored", String::from_utf8_lossy(key)),
@@ -213,35 +219,53 @@ impl Keeper {
     }
 
     /// After reading: adopts the store's secret and plans the rebuild. False when there
-    /// is nothing to rebuild (a new store, or its index record is lost).
+    /// is nothing to rebuild.
     fn begin_rebuild(&mut self, lua: &Lua, r: &mut Restoring) -> mlua::Result<bool> {
-        match r.meta.clone() {
+        let max = max_id(&r.records);
+        let meta = r.meta.take();
+        let fault = meta.as_ref().and_then(|m| m.fault(r.objects.keys().chain(r.protos.keys()).copied()));
+        if let Some(fault) = &fault {
+            r.report.problems.push(Problem {
+                path: "Memory".into(),
+                reason: format!("the store's index record is invalid ({fault}); its ids are counted anew"),
+            });
+        }
+        // Never below an id in use, never near the end: new ids cannot collide.
+        let counter = meta.as_ref().filter(|_| fault.is_none()).map_or(0, |m| m.next_id);
+        self.next_id = self.next_id.max(counter).max(max + 1);
+        let root = match &meta {
             Some(m) => {
                 self.secret = m.secret;
-                self.next_id = m.next_id.max(max_id(&r.records) + 1);
                 self.meta = Some(m.clone());
-                r.root = m.root;
-                r.parents = paths_from(m.root, &r.objects);
-                r.order = r.objects.keys().copied().collect();
-                r.order.sort_unstable();
-                Ok(true)
+                Some(m.root)
             }
             None => {
                 self.secret = r.fresh_secret;
-                self.next_id = self.next_id.max(max_id(&r.records) + 1);
-                lua.globals().raw_set("Memory", lua.create_table()?)?;
-                Ok(false)
+                salvage_root(&r.objects, &mut r.report)
             }
-        }
+        };
+        let Some(root) = root else {
+            lua.globals().raw_set("Memory", lua.create_table()?)?;
+            self.keep_unreached(r, false);
+            return Ok(false);
+        };
+        r.root = root;
+        (r.parents, r.reached) = paths_from(root, &r.objects);
+        r.order = r.objects.keys().copied().filter(|id| r.reached.contains(&KeyName::Object(*id))).collect();
+        r.order.sort_unstable();
+        Ok(true)
     }
 
     /// Phase 1: every object is created empty (tables) or loaded (closures).
     fn create(&mut self, lua: &Lua, id: u64, r: &mut Restoring) -> mlua::Result<()> {
         let value = match r.objects.get(&id) {
             Some(Record::Table { .. }) => Value::Table(lua.create_table()?),
-            Some(Record::Closure { proto, .. }) => {
-                match self.load_proto(lua, *proto, &r.protos, &r.damaged, &mut r.verified) {
-                    Ok(f) => f,
+            Some(Record::Closure { proto, upvalues }) => {
+                let loaded = self
+                    .load_proto(lua, *proto, &r.protos, &r.damaged, &mut r.verified)
+                    .and_then(|f| self.check_upvalues(f, upvalues, &r.objects));
+                match loaded {
+                    Ok(f) => Value::Function(f),
                     Err(reason) => {
                         r.damaged.insert(id, reason);
                         return Ok(());
@@ -254,7 +278,43 @@ impl Keeper {
         Ok(())
     }
 
+    /// Phase 2, up to `r.order[end]`: tables filled, upvalues set and joined.
+    fn fill(&mut self, lua: &Lua, r: &mut Restoring, end: usize) {
+        let mut fill = Fill {
+            keeper: self,
+            lua,
+            built: &r.built,
+            damaged: &r.damaged,
+            parents: &r.parents,
+            problems: Vec::new(),
+            stand_ins: Vec::new(),
+            metatables: &mut r.metatables,
+        };
+        for &id in &r.order[r.next..end] {
+            let filled = match (r.objects.get(&id), r.built.get(&id)) {
+                (Some(Record::Table { metatable, entries }), Some(Value::Table(t))) => {
+                    fill.table(id, t, metatable, entries)
+                }
+                (Some(Record::Closure { upvalues, .. }), Some(Value::Function(f))) => fill.closure(id, f, upvalues),
+                _ => Ok(()),
+            };
+            // A record that passed every check and still fails costs its own value.
+            if let Err(e) = filled {
+                let path = r.parents.path(id);
+                fill.problems.push(Problem { path, reason: format!("could not be filled in: {e}") });
+            }
+        }
+        let (problems, stand_ins) = (fill.problems, fill.stand_ins);
+        r.report.problems.extend(problems);
+        for (owner, stand_in) in stand_ins {
+            self.unrestored.note(owner, stand_in);
+        }
+    }
+
     fn finish_rebuild(&mut self, lua: &Lua, r: &mut Restoring) -> mlua::Result<()> {
+        for (table, metatable) in r.metatables.drain(..) {
+            table.set_metatable(Some(metatable))?;
+        }
         for (&id, value) in &r.built {
             self.ids.set(value, id)?;
             if let (Value::Function(_), Some(Record::Closure { proto, .. })) = (value, r.objects.get(&id)) {
@@ -262,19 +322,58 @@ impl Keeper {
             }
         }
         r.report.objects = r.built.len();
+        let root_restored = matches!(r.built.get(&r.root), Some(Value::Table(_)));
         let memory = match r.built.get(&r.root) {
             Some(v @ Value::Table(_)) => v.clone(),
             _ => {
                 let reason = r.damaged.get(&r.root).cloned().unwrap_or_else(|| "its record is missing".into());
-                r.report
-                    .problems
-                    .push(Problem { path: "Memory".into(), reason: format!("could not be restored: {reason}") });
+                r.report.problems.push(Problem {
+                    path: "Memory".into(),
+                    reason: format!("could not be restored: {reason}; Memory starts empty and its records are kept"),
+                });
+                r.reached.clear();
                 Value::Table(lua.create_table()?)
             }
         };
+        self.keep_unreached(r, root_restored);
         lua.globals().raw_set("Memory", memory)?;
         r.report.problems.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(())
+    }
+
+    /// Tells the keeper what save points must keep although Memory does not reach it:
+    /// the records behind values not restored, and records no intact record reaches.
+    fn keep_unreached(&mut self, r: &mut Restoring, root_restored: bool) {
+        let orphans: Vec<KeyName> = r
+            .records
+            .iter()
+            .filter_map(|(k, _)| format::parse_key(k))
+            .filter(|k| *k != KeyName::Meta && !r.reached.contains(k))
+            .collect();
+        let damaged = orphans
+            .iter()
+            .filter(|k| matches!(k, KeyName::Object(id) | KeyName::Proto(id) if r.damaged.contains_key(id)))
+            .count();
+        let always = damaged > 0 || !root_restored;
+        if !orphans.is_empty() && always {
+            r.report.problems.push(Problem {
+                path: "Memory".into(),
+                reason: format!(
+                    "{} record(s) that Memory does not reach are kept as they are ({damaged} of them damaged): \
+                     they may belong to a value that could not be restored",
+                    orphans.len()
+                ),
+            });
+        }
+        let unbuilt: Vec<u64> = r
+            .reached
+            .iter()
+            .filter_map(|k| match k {
+                KeyName::Object(id) if !r.built.contains_key(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        self.unrestored.hold(reach(&unbuilt, &r.objects), orphans, always);
     }
 
     /// Loads a closure's bytecode, if its record is whole and was written by this store.
@@ -287,7 +386,7 @@ impl Keeper {
         protos: &HashMap<u64, Record>,
         damaged: &HashMap<u64, String>,
         verified: &mut HashSet<u64>,
-    ) -> Result<Value, String> {
+    ) -> Result<Function, String> {
         let Some(Record::Proto { tag, bytecode }) = protos.get(&id) else {
             return Err(match damaged.get(&id) {
                 Some(e) => format!("its function's bytecode: {e}"),
@@ -296,7 +395,9 @@ impl Keeper {
         };
         let first = !verified.contains(&id);
         if first && !tags_equal(tag, &self.tag(bytecode)) {
-            return Err("its bytecode was not written by this store, so it was not loaded (foreign bytecode can corrupt the VM)".into());
+            return Err("its bytecode was not written by this store, so it was not loaded (foreign bytecode can \
+                        corrupt the VM)"
+                .into());
         }
         let function = lua
             .load(&bytecode[..])
@@ -307,7 +408,38 @@ impl Keeper {
             verified.insert(id);
             self.proto_by_hash.insert(sha256(bytecode), id);
         }
-        Ok(Value::Function(function))
+        Ok(function)
+    }
+
+    /// A closure record must list as many upvalues as its bytecode has, and share
+    /// cells only with upvalues that exist: a crafted record could otherwise make
+    /// `debug.upvaluejoin` raise in the middle of the restore.
+    fn check_upvalues(
+        &self,
+        f: Function,
+        upvalues: &[Upvalue],
+        objects: &HashMap<u64, Record>,
+    ) -> Result<Function, String> {
+        let has = |i: usize| self.raw.getupvalue.call::<Value>((&f, i)).is_ok_and(|name| !name.is_nil());
+        let n = upvalues.len();
+        if (n > 0 && !has(n)) || has(n + 1) {
+            return Err(format!("malformed record: it lists {n} upvalue(s), its bytecode another number"));
+        }
+        for (i, up) in upvalues.iter().enumerate() {
+            if let Upvalue::Shared { closure, index } = up {
+                let there = match objects.get(closure) {
+                    Some(Record::Closure { upvalues, .. }) => upvalues.len(),
+                    _ => continue, // reported when filled: that function is not restored
+                };
+                if *index == 0 || *index as usize > there {
+                    return Err(format!(
+                        "malformed record: upvalue {} is shared with upvalue {index} of a function that has {there}",
+                        i + 1
+                    ));
+                }
+            }
+        }
+        Ok(f)
     }
 }
 
@@ -318,41 +450,52 @@ struct Fill<'a> {
     damaged: &'a HashMap<u64, String>,
     parents: &'a Parents,
     problems: Vec<Problem>,
+    stand_ins: Vec<(u64, StandIn)>,
+    metatables: &'a mut Vec<(Table, Table)>,
 }
 
 impl Fill<'_> {
     fn table(&mut self, id: u64, table: &Table, metatable: &Stored, entries: &[(Stored, Stored)]) -> mlua::Result<()> {
-        if let Value::Table(mt) = self.value(metatable, id, &Step::Metatable)? {
-            table.set_metatable(Some(mt))?;
+        if let Value::Table(mt) = self.value(metatable, id, &Step::Metatable, Place::Metatable)? {
+            self.metatables.push((table.clone(), mt));
         }
         for (k, v) in entries {
-            let key = self.value(k, id, &Step::KeyObject)?;
-            let value = self.value(v, id, &Step::Key(k.clone()))?;
-            if !key.is_nil() {
-                table.raw_set(key, value)?;
-            }
+            let key = self.value(k, id, &Step::KeyObject, Place::Key)?;
+            let place = Place::Value(encoded(&stand_in_key(k, &key)));
+            let value = self.value(v, id, &Step::Key(k.clone()), place)?;
+            table.raw_set(key, value)?;
         }
         Ok(())
     }
 
-    fn closure(&mut self, id: u64, function: &mlua::Function, upvalues: &[Upvalue]) -> mlua::Result<()> {
+    fn closure(&mut self, id: u64, function: &Function, upvalues: &[Upvalue]) -> mlua::Result<()> {
         for (i, up) in upvalues.iter().enumerate() {
             let index = i as u32 + 1;
             match up {
                 Upvalue::Own(stored) => {
-                    let name =
-                        self.keeper.raw.getupvalue.call::<Option<String>>((function, index))?.unwrap_or_default();
-                    let value = self.value(stored, id, &Step::Upvalue(name))?;
+                    let raw = &self.keeper.raw;
+                    let name = raw.getupvalue.call::<Option<String>>((function, index))?.unwrap_or_default();
+                    let value = self.value(stored, id, &Step::Upvalue(name), Place::Upvalue(i))?;
                     self.keeper.raw.setupvalue.call::<()>((function, index, value))?;
                 }
                 Upvalue::Shared { closure, index: at } => match self.built.get(closure) {
                     Some(owner @ Value::Function(_)) => {
                         self.keeper.raw.upvaluejoin.call::<()>((function, index, owner, *at))?;
                     }
-                    _ => self.problems.push(Problem {
-                        path: self.parents.path(id),
-                        reason: format!("upvalue {index} was shared with a function that could not be restored"),
-                    }),
+                    _ => {
+                        // The cell stays this closure's own, nil (loading set it to _ENV),
+                        // and the record keeps the link until the owner is back.
+                        self.keeper.raw.setupvalue.call::<()>((function, index, Value::Nil))?;
+                        let mut original = vec![1];
+                        format::put_varint(&mut original, *closure);
+                        format::put_varint(&mut original, u64::from(*at));
+                        let shown = vec![0, encoded(&Stored::Nil)[0]];
+                        self.stand_ins.push((id, StandIn { place: Place::Upvalue(i), shown, original }));
+                        self.problems.push(Problem {
+                            path: self.parents.path(id),
+                            reason: format!("upvalue {index} was shared with a function that could not be restored"),
+                        });
+                    }
                 },
             }
         }
@@ -360,8 +503,8 @@ impl Fill<'_> {
     }
 
     /// A stored value in the new VM; a reference that cannot be resolved becomes a
-    /// string saying why, and is reported.
-    fn value(&mut self, stored: &Stored, from: u64, step: &Step) -> mlua::Result<Value> {
+    /// string saying why, is reported, and is noted at `place` in object `from`.
+    fn value(&mut self, stored: &Stored, from: u64, step: &Step, place: Place) -> mlua::Result<Value> {
         Ok(match stored {
             Stored::Nil => Value::Nil,
             Stored::Boolean(b) => Value::Boolean(*b),
@@ -375,57 +518,154 @@ impl Fill<'_> {
                         Some(e) => e.clone(),
                         None => "its record is missing".into(),
                     };
-                    self.broken(from, step, reason)?
+                    self.broken(stored, from, step, place, reason)?
                 }
             },
             Stored::Std(name) => match self.keeper.std.value_of(name) {
                 Some(v) => v.clone(),
-                None => self.broken(from, step, format!("the standard value {name} does not exist here"))?,
+                None => {
+                    let reason = format!("the standard value {name} does not exist here");
+                    self.broken(stored, from, step, place, reason)?
+                }
             },
         })
     }
 
-    fn broken(&mut self, from: u64, step: &Step, reason: String) -> mlua::Result<Value> {
-        let path = self.parents.path_of(from, step);
+    fn broken(&mut self, stored: &Stored, from: u64, step: &Step, place: Place, reason: String) -> mlua::Result<Value> {
         let text = format!("<not restored: {reason}>");
-        self.problems.push(Problem { path, reason });
+        let (mut shown, mut original) = (Vec::new(), Vec::new());
+        if let Place::Upvalue(_) = place {
+            shown.push(0);
+            original.push(0);
+        }
+        format::put_string(&mut shown, text.as_bytes());
+        format::put_value(&mut original, stored);
+        self.stand_ins.push((from, StandIn { place, shown, original }));
+        self.problems.push(Problem { path: self.parents.path_of(from, step), reason });
         Ok(Value::String(self.lua.create_string(text)?))
     }
 }
 
-/// First parents of every object reachable from the root, breadth first, for paths.
-fn paths_from(root: u64, objects: &HashMap<u64, Record>) -> Parents {
-    let mut parents = Parents::default();
-    let mut queue = VecDeque::from([root]);
-    let mut seen = HashSet::from([root]);
-    let mut visit = |queue: &mut VecDeque<u64>, parents: &mut Parents, from: u64, stored: &Stored, step: Step| {
+/// The key a value's stand-in is found under: the stored key, or the stand-in that
+/// replaced it when the key itself could not be restored.
+fn stand_in_key(stored: &Stored, restored: &Value) -> Stored {
+    match (stored, restored) {
+        (Stored::Object(_) | Stored::Std(_), Value::String(s)) => Stored::String(s.as_bytes().to_vec()),
+        _ => stored.clone(),
+    }
+}
+
+fn encoded(stored: &Stored) -> Vec<u8> {
+    let mut out = Vec::new();
+    format::put_value(&mut out, stored);
+    out
+}
+
+/// What makes a well-formed record unusable: a table key Lua cannot hold.
+fn unusable(record: &Record) -> Option<&'static str> {
+    match record {
+        Record::Table { entries, .. } => entries.iter().find_map(|(k, _)| match k {
+            Stored::Nil => Some("malformed record: a table key is nil"),
+            Stored::Float(bits) if f64::from_bits(*bits).is_nan() => Some("malformed record: a table key is NaN"),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// The references a record holds: objects (with the step to them) and its prototype.
+fn references(record: &Record, mut each: impl FnMut(KeyName, Step)) {
+    let mut object = |stored: &Stored, step: Step| {
         if let Stored::Object(id) = stored {
-            if seen.insert(*id) {
-                parents.note(*id, from, step);
-                queue.push_back(*id);
-            }
+            each(KeyName::Object(*id), step);
         }
     };
-    while let Some(id) = queue.pop_front() {
-        match objects.get(&id) {
-            Some(Record::Table { metatable, entries }) => {
-                visit(&mut queue, &mut parents, id, metatable, Step::Metatable);
-                for (k, v) in entries {
-                    visit(&mut queue, &mut parents, id, k, Step::KeyObject);
-                    visit(&mut queue, &mut parents, id, v, Step::Key(k.clone()));
-                }
+    match record {
+        Record::Table { metatable, entries } => {
+            object(metatable, Step::Metatable);
+            for (k, v) in entries {
+                object(k, Step::KeyObject);
+                object(v, Step::Key(k.clone()));
             }
-            Some(Record::Closure { upvalues, .. }) => {
-                for (i, up) in upvalues.iter().enumerate() {
-                    if let Upvalue::Own(v) = up {
-                        visit(&mut queue, &mut parents, id, v, Step::Upvalue(format!("#{}", i + 1)));
+        }
+        Record::Closure { proto, upvalues } => {
+            for (i, up) in upvalues.iter().enumerate() {
+                match up {
+                    Upvalue::Own(v) => object(v, Step::Upvalue(format!("#{}", i + 1))),
+                    Upvalue::Shared { closure, .. } => {
+                        object(&Stored::Object(*closure), Step::Upvalue(format!("#{}", i + 1)))
                     }
                 }
             }
-            _ => {}
+            each(KeyName::Proto(*proto), Step::KeyObject);
         }
+        _ => {}
     }
-    parents
+}
+
+/// First parents of every object reachable from the root through intact records,
+/// breadth first, for paths; and every object and prototype so reached.
+fn paths_from(root: u64, objects: &HashMap<u64, Record>) -> (Parents, HashSet<KeyName>) {
+    let mut parents = Parents::default();
+    let mut queue = VecDeque::from([root]);
+    let mut seen = HashSet::from([KeyName::Object(root)]);
+    while let Some(id) = queue.pop_front() {
+        let Some(record) = objects.get(&id) else { continue };
+        references(record, |key, step| {
+            if seen.insert(key) {
+                if let KeyName::Object(child) = key {
+                    parents.note(child, id, step);
+                    queue.push_back(child);
+                }
+            }
+        });
+    }
+    (parents, seen)
+}
+
+/// Every record the given objects reach through intact records, themselves included.
+fn reach(from: &[u64], objects: &HashMap<u64, Record>) -> Vec<KeyName> {
+    let mut seen: HashSet<KeyName> = from.iter().map(|id| KeyName::Object(*id)).collect();
+    let mut queue: VecDeque<u64> = from.iter().copied().collect();
+    while let Some(id) = queue.pop_front() {
+        let Some(record) = objects.get(&id) else { continue };
+        references(record, |key, _| {
+            if seen.insert(key) {
+                if let KeyName::Object(child) = key {
+                    queue.push_back(child);
+                }
+            }
+        });
+    }
+    seen.into_iter().collect()
+}
+
+/// Without an index record the root is not known: the table that no other record
+/// refers to and that reaches the most records is taken for it (the secret is lost
+/// with the index record, so functions cannot be authenticated and stay out).
+fn salvage_root(objects: &HashMap<u64, Record>, report: &mut RestoreReport) -> Option<u64> {
+    let mut referenced = HashSet::new();
+    for record in objects.values() {
+        references(record, |key, _| {
+            referenced.insert(key);
+        });
+    }
+    let mut candidates: Vec<u64> = objects
+        .iter()
+        .filter(|(id, record)| matches!(record, Record::Table { .. }) && !referenced.contains(&KeyName::Object(**id)))
+        .map(|(id, _)| *id)
+        .collect();
+    candidates.sort_unstable();
+    let root = candidates.into_iter().max_by_key(|id| (paths_from(*id, objects).1.len(), std::cmp::Reverse(*id)))?;
+    report.problems.push(Problem {
+        path: "Memory".into(),
+        reason: format!(
+            "without the store's index record, Memory was recovered from table record {root} (the largest that \
+             nothing else refers to); its functions cannot be verified without the store's key and are not restored \
+             (export a snapshot and import it with --trust to get them back, if you trust this store)"
+        ),
+    });
+    Some(root)
 }
 
 fn max_id(records: &[(Vec<u8>, Vec<u8>)]) -> u64 {

@@ -26,6 +26,12 @@ struct Walk<'k> {
     digests: Vec<(KeyName, Option<u64>)>,
     bytes_written: usize,
     problems: Vec<Problem>,
+    /// Whether a stand-in for a value not restored was still in its place.
+    stand_in_in_place: bool,
+    /// Standard tables met as values (not as a function's `_ENV`), and where first.
+    std_tables: Vec<(String, u64, Step)>,
+    /// Whether the value being put is a function's `_ENV`.
+    in_env: bool,
 }
 
 /// What a walk builds and throws away, kept by the `Keeper` between save points so
@@ -65,6 +71,8 @@ struct Current {
     /// Each table entry in `bytes`: start, end of the key, end of the value.
     entries: Vec<(usize, usize, usize)>,
     upvalues: u64,
+    /// Each upvalue's span in `bytes`.
+    spans: Vec<(usize, usize)>,
     /// Cells this closure claimed, released if its read stops half-way.
     claimed: Vec<usize>,
 }
@@ -80,6 +88,9 @@ impl Keeper {
                     .failed("Memory is not a table, so nothing was saved; set Memory = {} to start again".into());
             }
         };
+        if walk.keeper.next_id >= format::ID_LIMIT {
+            return walk.failed("nothing was saved: the store has used up its object ids".into());
+        }
         let root_id = match walk.root(&ids, &root) {
             Ok(id) => id,
             Err(e) => return walk.failed(format!("nothing was saved: {e}")),
@@ -93,6 +104,7 @@ impl Keeper {
                 Err(e) => return walk.failed(format!("nothing was saved: {e}")),
             }
         }
+        walk.report_std_changes();
         walk.finish(Some(root_id))
     }
 }
@@ -101,7 +113,17 @@ impl<'k> Walk<'k> {
     fn new(keeper: &'k mut Keeper) -> Walk<'k> {
         let mut s = std::mem::take(&mut keeper.scratch);
         s.clear();
-        Walk { keeper, s, changes: Vec::new(), digests: Vec::new(), bytes_written: 0, problems: Vec::new() }
+        Walk {
+            keeper,
+            s,
+            changes: Vec::new(),
+            digests: Vec::new(),
+            bytes_written: 0,
+            problems: Vec::new(),
+            stand_in_in_place: false,
+            std_tables: Vec::new(),
+            in_env: false,
+        }
     }
 
     fn root(&mut self, ids: &ObjectIds, root: &Value) -> mlua::Result<u64> {
@@ -142,6 +164,7 @@ impl<'k> Walk<'k> {
         current.entries.clear();
         current.upvalues = 0;
         current.claimed.clear();
+        current.spans.clear();
         let problems = self.problems.len();
         match walker.read(id, self) {
             Read::Table => self.table(id),
@@ -165,6 +188,10 @@ impl<'k> Walk<'k> {
         let key = KeyName::Object(id);
         self.s.live.insert(key);
         let current = &mut self.s.current;
+        let unrestored = &self.keeper.unrestored;
+        if unrestored.put_back_in_table(id, &mut current.bytes, &mut current.metatable_end, &mut current.entries) {
+            self.stand_in_in_place = true;
+        }
         let entries = xxhash_rust::xxh3::xxh3_128(&current.bytes);
         let stored = self.keeper.stored.get(&key).copied();
         if let Some(last) = self.keeper.fingerprints.get(&id) {
@@ -190,6 +217,10 @@ impl<'k> Walk<'k> {
         let Some(proto) = self.proto(walker, id) else { return };
         let key = KeyName::Object(id);
         self.s.live.insert(key);
+        let current = &mut self.s.current;
+        if self.keeper.unrestored.put_back_in_closure(id, &mut current.bytes, &current.spans) {
+            self.stand_in_in_place = true;
+        }
         let mut body = Vec::with_capacity(self.s.current.bytes.len() + 12);
         format::put_varint(&mut body, proto);
         format::put_varint(&mut body, self.s.current.upvalues);
@@ -279,6 +310,9 @@ impl<'k> Walk<'k> {
         let pointer = object.pointer();
         if let Some(name) = self.keeper.std.name_at(pointer) {
             format::put_std(&mut self.s.current.bytes, name);
+            if !self.in_env && self.keeper.std.is_table(name) && !self.std_tables.iter().any(|(n, ..)| n == name) {
+                self.std_tables.push((name.to_owned(), self.s.current.id, step()));
+            }
             return Continue(true);
         }
         let id = match self.s.seen.get(&(pointer as usize)) {
@@ -302,6 +336,29 @@ impl<'k> Walk<'k> {
         };
         format::put_object(&mut self.s.current.bytes, id);
         Continue(true)
+    }
+
+    /// Standard tables are saved by name: what a script added to or changed in one
+    /// that Memory holds is not saved, and the save says so.
+    fn report_std_changes(&mut self) {
+        for (name, from, step) in std::mem::take(&mut self.std_tables) {
+            let changed = self.keeper.std.changed_keys(&name);
+            if changed.is_empty() {
+                continue;
+            }
+            let shown = if changed.len() > 5 {
+                format!("{} and {} more", changed[..5].join(", "), changed.len() - 5)
+            } else {
+                changed.join(", ")
+            };
+            self.problems.push(Problem {
+                path: self.s.parents.path_of(from, &step),
+                reason: format!(
+                    "the standard table {name} is saved by name, so what the script changed in it is not saved \
+                     ({shown}); keep such values in a table of your own"
+                ),
+            });
+        }
     }
 
     fn refuse(&mut self, what: &str, step: impl FnOnce() -> Step) -> bool {
@@ -334,6 +391,7 @@ impl<'k> Walk<'k> {
         let meta = Meta { root: root.unwrap_or(0), next_id: keeper.next_id, secret: keeper.secret };
         if root.is_some() {
             live.insert(KeyName::Meta);
+            live.extend(keeper.unrestored.kept(self.stand_in_in_place).copied());
             for key in keeper.stored.keys() {
                 if !live.contains(key) {
                     digests.push((*key, None));
@@ -387,19 +445,25 @@ impl Visit for Walk<'_> {
         cell: usize,
     ) -> ControlFlow<()> {
         self.s.current.upvalues += 1;
+        let start = self.s.current.bytes.len();
         if let Some(&(closure, at)) = self.s.cells.get(&cell) {
             let out = &mut self.s.current.bytes;
             out.push(1);
             format::put_varint(out, closure);
             format::put_varint(out, u64::from(at));
+            self.s.current.spans.push((start, out.len()));
             return Continue(());
         }
         self.s.cells.insert(cell, (self.s.current.id, index));
         self.s.current.claimed.push(cell);
         self.s.current.bytes.push(0);
-        if !self.put(scope, value, || Step::Upvalue(String::from_utf8_lossy(name).into_owned()))? {
+        self.in_env = name == b"_ENV";
+        let put = self.put(scope, value, || Step::Upvalue(String::from_utf8_lossy(name).into_owned()));
+        self.in_env = false;
+        if !put? {
             format::put_value(&mut self.s.current.bytes, &Stored::Nil);
         }
+        self.s.current.spans.push((start, self.s.current.bytes.len()));
         Continue(())
     }
 }

@@ -92,6 +92,13 @@ pub fn import(
     let Some(meta) = meta else {
         return Err(SnapshotError::Damaged("it has no meta record".into()));
     };
+    let ids = puts.iter().filter_map(|(key, _)| match format::parse_key(key) {
+        Some(KeyName::Object(id) | KeyName::Proto(id)) => Some(id),
+        _ => None,
+    });
+    if let Some(fault) = meta.fault(ids) {
+        return Err(SnapshotError::Damaged(format!("its meta record is invalid: {fault}")));
+    }
     let secret = secret.unwrap_or(fresh_secret);
     for (key, item) in puts {
         let value = match item {

@@ -13,6 +13,9 @@ pub(crate) struct StdNames {
     /// Looked up for every table and function a save point meets.
     by_pointer: FxHashMap<*const c_void, String>,
     by_name: HashMap<String, Value>,
+    /// Each standard table's entries under string keys as the VM started, to tell
+    /// what a script changed in one (that is not saved: the table is saved by name).
+    pristine: HashMap<String, HashMap<Vec<u8>, Value>>,
 }
 
 /// Tables are walked this deep below `_G`: `string` is depth 1, `string.format` 2.
@@ -20,7 +23,8 @@ const DEPTH: usize = 2;
 
 impl StdNames {
     pub(crate) fn build(lua: &Lua) -> mlua::Result<StdNames> {
-        let mut names = StdNames { by_pointer: FxHashMap::default(), by_name: HashMap::new() };
+        let mut names =
+            StdNames { by_pointer: FxHashMap::default(), by_name: HashMap::new(), pristine: HashMap::new() };
         let globals = lua.globals();
         names.add("_G".into(), Value::Table(globals.clone()));
         let mut level = vec![(String::new(), globals)];
@@ -62,8 +66,64 @@ impl StdNames {
             return false;
         }
         self.by_pointer.insert(pointer, name.clone());
+        if let Value::Table(t) = &value {
+            let entries = t
+                .pairs::<Value, Value>()
+                .filter_map(Result::ok)
+                .filter_map(|(k, v)| match k {
+                    Value::String(s) => Some((s.as_bytes().to_vec(), v)),
+                    _ => None,
+                })
+                .collect();
+            self.pristine.insert(name.clone(), entries);
+        }
         self.by_name.insert(name, value);
         true
+    }
+
+    /// Whether the standard value of this name is a table.
+    pub(crate) fn is_table(&self, name: &str) -> bool {
+        self.pristine.contains_key(name)
+    }
+
+    /// The keys of the standard table `name` that a script added, replaced or removed
+    /// (`Memory` in `_G` aside: it is Moonkeep's own), as Lua would write them.
+    pub(crate) fn changed_keys(&self, name: &str) -> Vec<String> {
+        let (Some(pristine), Some(Value::Table(table))) = (self.pristine.get(name), self.by_name.get(name)) else {
+            return Vec::new();
+        };
+        let mut changed = Vec::new();
+        let mut present = 0;
+        for (key, value) in table.pairs::<Value, Value>().filter_map(Result::ok) {
+            let Value::String(key) = key else {
+                let key = match key {
+                    Value::Integer(i) => i.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Boolean(b) => b.to_string(),
+                    other => format!("<{}>", other.type_name()),
+                };
+                changed.push(format!("{name}[{key}]"));
+                continue;
+            };
+            let bytes = key.as_bytes().to_vec();
+            match pristine.get(&bytes) {
+                Some(before) => {
+                    present += 1;
+                    if *before == value {
+                        continue;
+                    }
+                }
+                None if name == "_G" && bytes == b"Memory" => continue,
+                None => {}
+            }
+            changed.push(format!("{name}.{}", String::from_utf8_lossy(&bytes)));
+        }
+        if present < pristine.len() {
+            let removed = pristine.keys().filter(|k| table.raw_get::<Value>(k.as_slice()).is_ok_and(|v| v.is_nil()));
+            changed.extend(removed.map(|k| format!("{name}.{} (removed)", String::from_utf8_lossy(k))));
+        }
+        changed.sort();
+        changed
     }
 
     /// The name of the standard value at this address, if it is one.
