@@ -346,3 +346,22 @@ fn changes_to_standard_tables_that_memory_holds_are_reported_not_lost_silently()
     let problems: Vec<String> = vm.save_point().problems.iter().map(ToString::to_string).collect();
     assert_eq!(problems, ["Memory.s: the standard table string is saved by name, so what the script changed in it is not saved (string.shout); keep such values in a table of your own"]);
 }
+
+#[test]
+fn a_damaged_metatable_is_kept_while_its_table_has_none_and_released_when_it_gets_one() {
+    let mut store = saved("Memory.p = setmetatable({ x = 1 }, { __index = { marker = 'in the metatable' } })");
+    let mt = key_holding(&store, b"__index");
+    store.records_mut().get_mut(&mt).unwrap()[4] ^= 0x20;
+    let damaged = records(&store)[&mt].clone();
+    for _ in 0..2 {
+        let (vm, report) = reopen(&store);
+        assert_eq!(paths(&report), ["getmetatable(Memory.p)"]);
+        run(&vm, "assert(getmetatable(Memory.p) == nil and Memory.p.x == 1) Memory.y = 2");
+        save(&vm, &mut store);
+        assert_eq!(records(&store).get(&mt), Some(&damaged));
+    }
+    let (vm, _) = reopen(&store);
+    run(&vm, "setmetatable(Memory.p, {})");
+    save(&vm, &mut store);
+    assert!(!records(&store).contains_key(&mt), "a new metatable replaces the damaged one");
+}

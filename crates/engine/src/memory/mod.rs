@@ -7,6 +7,8 @@
 //! ids across save points through weak tables, so an unchanged object keeps its key.
 
 #[cfg(test)]
+mod damage_props;
+#[cfg(test)]
 mod damage_tests;
 mod format;
 mod path;

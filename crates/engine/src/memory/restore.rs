@@ -538,7 +538,11 @@ impl Fill<'_> {
             shown.push(0);
             original.push(0);
         }
-        format::put_string(&mut shown, text.as_bytes());
+        match place {
+            // A string cannot be a metatable: the table comes back without one.
+            Place::Metatable => format::put_value(&mut shown, &Stored::Nil),
+            _ => format::put_string(&mut shown, text.as_bytes()),
+        }
         format::put_value(&mut original, stored);
         self.stand_ins.push((from, StandIn { place, shown, original }));
         self.problems.push(Problem { path: self.parents.path_of(from, step), reason });
