@@ -9,8 +9,20 @@ use std::collections::BTreeMap;
 /// One change to a store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    Put { key: Vec<u8>, value: Vec<u8> },
-    Delete { key: Vec<u8> },
+    Put {
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Delete {
+        key: Vec<u8>,
+    },
+    /// Moves the record at `key` to `to` (replacing what `to` held), if there is one:
+    /// how a save point keeps the record it replaces in the history without the
+    /// engine holding the old bytes.
+    Archive {
+        key: Vec<u8>,
+        to: Vec<u8>,
+    },
 }
 
 /// A failure of the storage itself (disk full, file locked, database damaged).
@@ -73,6 +85,11 @@ impl Store for MemoryStore {
                 Change::Delete { key } => {
                     self.records.remove(key);
                 }
+                Change::Archive { key, to } => {
+                    if let Some(value) = self.records.remove(key) {
+                        self.records.insert(to.clone(), value);
+                    }
+                }
             }
         }
         Ok(())
@@ -91,5 +108,14 @@ mod tests {
         store.commit(&[Change::Delete { key: b"b".to_vec() }]).unwrap();
         assert_eq!(store.load().unwrap(), vec![(b"a".to_vec(), b"3".to_vec())]);
         assert_eq!(store.bytes(), 2);
+    }
+
+    #[test]
+    fn memory_store_archives_a_record_that_exists_and_ignores_one_that_does_not() {
+        let mut store = MemoryStore::new();
+        let archive = |k: &[u8], to: &[u8]| Change::Archive { key: k.to_vec(), to: to.to_vec() };
+        store.commit(&[Change::Put { key: b"a".to_vec(), value: b"1".to_vec() }]).unwrap();
+        store.commit(&[archive(b"a", b"h1"), archive(b"b", b"h2")]).unwrap();
+        assert_eq!(store.load().unwrap(), vec![(b"h1".to_vec(), b"1".to_vec())]);
     }
 }

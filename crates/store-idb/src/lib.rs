@@ -84,6 +84,14 @@ impl IdbStore {
                 Change::Delete { key } => {
                     store.delete(array(key)).primitive().map_err(fail)?;
                 }
+                // Only this transaction's own request is awaited: it stays active.
+                Change::Archive { key, to } => {
+                    let old: Option<JsValue> = store.get(array(key)).primitive().map_err(fail)?.await.map_err(fail)?;
+                    if let Some(old) = old {
+                        store.put(old).with_key(array(to)).primitive().map_err(fail)?;
+                        store.delete(array(key)).primitive().map_err(fail)?;
+                    }
+                }
             }
         }
         tx.commit().await.map_err(fail)

@@ -113,6 +113,12 @@ impl Store for RedbStore {
                     Change::Delete { key } => {
                         table.remove(key.as_slice())?;
                     }
+                    Change::Archive { key, to } => {
+                        let old = table.remove(key.as_slice())?.map(|v| v.value().to_vec());
+                        if let Some(old) = old {
+                            table.insert(to.as_slice(), old.as_slice())?;
+                        }
+                    }
                 }
             }
             Ok(())
