@@ -11,10 +11,13 @@ mod vm;
 
 pub use error::{ErrorKind, Location, LuaError};
 pub use inspect::{DeleteError, Deleted, Entry, Limits, Node, Row, Shown, Size, Slot, Upvalue};
-pub use memory::{Problem, RestoreReport, SavePoint, SnapshotError, FORMAT_VERSION, SECRET_LEN};
+pub use memory::{
+    history, Cause, Problem, RestoreReport, SavePoint, SnapshotError, Version, FORMAT_VERSION, SECRET_LEN,
+    STORE_VERSION,
+};
 /// Snapshots: one portable file holding a whole Memory.
 pub mod snapshot {
-    pub use crate::memory::{export, import, SnapshotError};
+    pub use crate::memory::{export, import, import_at, SnapshotError};
 }
 pub use store::{Change, MemoryStore, Store, StoreError};
 pub use vm::{Evaluation, KeyPrint, Restore, Run, Step, Vm, MEMORY_LIMIT, OUTPUT_LIMIT};

@@ -1,17 +1,23 @@
-//! The persisted format, version 1: records and how values are written in them.
+//! The persisted format, version 2: records, history keys, and how values are written
+//! in them.
 //! docs/FORMAT.md is the specification; every rule there has a test here or in
 //! tests/format.rs. Decoding never panics and never trusts a length it has not
 //! checked against the bytes actually present.
 
 use std::fmt;
 
+/// The version of a record's layout (byte 0 of every record): unchanged since
+/// version 1, so history keeps records of every age byte for byte.
 pub const FORMAT_VERSION: u8 = 1;
+/// The version of the store's layout, written in its meta record: 2 adds the history.
+pub const STORE_VERSION: u8 = 2;
 
 /// Record kinds (byte 1 of a record).
 pub(super) const KIND_TABLE: u8 = 1;
 pub(super) const KIND_CLOSURE: u8 = 2;
 pub(super) const KIND_PROTO: u8 = 3;
 pub(super) const KIND_META: u8 = 4;
+pub(super) const KIND_VERSION: u8 = 5;
 
 /// Flag bit: the body is LZ4-compressed (block format, little-endian u32 size first).
 const FLAG_LZ4: u8 = 1;
@@ -29,8 +35,49 @@ pub const SECRET_LEN: usize = 32;
 /// new id collide with a live one.
 pub const ID_LIMIT: u64 = 1 << 62;
 
-/// Store keys: "meta", "o" + id (tables and closures), "p" + id (prototypes).
+/// Store keys: "meta", "o" + id (tables and closures), "p" + id (prototypes); the
+/// history's "h" + object or prototype key + version, and "v" + version.
 pub const META_KEY: &[u8] = b"meta";
+const HISTORY: u8 = b'h';
+const VERSION: u8 = b'v';
+
+/// Where the record at `key` goes when version `replaced_by` replaces or deletes it.
+pub fn history_key(key: &[u8], replaced_by: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + key.len() + 8);
+    out.push(HISTORY);
+    out.extend_from_slice(key);
+    out.extend_from_slice(&replaced_by.to_be_bytes());
+    out
+}
+
+/// The key of a record in the history and the version that replaced it.
+pub fn parse_history_key(key: &[u8]) -> Option<(KeyName, u64)> {
+    let rest = key.strip_prefix(&[HISTORY])?;
+    if rest.len() != 17 {
+        return None;
+    }
+    let (key, version) = rest.split_at(9);
+    let name = parse_key(key).filter(|n| *n != KeyName::Meta)?;
+    Some((name, u64::from_be_bytes(version.try_into().ok()?)))
+}
+
+pub fn version_key(version: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(9);
+    key.push(VERSION);
+    key.extend_from_slice(&version.to_be_bytes());
+    key
+}
+
+pub fn parse_version_key(key: &[u8]) -> Option<u64> {
+    let rest = key.strip_prefix(&[VERSION])?;
+    Some(u64::from_be_bytes(rest.try_into().ok()?))
+}
+
+/// Whether a key belongs to the history (kept records and version entries), which a
+/// restore of the current Memory never reads.
+pub fn is_history(key: &[u8]) -> bool {
+    parse_history_key(key).is_some() || parse_version_key(key).is_some()
+}
 
 pub fn object_key(id: u64) -> Vec<u8> {
     let mut key = Vec::with_capacity(9);
@@ -47,7 +94,7 @@ pub fn proto_key(id: u64) -> Vec<u8> {
 }
 
 /// What a store key names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyName {
     Meta,
     Object(u64),
@@ -109,6 +156,7 @@ pub enum Record {
     Closure { proto: u64, upvalues: Vec<Upvalue> },
     Proto { tag: [u8; TAG_LEN], bytecode: Vec<u8> },
     Meta(Meta),
+    Version(Version),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +164,50 @@ pub struct Meta {
     pub root: u64,
     pub next_id: u64,
     pub secret: [u8; SECRET_LEN],
+    /// The current version; 0 in a store of version 1 (no history) and in snapshots.
+    pub version: u64,
+}
+
+/// A version's entry: what it is made of and how it came about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub root: u64,
+    /// Milliseconds since the Unix epoch, as the host's clock said.
+    pub time: u64,
+    /// The version it was made from (0 for none).
+    pub parent: u64,
+    pub cause: Cause,
+    /// The chunk name and source of the run that made it (empty for other causes).
+    pub chunk: String,
+    pub source: String,
+    /// Records and bytes that this version wrote.
+    pub records: u64,
+    pub bytes: u64,
+}
+
+impl Version {
+    /// The entry of a save point, until the host describes it.
+    pub fn of_run(root: u64, parent: u64, records: u64, bytes: u64) -> Version {
+        let (chunk, source) = (String::new(), String::new());
+        Version { root, time: 0, parent, cause: Cause::Run, chunk, source, records, bytes }
+    }
+}
+
+/// Longest source a version entry keeps; a longer one is cut at a character boundary.
+pub const SOURCE_CAP: usize = 64 * 1024;
+
+/// How a version came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    Run,
+    /// A save point in the middle of a long run.
+    DuringRun,
+    Restore {
+        of: u64,
+    },
+    Import,
+    /// A store of format version 1 opened by this Moonkeep.
+    Migration,
 }
 
 impl Meta {
@@ -206,7 +298,31 @@ pub(super) fn encode_body(record: &Record) -> (u8, Vec<u8>) {
             put_varint(&mut body, meta.root);
             put_varint(&mut body, meta.next_id);
             body.extend_from_slice(&meta.secret);
+            if meta.version > 0 {
+                body.push(STORE_VERSION);
+                put_varint(&mut body, meta.version);
+            }
             KIND_META
+        }
+        Record::Version(v) => {
+            put_varint(&mut body, v.root);
+            put_varint(&mut body, v.time);
+            put_varint(&mut body, v.parent);
+            match v.cause {
+                Cause::Run => body.push(1),
+                Cause::DuringRun => body.push(2),
+                Cause::Restore { of } => {
+                    body.push(3);
+                    put_varint(&mut body, of);
+                }
+                Cause::Import => body.push(4),
+                Cause::Migration => body.push(5),
+            }
+            put_text(&mut body, &v.chunk);
+            put_text(&mut body, cap(&v.source));
+            put_varint(&mut body, v.records);
+            put_varint(&mut body, v.bytes);
+            KIND_VERSION
         }
     };
     (kind, body)
@@ -297,7 +413,34 @@ pub(super) fn decode_body(kind: u8, body: &[u8]) -> Result<Record, DecodeError> 
             let root = r.varint()?;
             let next_id = r.varint()?;
             let secret = r.take(SECRET_LEN)?.try_into().expect("SECRET_LEN bytes");
-            Record::Meta(Meta { root, next_id, secret })
+            // A meta record of a version 1 store ends here.
+            let version = match r.bytes.is_empty() {
+                true => 0,
+                false if r.byte()? == STORE_VERSION => match r.varint()? {
+                    0 => return Err(DecodeError::Malformed("version 0 in a store of version 2")),
+                    v => v,
+                },
+                false => return Err(DecodeError::Malformed("unknown store version")),
+            };
+            Record::Meta(Meta { root, next_id, secret, version })
+        }
+        KIND_VERSION => {
+            let root = r.varint()?;
+            let time = r.varint()?;
+            let parent = r.varint()?;
+            let cause = match r.byte()? {
+                1 => Cause::Run,
+                2 => Cause::DuringRun,
+                3 => Cause::Restore { of: r.varint()? },
+                4 => Cause::Import,
+                5 => Cause::Migration,
+                _ => return Err(DecodeError::Malformed("cause of a version")),
+            };
+            let chunk = r.text()?;
+            let source = r.text()?;
+            let records = r.varint()?;
+            let bytes = r.varint()?;
+            Record::Version(Version { root, time, parent, cause, chunk, source, records, bytes })
         }
         other => return Err(DecodeError::Kind(other)),
     };
@@ -383,6 +526,20 @@ pub(super) fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     out.push(n as u8);
 }
 
+fn put_text(out: &mut Vec<u8>, text: &str) {
+    put_varint(out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// `source` cut to [`SOURCE_CAP`] bytes at a character boundary.
+pub fn cap(source: &str) -> &str {
+    let mut end = source.len().min(SOURCE_CAP);
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    &source[..end]
+}
+
 /// Reads a varint from the front of `bytes`, advancing past it.
 pub(super) fn take_varint(bytes: &mut &[u8]) -> Option<u64> {
     let mut r = Reader { bytes };
@@ -425,6 +582,11 @@ impl<'a> Reader<'a> {
             }
         }
         Err(DecodeError::Malformed("varint too long"))
+    }
+
+    fn text(&mut self) -> Result<String, DecodeError> {
+        let n = self.count(1)?;
+        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| DecodeError::Malformed("text"))
     }
 
     /// A count of items each at least `min_size` bytes long, checked against what is left.
@@ -486,7 +648,72 @@ mod tests {
             upvalues: vec![Upvalue::Own(Stored::Nil), Upvalue::Shared { closure: 9, index: 2 }],
         });
         round_trip(Record::Proto { tag: [5; TAG_LEN], bytecode: b"\x1bLua...".to_vec() });
-        round_trip(Record::Meta(Meta { root: 1, next_id: u64::MAX, secret: [9; SECRET_LEN] }));
+        round_trip(Record::Meta(Meta { root: 1, next_id: u64::MAX, secret: [9; SECRET_LEN], version: 0 }));
+        round_trip(Record::Meta(Meta { root: 1, next_id: 9, secret: [9; SECRET_LEN], version: 300 }));
+        for cause in [Cause::Run, Cause::DuringRun, Cause::Restore { of: 7 }, Cause::Import, Cause::Migration] {
+            round_trip(Record::Version(Version {
+                root: 1,
+                time: 1_765_000_000_000,
+                parent: 6,
+                cause,
+                chunk: "main.lua".into(),
+                source: "Memory.n = 1 -- é".into(),
+                records: 3,
+                bytes: 120,
+            }));
+        }
+    }
+
+    #[test]
+    fn a_version_1_meta_record_reads_as_version_0_and_is_written_the_same() {
+        let meta = Meta { root: 1, next_id: 9, secret: [4; SECRET_LEN], version: 0 };
+        let bytes = encode(&Record::Meta(meta.clone()));
+        assert_eq!(bytes.len(), RECORD_OVERHEAD + 1 + 1 + SECRET_LEN, "no tail: the layout of version 1");
+        let v2 = encode(&Record::Meta(Meta { version: 5, ..meta }));
+        assert_eq!(&v2[3 + 2 + SECRET_LEN..v2.len() - 4], &[STORE_VERSION, 5]);
+        let mut unknown = v2.clone();
+        unknown[3 + 2 + SECRET_LEN] = 3;
+        let n = unknown.len();
+        let crc = crc32fast::hash(&unknown[..n - 4]).to_le_bytes();
+        unknown[n - 4..].copy_from_slice(&crc);
+        assert_eq!(decode(&unknown), Err(DecodeError::Malformed("unknown store version")));
+    }
+
+    #[test]
+    fn a_long_source_is_capped_at_a_character_boundary_and_compressed() {
+        let source = "é".repeat(SOURCE_CAP);
+        assert_eq!(cap(&source).len(), SOURCE_CAP);
+        let long = "x".repeat(SOURCE_CAP - 1) + "é";
+        assert_eq!(cap(&long).len(), SOURCE_CAP - 1);
+        let v = Version {
+            root: 1,
+            time: 0,
+            parent: 0,
+            cause: Cause::Run,
+            chunk: "main.lua".into(),
+            source: "Memory.x = 1\n".repeat(20_000),
+            records: 0,
+            bytes: 0,
+        };
+        let bytes = encode(&Record::Version(v));
+        assert!(bytes.len() < 2_000, "{}", bytes.len());
+        let Ok(Record::Version(back)) = decode(&bytes) else { panic!() };
+        assert_eq!(back.source.len(), SOURCE_CAP);
+    }
+
+    #[test]
+    fn history_keys_name_the_record_and_the_version_that_replaced_it() {
+        let key = history_key(&object_key(42), 7);
+        assert_eq!(key.len(), 18);
+        assert_eq!(parse_history_key(&key), Some((KeyName::Object(42), 7)));
+        assert_eq!(parse_history_key(&history_key(&proto_key(3), u64::MAX)), Some((KeyName::Proto(3), u64::MAX)));
+        assert_eq!(parse_history_key(&history_key(META_KEY, 1)), None);
+        assert_eq!(parse_version_key(&version_key(9)), Some(9));
+        assert!(is_history(&key) && is_history(&version_key(1)));
+        assert!(!is_history(&object_key(1)) && !is_history(META_KEY) && !is_history(b"v1"));
+        // Ordered by record, then by version: one range read per record.
+        assert!(history_key(&object_key(1), 9) < history_key(&object_key(1), 10));
+        assert!(history_key(&object_key(1), u64::MAX) < history_key(&object_key(2), 0));
     }
 
     #[test]
@@ -556,7 +783,7 @@ mod tests {
 
     #[test]
     fn a_meta_record_must_keep_its_ids_below_a_counter_far_from_overflow() {
-        let meta = |root, next_id| Meta { root, next_id, secret: [0; SECRET_LEN] };
+        let meta = |root, next_id| Meta { root, next_id, secret: [0; SECRET_LEN], version: 0 };
         assert_eq!(meta(1, 5).fault([1, 2, 4]), None);
         assert_eq!(meta(1, ID_LIMIT - 1).fault([ID_LIMIT - 2]), None);
         assert!(meta(1, ID_LIMIT).fault([1]).unwrap().contains("past the limit"));

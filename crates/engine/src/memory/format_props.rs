@@ -114,8 +114,8 @@ fn small_record() -> impl Strategy<Value = Record> {
 }
 
 fn meta() -> impl Strategy<Value = Record> {
-    (any::<u64>(), any::<u64>(), any::<[u8; SECRET_LEN]>())
-        .prop_map(|(root, next_id, secret)| Record::Meta(Meta { root, next_id, secret }))
+    (any::<u64>(), any::<u64>(), any::<[u8; SECRET_LEN]>(), any::<u64>())
+        .prop_map(|(root, next_id, secret, version)| Record::Meta(Meta { root, next_id, secret, version }))
 }
 
 /// `content` with a correct CRC-32 trailer appended.

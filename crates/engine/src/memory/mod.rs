@@ -11,6 +11,7 @@ mod damage_props;
 #[cfg(test)]
 mod damage_tests;
 mod format;
+pub mod history;
 mod path;
 mod restore;
 mod save;
@@ -27,10 +28,10 @@ use rustc_hash::FxHashMap;
 use sha2::Sha256;
 
 use crate::store::Change;
-use format::{KeyName, Meta, TAG_LEN};
-pub use format::{FORMAT_VERSION, SECRET_LEN};
+pub use format::{Cause, Version, FORMAT_VERSION, SECRET_LEN, STORE_VERSION};
+use format::{KeyName, Meta, Record, TAG_LEN};
 pub(crate) use restore::Restoring;
-pub use snapshot::{export, import, SnapshotError};
+pub use snapshot::{export, import, import_at, SnapshotError};
 pub(crate) use std_names::StdNames;
 
 /// Lua functions the keeper uses, captured before the playground library replaces
@@ -76,6 +77,9 @@ pub(crate) struct Keeper {
     unrestored: unrestored::Unrestored,
     /// The meta record as last committed, if any.
     meta: Option<Meta>,
+    /// The newest version the store holds (0 for none): the next save point's is one
+    /// more, even when the meta record that counts them was damaged.
+    newest_version: u64,
     secret: [u8; SECRET_LEN],
     next_id: u64,
 }
@@ -91,11 +95,31 @@ pub struct SavePoint {
     pub bytes_written: usize,
     digests: Vec<(KeyName, Option<u64>)>,
     meta: Meta,
+    /// Where in `changes` the new version's entry is, its number and its entry.
+    entry: Option<(usize, u64, Version)>,
 }
 
 impl SavePoint {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// The version this save point makes; None if it changes nothing.
+    pub fn version(&self) -> Option<u64> {
+        self.entry.as_ref().map(|(_, number, _)| *number)
+    }
+
+    /// Says in the new version's entry when it was made (ms since the Unix epoch) and
+    /// by what: the host knows the clock and the run, the walk does not.
+    pub fn describe(&mut self, time: u64, cause: Cause, chunk: &str, source: &str) {
+        if let Some((at, number, entry)) = &mut self.entry {
+            entry.time = time;
+            entry.cause = cause;
+            entry.chunk = chunk.to_owned();
+            entry.source = format::cap(source).to_owned();
+            let value = format::encode(&Record::Version(entry.clone()));
+            self.changes[*at] = Change::Put { key: format::version_key(*number), value };
+        }
     }
 }
 
@@ -153,6 +177,7 @@ impl Keeper {
             scratch: save::Scratch::default(),
             unrestored: unrestored::Unrestored::default(),
             meta: None,
+            newest_version: 0,
             secret: [0; SECRET_LEN],
             next_id: 1,
         })
@@ -167,6 +192,7 @@ impl Keeper {
             };
         }
         self.meta = Some(point.meta.clone());
+        self.newest_version = self.newest_version.max(point.meta.version);
     }
 
     fn tag(&self, bytecode: &[u8]) -> [u8; TAG_LEN] {

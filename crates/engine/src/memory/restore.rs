@@ -14,6 +14,7 @@ use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, Table, Value};
 
 use super::format::{self, KeyName, Record, Stored, Upvalue};
+use super::history;
 use super::path::{Parents, Step};
 use super::unrestored::{Place, StandIn};
 use super::{digest, sha256, tags_equal, Keeper, Problem, RestoreReport, SECRET_LEN};
@@ -28,6 +29,8 @@ const DAMAGED: u64 = 0;
 pub(crate) struct Restoring {
     records: Vec<(Vec<u8>, Vec<u8>)>,
     fresh_secret: [u8; SECRET_LEN],
+    /// The newest version named by the history's keys.
+    newest_version: u64,
     phase: Phase,
     /// Position within the phase.
     next: usize,
@@ -58,8 +61,13 @@ enum Phase {
 }
 
 impl Restoring {
-    pub(crate) fn new(records: Vec<(Vec<u8>, Vec<u8>)>, fresh_secret: [u8; SECRET_LEN]) -> Restoring {
+    /// The history's records (`h`, `v`) are left out: a restore reads the current
+    /// version only, and counts the versions so that the next one gets a new number.
+    pub(crate) fn new(mut records: Vec<(Vec<u8>, Vec<u8>)>, fresh_secret: [u8; SECRET_LEN]) -> Restoring {
+        let newest_version = records.iter().filter_map(|(k, _)| history::version_named_by(k)).max().unwrap_or(0);
+        records.retain(|(k, _)| !format::is_history(k));
         Restoring {
+            newest_version,
             report: RestoreReport { records: records.len(), ..RestoreReport::default() },
             records,
             fresh_secret,
@@ -233,6 +241,7 @@ impl Keeper {
         // Never below an id in use, never near the end: new ids cannot collide.
         let counter = meta.as_ref().filter(|_| fault.is_none()).map_or(0, |m| m.next_id);
         self.next_id = self.next_id.max(counter).max(max + 1);
+        self.newest_version = r.newest_version.max(meta.as_ref().map_or(0, |m| m.version));
         let root = match &meta {
             Some(m) => {
                 self.secret = m.secret;
@@ -578,7 +587,7 @@ fn unusable(record: &Record) -> Option<&'static str> {
 }
 
 /// The references a record holds: objects (with the step to them) and its prototype.
-fn references(record: &Record, mut each: impl FnMut(KeyName, Step)) {
+pub(super) fn references(record: &Record, mut each: impl FnMut(KeyName, Step)) {
     let mut object = |stored: &Stored, step: Step| {
         if let Stored::Object(id) = stored {
             each(KeyName::Object(*id), step);

@@ -14,7 +14,7 @@ use mlua::{Lua, Value};
 use moonkeep_lua::walk::{self, ObjectIds, Read, Ref, Scope, Slot, Visit, Walker};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::format::{self, KeyName, Meta, Record, Stored};
+use super::format::{self, KeyName, Meta, Record, Stored, Version};
 use super::path::{Parents, Step};
 use super::{digest, sha256, Fingerprint, Keeper, Problem, SavePoint};
 use crate::store::Change;
@@ -32,6 +32,8 @@ struct Walk<'k> {
     std_tables: Vec<(String, u64, Step)>,
     /// Whether the value being put is a function's `_ENV`.
     in_env: bool,
+    /// The version this save point makes, if it changes anything.
+    version: u64,
 }
 
 /// What a walk builds and throws away, kept by the `Keeper` between save points so
@@ -113,7 +115,9 @@ impl<'k> Walk<'k> {
     fn new(keeper: &'k mut Keeper) -> Walk<'k> {
         let mut s = std::mem::take(&mut keeper.scratch);
         s.clear();
+        let version = keeper.newest_version + 1;
         Walk {
+            version,
             keeper,
             s,
             changes: Vec::new(),
@@ -263,12 +267,17 @@ impl<'k> Walk<'k> {
         Some(proto)
     }
 
-    /// Writes a record unless the store holds it already.
+    /// Writes a record unless the store holds it already; the record it replaces goes
+    /// to the history.
     fn put_record(&mut self, key: KeyName, kind: u8, body: Vec<u8>, d: u64, stored: Option<u64>) {
         if stored != Some(d) {
             let bytes = format::seal(kind, body);
             self.bytes_written += bytes.len();
             self.digests.push((key, Some(d)));
+            if stored.is_some() {
+                self.changes
+                    .push(Change::Archive { key: key.bytes(), to: format::history_key(&key.bytes(), self.version) });
+            }
             self.changes.push(Change::Put { key: key.bytes(), value: bytes });
         }
     }
@@ -378,8 +387,8 @@ impl<'k> Walk<'k> {
         self.finish(None)
     }
 
-    /// The walk's changes, with deletions of what it no longer reached and the meta
-    /// record if it changed.
+    /// The walk's changes, with what it no longer reached moved to the history, and
+    /// when anything changed, the meta record and the new version's entry.
     fn finish(self, root: Option<u64>) -> SavePoint {
         let keeper = self.keeper;
         let mut changes = self.changes;
@@ -388,15 +397,31 @@ impl<'k> Walk<'k> {
         let mut s = self.s;
         let objects = s.seen.len();
         let live = &mut s.live;
-        let meta = Meta { root: root.unwrap_or(0), next_id: keeper.next_id, secret: keeper.secret };
-        if root.is_some() {
+        let current = keeper.meta.as_ref().map_or(0, |m| m.version);
+        let mut meta =
+            Meta { root: root.unwrap_or(0), next_id: keeper.next_id, secret: keeper.secret, version: current };
+        let mut entry = None;
+        if let Some(root) = root {
             live.insert(KeyName::Meta);
             live.extend(keeper.unrestored.kept(self.stand_in_in_place).copied());
             for key in keeper.stored.keys() {
                 if !live.contains(key) {
                     digests.push((*key, None));
-                    changes.push(Change::Delete { key: key.bytes() });
+                    changes.push(Change::Archive {
+                        key: key.bytes(),
+                        to: format::history_key(&key.bytes(), self.version),
+                    });
                 }
+            }
+            let records = changes.iter().filter(|c| matches!(c, Change::Put { .. })).count();
+            if !changes.is_empty() || keeper.meta.as_ref().is_none_or(|m| m.root != root) {
+                meta.version = self.version;
+                let version = Version::of_run(root, current, records as u64, bytes_written as u64);
+                entry = Some((changes.len(), self.version, version.clone()));
+                changes.push(Change::Put {
+                    key: format::version_key(self.version),
+                    value: format::encode(&Record::Version(version)),
+                });
             }
             if keeper.meta.as_ref() != Some(&meta) {
                 let bytes = format::encode(&Record::Meta(meta.clone()));
@@ -408,7 +433,7 @@ impl<'k> Walk<'k> {
             keeper.proto_of.retain(|id, _| live.contains(&KeyName::Object(*id)));
         }
         keeper.scratch = s;
-        SavePoint { changes, problems: self.problems, objects, bytes_written, digests, meta }
+        SavePoint { changes, problems: self.problems, objects, bytes_written, digests, meta, entry }
     }
 }
 

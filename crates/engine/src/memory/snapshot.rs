@@ -10,8 +10,15 @@
 //! bytecode. Importing re-signs bytecode with the importing store's secret, which
 //! happens only if the bytecode verifies under that secret already (the snapshot came
 //! from this store) or the caller explicitly trusts the file.
+//!
+//! A snapshot holds one version and no history: export the current Memory or one
+//! version (`history::records_at`); an import becomes a new version of the store, so
+//! the Memory it replaces stays in the history.
 
-use super::format::{self, KeyName, Meta, Record, SECRET_LEN};
+use std::collections::BTreeMap;
+
+use super::format::{self, Cause, KeyName, Meta, Record, SECRET_LEN};
+use super::history::{self, Target};
 use super::{tag, tags_equal};
 use crate::store::Change;
 
@@ -30,15 +37,16 @@ pub enum SnapshotError {
     Untrusted(usize),
 }
 
-/// One file holding every record of a store, its secret removed.
+/// One file holding the current version of a store (its history and secret left out).
 pub fn export(records: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    let records: Vec<_> = records.iter().filter(|(key, _)| !format::is_history(key)).collect();
     let mut out = MAGIC.to_vec();
     out.push(SNAPSHOT_VERSION);
     format::put_varint(&mut out, records.len() as u64);
     for (key, value) in records {
         let value = match (format::parse_key(key), format::decode(value)) {
             (Some(KeyName::Meta), Ok(Record::Meta(meta))) => {
-                format::encode(&Record::Meta(Meta { secret: [0; SECRET_LEN], ..meta }))
+                format::encode(&Record::Meta(Meta { secret: [0; SECRET_LEN], version: 0, ..meta }))
             }
             _ => value.clone(),
         };
@@ -52,21 +60,32 @@ pub fn export(records: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
-/// The changes that replace a store's contents (`current`) with the snapshot's.
-/// The store keeps its own secret (a store without one adopts `fresh_secret`); the
-/// snapshot's bytecode is re-signed with it.
+/// [`import_at`] with the time of the new version unknown (0).
 pub fn import(
     snapshot: &[u8],
     current: &[(Vec<u8>, Vec<u8>)],
     fresh_secret: [u8; SECRET_LEN],
     trust: bool,
 ) -> Result<Vec<Change>, SnapshotError> {
+    import_at(snapshot, current, fresh_secret, trust, 0)
+}
+
+/// The changes that make the snapshot's Memory a new version of a store (`current`,
+/// every record), made at `time` (ms since the Unix epoch). The store keeps its own
+/// secret (a store without one adopts `fresh_secret`); the snapshot's bytecode is
+/// re-signed with it.
+pub fn import_at(
+    snapshot: &[u8],
+    current: &[(Vec<u8>, Vec<u8>)],
+    fresh_secret: [u8; SECRET_LEN],
+    trust: bool,
+    time: u64,
+) -> Result<Vec<Change>, SnapshotError> {
     let records = read(snapshot)?;
     let secret = current.iter().find(|(k, _)| k == format::META_KEY).and_then(|(_, v)| match format::decode(v) {
         Ok(Record::Meta(m)) => Some(m.secret),
         _ => None,
     });
-    let mut changes: Vec<Change> = current.iter().map(|(key, _)| Change::Delete { key: key.clone() }).collect();
     let mut untrusted = 0;
     let mut puts = Vec::new();
     let mut meta = None;
@@ -100,18 +119,18 @@ pub fn import(
         return Err(SnapshotError::Damaged(format!("its meta record is invalid: {fault}")));
     }
     let secret = secret.unwrap_or(fresh_secret);
+    let mut records = BTreeMap::new();
     for (key, item) in puts {
         let value = match item {
             ProtoOrRecord::Record(value) => value,
             ProtoOrRecord::Proto(bytecode) => format::encode(&Record::Proto { tag: tag(&secret, &bytecode), bytecode }),
         };
-        changes.push(Change::Put { key, value });
+        if let Some(name) = format::parse_key(&key) {
+            records.insert(name, value);
+        }
     }
-    changes.push(Change::Put {
-        key: format::META_KEY.to_vec(),
-        value: format::encode(&Record::Meta(Meta { secret, ..meta })),
-    });
-    Ok(changes)
+    let target = Target { records, root: meta.root, next_id: meta.next_id, cause: Cause::Import, time };
+    Ok(history::new_version(current, secret, target))
 }
 
 enum ProtoOrRecord {
