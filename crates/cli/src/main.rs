@@ -4,6 +4,7 @@
 //! and, where it ran Lua, ends with a save point. Two processes see the same Memory
 //! because each run starts from what the last one committed.
 
+mod history;
 mod session;
 mod tree;
 
@@ -42,15 +43,36 @@ enum Command {
     /// An interactive prompt; each entry is evaluated and saved.
     Repl,
     /// Print the Memory tree.
-    Inspect,
-    /// Write Memory to a snapshot file.
-    Export { file: PathBuf },
+    Inspect {
+        /// Of a past version (read only).
+        #[arg(long, value_name = "VERSION")]
+        at: Option<u64>,
+    },
+    /// Write Memory to a snapshot file (one version, without the history).
+    Export {
+        file: PathBuf,
+        /// A past version instead of the current one.
+        #[arg(long, value_name = "VERSION")]
+        at: Option<u64>,
+    },
     /// Replace Memory with a snapshot file's.
     Import {
         file: PathBuf,
         /// Load functions from a snapshot made by another store (only for files you trust).
         #[arg(long)]
         trust: bool,
+    },
+    /// List the versions of Memory, newest first; with a version, its whole entry.
+    History { version: Option<u64> },
+    /// Compare two versions path by path.
+    Diff { a: u64, b: u64 },
+    /// Make a past version current again (as a new version, so it can be undone).
+    Restore { version: u64 },
+    /// Show the history's storage budget and use; set it with --budget.
+    Retention {
+        /// Megabytes the history may take before older versions are thinned.
+        #[arg(long, value_name = "MB", value_parser = parse_megabytes)]
+        budget: Option<f64>,
     },
 }
 
@@ -72,12 +94,18 @@ fn main() -> ExitCode {
         },
         Command::Eval { code } => open(&db).and_then(|mut s| s.run(&code, "eval", true)),
         Command::Repl => open(&db).and_then(|mut s| s.repl()),
-        Command::Inspect => open(&db).map(|s| {
+        Command::Inspect { at: None } => open(&db).map(|s| {
             print!("{}", tree::render(&s.vm.memory_tree(moonkeep_engine::Limits::default())));
             true
         }),
-        Command::Export { file } => open(&db).and_then(|s| s.export(&file)).map(|()| true),
+        Command::Inspect { at: Some(at) } => history::inspect(&db, at).map(|()| true),
+        Command::Export { file, at: None } => open(&db).and_then(|s| s.export(&file)).map(|()| true),
+        Command::Export { file, at: Some(at) } => history::export(&db, at, &file).map(|()| true),
         Command::Import { file, trust } => Session::import(&db, &file, trust).map(|()| true),
+        Command::History { version } => history::list(&db, version).map(|()| true),
+        Command::Diff { a, b } => history::diff(&db, a, b).map(|()| true),
+        Command::Restore { version } => history::restore(&db, version).map(|()| true),
+        Command::Retention { budget } => history::retention(&db, budget).map(|()| true),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
@@ -90,6 +118,13 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(s) if s > 0.0 && s.is_finite() => Ok(Duration::from_secs_f64(s)),
         _ => Err(format!("'{text}' is not a positive number of seconds")),
+    }
+}
+
+fn parse_megabytes(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(mb) if mb >= 0.0 && mb.is_finite() => Ok(mb),
+        _ => Err(format!("'{text}' is not a number of megabytes")),
     }
 }
 

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use moonkeep_engine::snapshot;
-use moonkeep_engine::{ErrorKind, Evaluation, LuaError, Store, Vm, SECRET_LEN};
+use moonkeep_engine::{Cause, ErrorKind, Evaluation, LuaError, Store, Vm, SECRET_LEN};
 use moonkeep_store_redb::RedbStore;
+
+use crate::history;
 
 pub struct Session {
     pub vm: Vm,
@@ -17,8 +19,8 @@ pub struct Session {
 
 impl Session {
     pub fn open(db: &Path, time_limit: Option<Duration>) -> Result<Session, String> {
-        let store = RedbStore::open(db).map_err(|e| e.0)?;
-        let records = store.load().map_err(|e| e.0)?;
+        let mut store = RedbStore::open(db).map_err(|e| e.0)?;
+        let records = history::prepare(&mut store)?;
         let vm = Vm::new().map_err(|e| format!("cannot start Lua: {e}"))?;
         vm.set_time_budget(time_limit);
         interrupt_on_ctrl_c(&vm);
@@ -34,7 +36,7 @@ impl Session {
     pub fn run(&mut self, source: &str, chunk: &str, show_values: bool) -> Result<bool, String> {
         let evaluation = self.eval(source, chunk);
         let ok = print_evaluation(&evaluation, show_values);
-        self.save()?;
+        self.save(chunk, source)?;
         Ok(ok)
     }
 
@@ -56,9 +58,9 @@ impl Session {
             if matches!(&evaluation.result, Err(LuaError { kind: ErrorKind::Syntax { incomplete: true }, .. })) {
                 continue;
             }
-            pending.clear();
+            let pending_source = std::mem::take(&mut pending);
             print_evaluation(&evaluation, true);
-            self.save()?;
+            self.save("stdin", &pending_source)?;
         }
         if interactive {
             println!();
@@ -74,11 +76,12 @@ impl Session {
     pub fn import(db: &Path, file: &Path, trust: bool) -> Result<(), String> {
         let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         let mut store = RedbStore::open(db).map_err(|e| e.0)?;
-        let current = store.load().map_err(|e| e.0)?;
-        let changes = snapshot::import(&bytes, &current, fresh_secret()?, trust).map_err(|e| match e {
-            snapshot::SnapshotError::Untrusted(_) => format!("{}: {e} (then pass --trust)", file.display()),
-            e => format!("{}: {e}", file.display()),
-        })?;
+        let current = history::prepare(&mut store)?;
+        let changes =
+            snapshot::import_at(&bytes, &current, fresh_secret()?, trust, history::now()).map_err(|e| match e {
+                snapshot::SnapshotError::Untrusted(_) => format!("{}: {e} (then pass --trust)", file.display()),
+                e => format!("{}: {e}", file.display()),
+            })?;
         store.commit(&changes).map_err(|e| e.0)
     }
 
@@ -90,8 +93,10 @@ impl Session {
         evaluation
     }
 
-    fn save(&mut self) -> Result<(), String> {
-        let point = self.vm.save_point();
+    /// A save point, a new version if it changed anything, made by `source`.
+    fn save(&mut self, chunk: &str, source: &str) -> Result<(), String> {
+        let mut point = self.vm.save_point();
+        point.describe(history::now(), Cause::Run, chunk, source);
         for problem in &point.problems {
             eprintln!("moonkeep: not saved: {problem}");
         }

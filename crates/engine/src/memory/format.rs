@@ -18,6 +18,7 @@ pub(super) const KIND_CLOSURE: u8 = 2;
 pub(super) const KIND_PROTO: u8 = 3;
 pub(super) const KIND_META: u8 = 4;
 pub(super) const KIND_VERSION: u8 = 5;
+pub(super) const KIND_RETENTION: u8 = 6;
 
 /// Flag bit: the body is LZ4-compressed (block format, little-endian u32 size first).
 const FLAG_LZ4: u8 = 1;
@@ -40,6 +41,8 @@ pub const ID_LIMIT: u64 = 1 << 62;
 pub const META_KEY: &[u8] = b"meta";
 const HISTORY: u8 = b'h';
 const VERSION: u8 = b'v';
+/// The history's settings.
+pub const RETENTION_KEY: &[u8] = b"retention";
 
 /// Where the record at `key` goes when version `replaced_by` replaces or deletes it.
 pub fn history_key(key: &[u8], replaced_by: u64) -> Vec<u8> {
@@ -73,10 +76,10 @@ pub fn parse_version_key(key: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(rest.try_into().ok()?))
 }
 
-/// Whether a key belongs to the history (kept records and version entries), which a
-/// restore of the current Memory never reads.
+/// Whether a key belongs to the history (kept records, version entries, settings),
+/// which a restore of the current Memory never reads.
 pub fn is_history(key: &[u8]) -> bool {
-    parse_history_key(key).is_some() || parse_version_key(key).is_some()
+    key == RETENTION_KEY || parse_history_key(key).is_some() || parse_version_key(key).is_some()
 }
 
 pub fn object_key(id: u64) -> Vec<u8> {
@@ -152,11 +155,24 @@ pub enum Upvalue {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
-    Table { metatable: Stored, entries: Vec<(Stored, Stored)> },
-    Closure { proto: u64, upvalues: Vec<Upvalue> },
-    Proto { tag: [u8; TAG_LEN], bytecode: Vec<u8> },
+    Table {
+        metatable: Stored,
+        entries: Vec<(Stored, Stored)>,
+    },
+    Closure {
+        proto: u64,
+        upvalues: Vec<Upvalue>,
+    },
+    Proto {
+        tag: [u8; TAG_LEN],
+        bytecode: Vec<u8>,
+    },
     Meta(Meta),
     Version(Version),
+    /// Bytes the history may take.
+    Retention {
+        budget: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,6 +340,10 @@ pub(super) fn encode_body(record: &Record) -> (u8, Vec<u8>) {
             put_varint(&mut body, v.bytes);
             KIND_VERSION
         }
+        Record::Retention { budget } => {
+            put_varint(&mut body, *budget);
+            KIND_RETENTION
+        }
     };
     (kind, body)
 }
@@ -442,6 +462,7 @@ pub(super) fn decode_body(kind: u8, body: &[u8]) -> Result<Record, DecodeError> 
             let bytes = r.varint()?;
             Record::Version(Version { root, time, parent, cause, chunk, source, records, bytes })
         }
+        KIND_RETENTION => Record::Retention { budget: r.varint()? },
         other => return Err(DecodeError::Kind(other)),
     };
     if !r.bytes.is_empty() {
@@ -662,6 +683,12 @@ mod tests {
                 bytes: 120,
             }));
         }
+    }
+
+    #[test]
+    fn the_retention_record_round_trips_and_is_no_part_of_the_current_memory() {
+        round_trip(Record::Retention { budget: 50 << 20 });
+        assert!(is_history(RETENTION_KEY));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::format::{self, Cause, KeyName, Meta, Record, Version};
 use super::restore::references;
 use crate::store::Change;
 pub use diff::{diff, Difference};
-pub use retention::{usage, Collection, Retention, Usage, DEFAULT_BUDGET};
+pub use retention::{retention, set_retention, usage, Collection, Retention, Usage, DEFAULT_BUDGET};
 
 /// Why a version cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

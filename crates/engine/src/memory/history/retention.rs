@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::{meta, versions};
-use crate::memory::format::{self, KeyName};
+use crate::memory::format::{self, KeyName, Record};
 use crate::store::Change;
 
 /// 50 MB: room for thousands of small versions, a small part of a browser's quota.
@@ -29,6 +29,21 @@ impl Default for Retention {
     fn default() -> Retention {
         Retention { budget: DEFAULT_BUDGET }
     }
+}
+
+/// The store's retention setting, or the default.
+pub fn retention(records: &[(Vec<u8>, Vec<u8>)]) -> Retention {
+    let stored = records.iter().find(|(k, _)| k == format::RETENTION_KEY).map(|(_, v)| format::decode(v));
+    match stored {
+        Some(Ok(Record::Retention { budget })) => Retention { budget },
+        _ => Retention::default(),
+    }
+}
+
+/// The change that stores `retention` as the store's setting.
+pub fn set_retention(retention: Retention) -> Change {
+    let value = format::encode(&Record::Retention { budget: retention.budget });
+    Change::Put { key: format::RETENTION_KEY.to_vec(), value }
 }
 
 /// What the history holds.

@@ -1,0 +1,208 @@
+//! The history commands: list versions, compare two, restore one (as a new version),
+//! look at or export one, and the history's budget. Each works on the store's records
+//! as loaded; only `restore` and `retention --budget` write.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use moonkeep_engine::history::{self, Collection, Retention};
+use moonkeep_engine::{snapshot, Cause, Limits, Store, Version, Vm};
+use moonkeep_store_redb::RedbStore;
+
+/// Milliseconds since the Unix epoch, for version entries.
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Opens a store for a session: a store of format version 1 becomes version 1 of a
+/// store with history, and a history over its budget is thinned and collected. Returns
+/// the records as they are then.
+pub fn prepare(store: &mut RedbStore) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+    let mut records = store.load().map_err(|e| e.0)?;
+    if let Some(changes) = history::migrate(&records, now()) {
+        store.commit(&changes).map_err(|e| format!("cannot add history to this store: {}", e.0))?;
+        records = store.load().map_err(|e| e.0)?;
+    }
+    let thinned = history::retention(&records).thin(&records, now());
+    if !thinned.is_empty() {
+        store.commit(&thinned).map_err(|e| format!("cannot thin the history: {}", e.0))?;
+        records = store.load().map_err(|e| e.0)?;
+        // A native store is local and quick: the whole collection now, a slice a commit.
+        let mut collection = Collection::find(&records);
+        while !collection.is_done() {
+            store.commit(&collection.step(COLLECT_SLICE)).map_err(|e| format!("cannot thin the history: {}", e.0))?;
+        }
+        records = store.load().map_err(|e| e.0)?;
+    }
+    Ok(records)
+}
+
+/// History records deleted per commit while collecting.
+const COLLECT_SLICE: usize = 1024;
+
+fn open(db: &Path) -> Result<(RedbStore, Vec<(Vec<u8>, Vec<u8>)>), String> {
+    let mut store = RedbStore::open(db).map_err(|e| e.0)?;
+    let records = prepare(&mut store)?;
+    Ok((store, records))
+}
+
+/// `moonkeep history`: one version a line, newest first, each line starting with its
+/// number; with a version, its whole entry and the code that made it.
+pub fn list(db: &Path, version: Option<u64>) -> Result<(), String> {
+    let (_, records) = open(db)?;
+    let current = history::meta(&records).map_or(0, |m| m.version);
+    let versions = history::versions(&records);
+    if let Some(number) = version {
+        let (_, entry) = versions.into_iter().find(|(n, _)| *n == number).ok_or_else(|| no_version(number))?;
+        let entry = entry.map_err(|e| format!("the entry of version {number} is damaged: {e}"))?;
+        println!("{}", line(number, &entry, current));
+        if !entry.source.is_empty() {
+            println!("{}", entry.source.trim_end());
+        }
+        return Ok(());
+    }
+    for (number, entry) in &versions {
+        match entry {
+            Ok(entry) => println!("{}", line(*number, entry, current)),
+            Err(e) => println!("{number}  <entry damaged: {e}>"),
+        }
+    }
+    let usage = history::usage(&records);
+    eprintln!(
+        "moonkeep: {} versions; the history takes {} of its {} budget",
+        usage.versions,
+        size(usage.bytes),
+        size(history::retention(&records).budget)
+    );
+    Ok(())
+}
+
+fn no_version(number: u64) -> String {
+    history::HistoryError::NoVersion(number).to_string()
+}
+
+fn line(number: u64, entry: &Version, current: u64) -> String {
+    let what = match entry.cause {
+        Cause::Run => format!("{}: {}", entry.chunk, entry.source.lines().next().unwrap_or("").trim()),
+        Cause::DuringRun => {
+            format!("{} (saved during the run): {}", entry.chunk, entry.source.lines().next().unwrap_or("").trim())
+        }
+        Cause::Restore { of } => format!("restore of version {of}"),
+        Cause::Import => "import of a snapshot".into(),
+        Cause::Migration => "the Memory of format version 1".into(),
+    };
+    let mark = if number == current { "  (current)" } else { "" };
+    let records = if entry.records == 1 { "record" } else { "records" };
+    format!("{number}  {}  {what}  [{} {records}, {}]{mark}", time(entry.time), entry.records, size(entry.bytes))
+}
+
+/// `moonkeep diff A B`: the paths that differ, one a line (+ added, - removed, ~ changed).
+pub fn diff(db: &Path, a: u64, b: u64) -> Result<(), String> {
+    let (_, records) = open(db)?;
+    for difference in history::diff(&records, a, b).map_err(|e| e.to_string())? {
+        println!("{difference}");
+    }
+    Ok(())
+}
+
+/// `moonkeep restore N`: a new version equal to version N.
+pub fn restore(db: &Path, number: u64) -> Result<(), String> {
+    let (mut store, records) = open(db)?;
+    let before = history::meta(&records).map_err(|e| e.to_string())?.version;
+    let changes = history::restore(&records, number, now()).map_err(|e| e.to_string())?;
+    store.commit(&changes).map_err(|e| format!("Memory was not restored: {}", e.0))?;
+    let made = history::newest(&store.load().map_err(|e| e.0)?);
+    eprintln!("moonkeep: version {made} restores version {number} (`moonkeep restore {before}` undoes it)");
+    Ok(())
+}
+
+/// Version `number`'s Memory in a VM of its own, its problems reported.
+fn vm_at(records: &[(Vec<u8>, Vec<u8>)], number: u64) -> Result<Vm, String> {
+    let at = history::records_at(records, number).map_err(|e| e.to_string())?;
+    let vm = Vm::new().map_err(|e| format!("cannot start Lua: {e}"))?;
+    let report = vm.restore(at, [0; moonkeep_engine::SECRET_LEN]).map_err(|e| format!("cannot restore: {e}"))?;
+    for problem in &report.problems {
+        eprintln!("moonkeep: version {number}: not restored: {problem}");
+    }
+    Ok(vm)
+}
+
+/// `moonkeep inspect --at N`.
+pub fn inspect(db: &Path, number: u64) -> Result<(), String> {
+    let (_, records) = open(db)?;
+    let vm = vm_at(&records, number)?;
+    println!("Memory as of version {number} (a past version: read only)");
+    print!("{}", crate::tree::render(&vm.memory_tree(Limits::default())));
+    Ok(())
+}
+
+/// `moonkeep export --at N FILE`: a snapshot of one version, complete in itself.
+pub fn export(db: &Path, number: u64, file: &Path) -> Result<(), String> {
+    let (_, records) = open(db)?;
+    let at = history::records_at(&records, number).map_err(|e| e.to_string())?;
+    std::fs::write(file, snapshot::export(&at)).map_err(|e| format!("cannot write {}: {e}", file.display()))
+}
+
+/// `moonkeep retention [--budget MB]`: shows (and sets) how much room the history may take.
+pub fn retention(db: &Path, budget_mb: Option<f64>) -> Result<(), String> {
+    let (mut store, mut records) = open(db)?;
+    if let Some(mb) = budget_mb {
+        let budget = Retention { budget: (mb * 1024.0 * 1024.0) as u64 };
+        store.commit(&[history::set_retention(budget)]).map_err(|e| e.0)?;
+        records = prepare(&mut store)?;
+    }
+    let usage = history::usage(&records);
+    println!(
+        "budget {}; the history takes {} in {} versions",
+        size(history::retention(&records).budget),
+        size(usage.bytes),
+        usage.versions
+    );
+    Ok(())
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` for ms since the Unix epoch ("time unknown" for 0).
+fn time(ms: u64) -> String {
+    if ms == 0 {
+        return "time unknown".into();
+    }
+    let seconds = ms / 1000;
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil(days as i64);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rest / 3600, rest / 60 % 60, rest % 60)
+}
+
+/// The calendar date `days` after 1970-01-01 (proleptic Gregorian).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_dates_in_utc() {
+        assert_eq!(time(0), "time unknown");
+        assert_eq!(time(1), "1970-01-01 00:00:00 UTC");
+        assert_eq!(time(951_782_400_000), "2000-02-29 00:00:00 UTC");
+        assert_eq!(time(1_796_655_655_000), "2026-12-07 15:00:55 UTC");
+    }
+}
