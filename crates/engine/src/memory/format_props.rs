@@ -93,7 +93,24 @@ fn record() -> impl Strategy<Value = Record> {
             .prop_map(|(proto, upvalues)| Record::Closure { proto, upvalues }),
         (any::<[u8; TAG_LEN]>(), bytes()).prop_map(|(tag, bytecode)| Record::Proto { tag, bytecode }),
         meta(),
+        version(),
+        any::<u64>().prop_map(|budget| Record::Retention { budget }),
     ]
+}
+
+fn version() -> impl Strategy<Value = Record> {
+    let cause = prop_oneof![
+        Just(Cause::Run),
+        Just(Cause::DuringRun),
+        any::<u64>().prop_map(|of| Cause::Restore { of }),
+        Just(Cause::Import),
+        Just(Cause::Migration),
+    ];
+    (any::<[u64; 3]>(), cause, ".{0,20}", ".{0,300}", any::<[u64; 2]>()).prop_map(
+        |([root, time, parent], cause, chunk, source, [records, bytes])| {
+            Record::Version(Version { root, time, parent, cause, chunk, source, records, bytes })
+        },
+    )
 }
 
 /// Records of at most a few hundred bytes, for exhaustive bit flipping.
@@ -169,13 +186,13 @@ proptest! {
     /// so the body parser and the LZ4 decoder see the garbage.
     #[test]
     fn arbitrary_bodies_with_valid_checksums_never_panic(
-        kind in prop_oneof![4 => 1u8..=4, 1 => any::<u8>()],
+        kind in prop_oneof![4 => 1u8..=6, 1 => any::<u8>()],
         flags in prop_oneof![4 => 0u8..=1, 1 => any::<u8>()],
         body in prop::collection::vec(any::<u8>(), 0..2000),
     ) {
         let bytes = sealed([&[FORMAT_VERSION, kind, flags][..], &body].concat());
         let result = decode(&bytes);
-        if !(1..=4).contains(&kind) && flags == 0 {
+        if !(1..=6).contains(&kind) && flags == 0 {
             prop_assert_eq!(result.clone(), Err(DecodeError::Kind(kind)));
         }
         if flags & !FLAG_LZ4 != 0 {

@@ -118,6 +118,9 @@ impl SavePoint {
             entry.chunk = chunk.to_owned();
             entry.source = format::cap(source).to_owned();
             let value = format::encode(&Record::Version(entry.clone()));
+            if let Change::Put { value: before, .. } = &self.changes[*at] {
+                self.bytes_written = self.bytes_written + value.len() - before.len();
+            }
             self.changes[*at] = Change::Put { key: format::version_key(*number), value };
         }
     }

@@ -53,7 +53,7 @@ impl Parents {
     }
 }
 
-fn extend(path: String, step: &Step) -> String {
+pub(crate) fn extend(path: String, step: &Step) -> String {
     match step {
         Step::Key(Stored::String(s)) if is_identifier(s) => format!("{path}.{}", String::from_utf8_lossy(s)),
         Step::Key(key) => format!("{path}[{}]", key_text(key)),

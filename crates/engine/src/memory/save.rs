@@ -418,10 +418,9 @@ impl<'k> Walk<'k> {
                 meta.version = self.version;
                 let version = Version::of_run(root, current, records as u64, bytes_written as u64);
                 entry = Some((changes.len(), self.version, version.clone()));
-                changes.push(Change::Put {
-                    key: format::version_key(self.version),
-                    value: format::encode(&Record::Version(version)),
-                });
+                let value = format::encode(&Record::Version(version));
+                bytes_written += value.len();
+                changes.push(Change::Put { key: format::version_key(self.version), value });
             }
             if keeper.meta.as_ref() != Some(&meta) {
                 let bytes = format::encode(&Record::Meta(meta.clone()));

@@ -1,13 +1,16 @@
-//! Two versions compared path by path: every value Memory held in either, written as
-//! a short preview, and the paths whose previews differ. A function is its bytecode's
-//! digest, and its upvalues are paths of their own, so a changed function shows as a
-//! changed digest or a changed upvalue.
+//! Two versions compared path by path. Only the records that differ between them are
+//! compared entry by entry (the rest are the same bytes, so the same values): a table
+//! by its keys, a function by its bytecode's digest and its upvalues. A value that is
+//! a table or function is previewed (`table (3 entries)`, `function 1a2b3c4d5e6f (2
+//! upvalues)`); one that only one version holds lists its entries as added or removed.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::{records_at, HistoryError};
+use rustc_hash::FxHashMap;
+
+use super::{chosen_at, root_of, HistoryError};
 use crate::memory::format::{self, KeyName, Record, Stored, Upvalue};
-use crate::memory::path::{Parents, Step};
+use crate::memory::path::{extend, Parents, Step};
 use crate::memory::sha256;
 use crate::render::quote;
 
@@ -33,115 +36,163 @@ impl std::fmt::Display for Difference {
 
 /// What changed from version `a` to version `b`, in path order.
 pub fn diff(records: &[(Vec<u8>, Vec<u8>)], a: u64, b: u64) -> Result<Vec<Difference>, HistoryError> {
-    let old = values(&records_at(records, a)?);
-    let new = values(&records_at(records, b)?);
+    let old = Graph::read(root_of(records, a)?, &chosen_at(records, a));
+    let new = Graph::read(root_of(records, b)?, &chosen_at(records, b));
     let mut out = Vec::new();
-    for (path, shown) in &old {
-        match new.get(path) {
-            None => out.push(Difference { path: path.clone(), old: Some(shown.clone()), new: None }),
-            Some(now) if now != shown => {
-                out.push(Difference { path: path.clone(), old: Some(shown.clone()), new: Some(now.clone()) })
-            }
-            Some(_) => {}
+    for (id, (bytes, _)) in &new.objects {
+        match old.objects.get(id) {
+            Some((before, _)) if before == bytes => {}
+            Some(_) => compare(*id, &old, &new, &mut out),
+            None => list(*id, &new, &mut out, |path, shown| Difference { path, old: None, new: Some(shown) }),
         }
     }
-    for (path, shown) in new {
-        if !old.contains_key(&path) {
-            out.push(Difference { path, old: None, new: Some(shown) });
-        }
+    for id in old.objects.keys().filter(|id| !new.objects.contains_key(id)) {
+        list(*id, &old, &mut out, |path, shown| Difference { path, old: Some(shown), new: None });
     }
     out.sort_by(|x, y| x.path.cmp(&y.path));
     Ok(out)
 }
 
-/// Every path of one version's Memory (records as `records_at` gives them) and its
-/// value's preview. Objects are walked breadth first, so each is listed under its
-/// shortest path; a second reference to it shows that path.
-fn values(records: &[(Vec<u8>, Vec<u8>)]) -> BTreeMap<String, String> {
-    let mut objects = HashMap::new();
-    let mut digests = HashMap::new();
-    let mut root = 0;
-    for (key, value) in records {
-        match (format::parse_key(key), format::decode(value)) {
-            (Some(KeyName::Meta), Ok(Record::Meta(m))) => root = m.root,
-            (Some(KeyName::Proto(id)), Ok(Record::Proto { bytecode, .. })) => {
-                let hash = sha256(&bytecode);
-                digests.insert(id, hash[..6].iter().map(|b| format!("{b:02x}")).collect::<String>());
-            }
-            (Some(KeyName::Object(id)), record) => {
-                objects.insert(id, record.map_err(|e| e.to_string()));
-            }
-            _ => {}
-        }
-    }
-    let mut walk = Walk { objects: &objects, digests: &digests, parents: Parents::default(), out: BTreeMap::new() };
-    walk.run(root);
-    walk.out
-}
-
-struct Walk<'a> {
-    objects: &'a HashMap<u64, Result<Record, String>>,
-    digests: &'a HashMap<u64, String>,
+/// One version's objects (those its root reaches), decoded, with their first paths.
+struct Graph<'r> {
+    objects: HashMap<u64, (&'r [u8], Result<Record, String>)>,
+    digests: HashMap<u64, String>,
     parents: Parents,
-    out: BTreeMap<String, String>,
 }
 
-impl Walk<'_> {
-    fn run(&mut self, root: u64) {
+impl<'r> Graph<'r> {
+    fn read(root: u64, chosen: &FxHashMap<KeyName, &'r [u8]>) -> Graph<'r> {
+        let mut graph = Graph { objects: HashMap::new(), digests: HashMap::new(), parents: Parents::default() };
         let mut queue = VecDeque::from([root]);
-        let mut seen = std::collections::HashSet::from([root]);
-        self.out.insert("Memory".into(), self.object(root));
+        let mut seen = HashSet::from([root]);
         while let Some(id) = queue.pop_front() {
-            let mut children = Vec::new();
-            match self.objects.get(&id) {
-                Some(Ok(Record::Table { metatable, entries })) => {
-                    children.push((Step::Metatable, metatable.clone()));
-                    children.extend(entries.iter().map(|(k, v)| (Step::Key(k.clone()), v.clone())));
-                }
-                Some(Ok(Record::Closure { upvalues, .. })) => {
-                    for (i, up) in upvalues.iter().enumerate() {
-                        let step = Step::Upvalue(format!("#{}", i + 1));
-                        match up {
-                            Upvalue::Own(v) => children.push((step, v.clone())),
-                            Upvalue::Shared { closure, index } => {
-                                let path = self.parents.path(*closure);
-                                let shown = format!("shared with {path} (upvalue '#{index}')");
-                                self.out.insert(self.parents.path_of(id, &step), shown);
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-            for (step, value) in children {
-                if matches!((&step, &value), (Step::Metatable, Stored::Nil)) {
-                    continue;
-                }
-                let shown = match value {
-                    Stored::Object(child) if seen.insert(child) => {
-                        self.parents.note(child, id, step.clone());
+            let Some(&bytes) = chosen.get(&KeyName::Object(id)) else { continue };
+            let record = format::decode(bytes).map_err(|e| e.to_string());
+            if let Ok(record) = &record {
+                children(record, |child, step| {
+                    if seen.insert(child) {
+                        graph.parents.note(child, id, step);
                         queue.push_back(child);
-                        self.object(child)
                     }
-                    Stored::Object(child) => format!("the same as {}", self.parents.path(child)),
-                    other => scalar(&other),
-                };
-                self.out.insert(self.parents.path_of(id, &step), shown);
+                });
+                if let Record::Closure { proto, .. } = record {
+                    graph.digest(*proto, chosen);
+                }
             }
+            graph.objects.insert(id, (bytes, record));
+        }
+        graph
+    }
+
+    fn digest(&mut self, proto: u64, chosen: &FxHashMap<KeyName, &[u8]>) {
+        if self.digests.contains_key(&proto) {
+            return;
+        }
+        let digest = match chosen.get(&KeyName::Proto(proto)).map(|bytes| format::decode(bytes)) {
+            Some(Ok(Record::Proto { bytecode, .. })) => {
+                sha256(&bytecode)[..6].iter().map(|b| format!("{b:02x}")).collect()
+            }
+            _ => "<bytecode missing or damaged>".into(),
+        };
+        self.digests.insert(proto, digest);
+    }
+
+    /// A value as a diff shows it.
+    fn show(&self, value: &Stored) -> String {
+        match value {
+            Stored::Object(id) => match self.objects.get(id).map(|(_, record)| record) {
+                Some(Ok(Record::Table { entries, .. })) => format!("table ({} entries)", entries.len()),
+                Some(Ok(Record::Closure { proto, upvalues })) => {
+                    format!("function {} ({} upvalues)", self.digests[proto], upvalues.len())
+                }
+                Some(Ok(_)) => "<a record of another kind>".into(),
+                Some(Err(e)) => format!("<damaged record: {e}>"),
+                None => "<record missing>".into(),
+            },
+            other => scalar(other),
         }
     }
 
-    fn object(&self, id: u64) -> String {
-        match self.objects.get(&id) {
-            Some(Ok(Record::Table { entries, .. })) => format!("table ({} entries)", entries.len()),
-            Some(Ok(Record::Closure { proto, upvalues })) => {
-                let digest = self.digests.get(proto).map_or("<bytecode missing or damaged>", |d| d.as_str());
-                format!("function {digest} ({} upvalues)", upvalues.len())
+    /// Each place in object `id` (metatable, entries, upvalues), named from `base`
+    /// (the object's path), and what it holds.
+    fn places(&self, id: u64, base: &str) -> Vec<(String, String)> {
+        let path = |step: Step| extend(base.to_owned(), &step);
+        match self.objects.get(&id).map(|(_, record)| record) {
+            Some(Ok(Record::Table { metatable, entries })) => {
+                let metatable = (*metatable != Stored::Nil).then(|| (path(Step::Metatable), self.show(metatable)));
+                metatable
+                    .into_iter()
+                    .chain(entries.iter().map(|(k, v)| (path(Step::Key(k.clone())), self.show(v))))
+                    .collect()
             }
-            Some(Ok(_)) => "<a record of another kind>".into(),
-            Some(Err(e)) => format!("<damaged record: {e}>"),
-            None => "<record missing>".into(),
+            Some(Ok(Record::Closure { upvalues, .. })) => upvalues
+                .iter()
+                .enumerate()
+                .map(|(i, up)| {
+                    let shown = match up {
+                        Upvalue::Own(v) => self.show(v),
+                        Upvalue::Shared { closure, index } => {
+                            format!("shared with {} (upvalue '#{index}')", self.parents.path(*closure))
+                        }
+                    };
+                    (path(Step::Upvalue(format!("#{}", i + 1))), shown)
+                })
+                .collect(),
+            Some(Err(e)) => vec![(base.to_owned(), format!("<damaged record: {e}>"))],
+            _ => Vec::new(),
         }
+    }
+}
+
+/// An object only one version holds: each of its places, as `make` says.
+fn list(id: u64, graph: &Graph, out: &mut Vec<Difference>, make: impl Fn(String, String) -> Difference) {
+    out.extend(graph.places(id, &graph.parents.path(id)).into_iter().map(|(path, shown)| make(path, shown)));
+}
+
+/// An object both versions hold with different records: its places compared, named
+/// by the new version's path (so that a moved object compares too).
+fn compare(id: u64, old: &Graph, new: &Graph, out: &mut Vec<Difference>) {
+    let base = new.parents.path(id);
+    let before: HashMap<String, String> = old.places(id, &base).into_iter().collect();
+    let after = new.places(id, &base);
+    for (path, shown) in &after {
+        match before.get(path) {
+            Some(was) if was == shown => {}
+            was => out.push(Difference { path: path.clone(), old: was.cloned(), new: Some(shown.clone()) }),
+        }
+    }
+    let now: HashSet<&String> = after.iter().map(|(p, _)| p).collect();
+    for (path, was) in before {
+        if !now.contains(&path) {
+            out.push(Difference { path, old: Some(was), new: None });
+        }
+    }
+}
+
+/// The objects a record refers to, with the step to each.
+fn children(record: &Record, mut each: impl FnMut(u64, Step)) {
+    match record {
+        Record::Table { metatable, entries } => {
+            if let Stored::Object(id) = metatable {
+                each(*id, Step::Metatable);
+            }
+            for (k, v) in entries {
+                if let Stored::Object(id) = k {
+                    each(*id, Step::KeyObject);
+                }
+                if let Stored::Object(id) = v {
+                    each(*id, Step::Key(k.clone()));
+                }
+            }
+        }
+        Record::Closure { upvalues, .. } => {
+            for (i, up) in upvalues.iter().enumerate() {
+                if let Upvalue::Own(Stored::Object(id)) = up {
+                    each(*id, Step::Upvalue(format!("#{}", i + 1)));
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -12,7 +12,9 @@
 mod diff;
 mod retention;
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use rustc_hash::FxHashMap;
 
 use super::format::{self, Cause, KeyName, Meta, Record, Version};
 use super::restore::references;
@@ -85,16 +87,16 @@ pub fn records_at(records: &[(Vec<u8>, Vec<u8>)], number: u64) -> Result<Vec<(Ve
     Ok(out)
 }
 
-fn root_of(records: &[(Vec<u8>, Vec<u8>)], number: u64) -> Result<u64, HistoryError> {
+pub(super) fn root_of(records: &[(Vec<u8>, Vec<u8>)], number: u64) -> Result<u64, HistoryError> {
     let key = format::version_key(number);
     let (_, value) = records.iter().find(|(k, _)| *k == key).ok_or(HistoryError::NoVersion(number))?;
     entry(value).map(|v| v.root).map_err(|e| HistoryError::DamagedEntry(number, e))
 }
 
 /// Every object's and prototype's record as of version `number`.
-fn chosen_at(records: &[(Vec<u8>, Vec<u8>)], number: u64) -> BTreeMap<KeyName, &[u8]> {
-    let mut from_history: BTreeMap<KeyName, (u64, &[u8])> = BTreeMap::new();
-    let mut live = BTreeMap::new();
+pub(super) fn chosen_at(records: &[(Vec<u8>, Vec<u8>)], number: u64) -> FxHashMap<KeyName, &[u8]> {
+    let mut from_history: FxHashMap<KeyName, (u64, &[u8])> = FxHashMap::default();
+    let mut live = FxHashMap::default();
     for (key, value) in records {
         if let Some((name, replaced_by)) = format::parse_history_key(key) {
             if replaced_by > number {
@@ -112,7 +114,7 @@ fn chosen_at(records: &[(Vec<u8>, Vec<u8>)], number: u64) -> BTreeMap<KeyName, &
 }
 
 /// The objects and prototypes that `root` reaches through the records that can be read.
-fn reached(root: u64, chosen: &BTreeMap<KeyName, &[u8]>) -> Vec<KeyName> {
+fn reached(root: u64, chosen: &FxHashMap<KeyName, &[u8]>) -> Vec<KeyName> {
     let mut seen = HashSet::from([KeyName::Object(root)]);
     let mut queue = VecDeque::from([KeyName::Object(root)]);
     let mut out = Vec::new();
@@ -156,18 +158,17 @@ pub(crate) fn new_version(
     let number = newest(current) + 1;
     let old = meta(current).ok();
     let mut changes = Vec::new();
-    let mut live = HashSet::new();
+    let mut live = HashMap::new();
     for (key, value) in current {
         let Some(name @ (KeyName::Object(_) | KeyName::Proto(_))) = format::parse_key(key) else { continue };
-        live.insert(name);
+        live.insert(name, value);
         if target.records.get(&name) != Some(value) {
             changes.push(Change::Archive { key: key.clone(), to: format::history_key(key, number) });
         }
     }
     let (mut records, mut bytes) = (0, 0);
     for (name, value) in &target.records {
-        let unchanged = live.contains(name) && current.iter().any(|(k, v)| *k == name.bytes() && v == value);
-        if !unchanged {
+        if live.get(name) != Some(&value) {
             records += 1;
             bytes += value.len() as u64;
             changes.push(Change::Put { key: name.bytes(), value: value.clone() });

@@ -265,7 +265,10 @@ fn a_diff_names_added_removed_and_changed_paths_and_changed_functions() {
     assert!(has("+ Memory.added.x = 1"), "{shown:#?}");
     assert!(has("~ Memory.list[2]: 2 -> \"two\""), "{shown:#?}");
     assert!(has("- Memory.list[3] = 3"), "{shown:#?}");
-    assert!(has("~ Memory.count (upvalue '#1'): 0 -> 1"), "an upvalue: {shown:#?}");
+    // Which closure owns the shared cell depends on the walk's order: the new owner
+    // holds 1 either way.
+    let upvalue = shown.iter().any(|l| l.starts_with("~ Memory.count (upvalue '#1'): ") && l.ends_with(" -> 1"));
+    assert!(upvalue, "an upvalue: {shown:#?}");
     assert!(has("~ Memory.peek: function "), "new bytecode: {shown:#?}");
     assert!(!has("~ Memory.count:"), "the same bytecode: {shown:#?}");
     assert!(!shown.iter().any(|l| l.contains("Memory.cycle")), "{shown:#?}");
