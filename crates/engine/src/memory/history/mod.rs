@@ -48,7 +48,7 @@ pub fn versions(records: &[(Vec<u8>, Vec<u8>)]) -> Vec<(u64, Result<Version, Str
             Some((number, entry(value)))
         })
         .collect();
-    out.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    out.sort_unstable_by_key(|(number, _)| std::cmp::Reverse(*number));
     out
 }
 
