@@ -342,3 +342,68 @@ fn the_schedule_keeps_the_last_hour_and_one_version_a_minute_an_hour_a_day_befor
     kept.sort_unstable();
     assert_eq!(kept, [3, 5, 7, 8, 9]);
 }
+
+/// A store with a quota, as a browser's: a commit that would pass it fails whole.
+struct Quota {
+    store: MemoryStore,
+    limit: usize,
+}
+
+impl Quota {
+    fn commit(&mut self, changes: &[Change]) -> Result<(), String> {
+        let mut trial = self.store.clone();
+        trial.commit(changes).unwrap();
+        if trial.bytes() > self.limit {
+            return Err(format!("quota exceeded: {} > {}", trial.bytes(), self.limit));
+        }
+        self.store = trial;
+        Ok(())
+    }
+
+    /// Thins the history to `budget` and collects: what a host does when the quota is full.
+    fn make_room(&mut self, budget: u64) {
+        let records = self.store.load().unwrap();
+        self.commit(&Retention { budget }.thin(&records, 0)).unwrap();
+        let mut collection = Collection::find(&self.store.load().unwrap());
+        while !collection.is_done() {
+            self.commit(&collection.step(64)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_full_quota_is_met_by_thinning_and_else_fails_with_the_current_version_intact() {
+    let (vm, store) = fresh();
+    let mut quota = Quota { store, limit: usize::MAX };
+    let blob = |i: u32| {
+        format!("local t = {{}} for j = 1, 2000 do t[j] = string.char(33 + (j * {i}) % 90) end Memory.blob = table.concat(t) Memory.i = {i}")
+    };
+    for i in 1..=10 {
+        run(&vm, &blob(i));
+        let point = vm.save_point();
+        quota.commit(&point.changes).unwrap();
+        vm.committed(&point);
+    }
+    quota.limit = quota.store.bytes();
+    run(&vm, &blob(11));
+    let point = vm.save_point();
+    assert!(quota.commit(&point.changes).unwrap_err().contains("quota exceeded"));
+    // Thinning first: the history gives up old versions and the save point fits.
+    quota.make_room(usage(&quota.store.load().unwrap()).bytes / 2);
+    quota.commit(&point.changes).unwrap();
+    vm.committed(&point);
+    let (now, _) = open(quota.store.load().unwrap());
+    assert_eq!(value(&now, "Memory.i"), "11");
+
+    // Memory itself outgrows the quota: no thinning helps; the error stands and the
+    // current version is as it was.
+    run(&vm, "Memory.huge = {} for j = 1, 2000 do Memory.huge[j] = string.rep(string.char(j % 256), 64) .. j end");
+    let point = vm.save_point();
+    quota.make_room(0);
+    assert!(quota.commit(&point.changes).is_err());
+    let records = quota.store.load().unwrap();
+    assert_eq!(versions(&records).len(), 1, "only the current version is left");
+    let (now, report) = open(records);
+    assert!(report.problems.is_empty());
+    assert_eq!(value(&now, "Memory.i, Memory.huge"), "11\tnil");
+}
