@@ -67,3 +67,15 @@ fn a_damaged_database_gives_an_error_or_its_records_never_a_panic() {
         }
     }
 }
+
+#[test]
+fn an_empty_file_is_an_error_not_a_fresh_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.redb");
+    std::fs::write(&path, b"").unwrap();
+    for err in [RedbStore::open(&path).err(), RedbStore::open_read_only(&path).err()] {
+        let err = err.expect("an empty file must not open");
+        assert!(err.0.contains(&path.display().to_string()) && err.0.contains("empty"), "{err}");
+    }
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "the empty file was written to");
+}

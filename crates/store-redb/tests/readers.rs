@@ -1,0 +1,51 @@
+//! Readers see the last committed state while a writer holds the file, and never
+//! change the file they read.
+
+use std::time::{Duration, Instant};
+
+use moonkeep_engine::{Change, Store};
+use moonkeep_store_redb::RedbStore;
+
+fn put(key: &[u8], value: &[u8]) -> Change {
+    Change::Put { key: key.to_vec(), value: value.to_vec() }
+}
+
+#[test]
+fn a_reader_opens_beside_a_writer_and_sees_its_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.redb");
+    let mut writer = RedbStore::open(&path).unwrap();
+    writer.commit(&[put(b"a", b"1")]).unwrap();
+
+    let start = Instant::now();
+    let reader = RedbStore::open_read_only(&path).unwrap();
+    assert!(start.elapsed() < Duration::from_secs(1), "the reader waited {:?}", start.elapsed());
+    assert_eq!(reader.load().unwrap(), vec![(b"a".to_vec(), b"1".to_vec())]);
+
+    writer.commit(&[put(b"a", b"2")]).unwrap();
+    let later = RedbStore::open_read_only(&path).unwrap();
+    assert_eq!(later.load().unwrap(), vec![(b"a".to_vec(), b"2".to_vec())]);
+    // A second writer is still refused: one process writes at a time.
+    let err = RedbStore::open_with_wait(&path, Duration::from_millis(100)).err().expect("two writers");
+    assert!(err.0.contains("another Moonkeep process"), "{err}");
+}
+
+#[test]
+fn a_reader_does_not_create_or_change_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.redb");
+    assert_eq!(RedbStore::open_read_only(&missing).unwrap().load().unwrap(), vec![]);
+    assert!(!missing.exists(), "a reader created the file");
+
+    let path = dir.path().join("kept.redb");
+    RedbStore::open(&path).unwrap().commit(&[put(b"k", b"v")]).unwrap();
+    let before = (std::fs::read(&path).unwrap(), std::fs::metadata(&path).unwrap().modified().unwrap());
+    std::thread::sleep(Duration::from_millis(20));
+    let mut reader = RedbStore::open_read_only(&path).unwrap();
+    assert_eq!(reader.load().unwrap().len(), 1);
+    let refused = reader.commit(&[put(b"k", b"w")]).err().expect("a reader must not write");
+    assert!(refused.0.contains("read-only"), "{refused}");
+    drop(reader);
+    let after = (std::fs::read(&path).unwrap(), std::fs::metadata(&path).unwrap().modified().unwrap());
+    assert!(before == after, "reading changed the file's bytes or mtime");
+}
