@@ -56,6 +56,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A copy of this program started to read a damaged database does only that.
+    moonkeep_store_redb::serve_salvage_read();
     let cli = Cli::parse();
     let db = match cli.db.or_else(default_db) {
         Some(db) => db,

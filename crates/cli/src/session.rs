@@ -35,6 +35,9 @@ impl Session {
             Access::Read => RedbStore::open_read_only(db),
         }
         .map_err(|e| e.0)?;
+        if let Some(recovery) = store.recovery() {
+            eprintln!("moonkeep: {recovery}");
+        }
         let records = store.load().map_err(|e| e.0)?;
         let vm = Vm::new().map_err(|e| format!("cannot start Lua: {e}"))?;
         vm.set_time_budget(time_limit);
@@ -109,6 +112,9 @@ impl Session {
     pub fn import(db: &Path, file: &Path, trust: bool) -> Result<(), String> {
         let bytes = read_snapshot(file)?;
         let mut store = RedbStore::open(db).map_err(|e| e.0)?;
+        if let Some(recovery) = store.recovery() {
+            eprintln!("moonkeep: {recovery}");
+        }
         let current = store.load().map_err(|e| e.0)?;
         let changes = snapshot::import(&bytes, &current, fresh_secret()?, trust).map_err(|e| match e {
             SnapshotError::Untrusted(_) => format!("{}: {e} (then pass --trust)", file.display()),

@@ -217,3 +217,65 @@ fn readers_read_beside_a_repl_holding_the_database() {
     assert!(repl.wait().unwrap().success());
     assert_eq!(stdout(&moonkeep(&db, &["eval", "Memory.n"])), "7\n");
 }
+
+/// Offset of `needle` in the database file (a stored string is in the file as it is
+/// when its record is not compressed).
+fn find(file: &[u8], needle: &[u8]) -> usize {
+    file.windows(needle.len()).position(|w| w == needle).expect("the bytes are in the file")
+}
+
+#[test]
+fn a_damaged_database_loses_only_the_damaged_value_and_is_kept_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("memory.redb");
+    let o = moonkeep(&db, &["eval", "Memory.a = 'first-value' Memory.b = { 'second-value' } Memory.c = 'third-value'"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = find(&bytes, b"second-value");
+    bytes[at] ^= 0x01;
+    std::fs::write(&db, &bytes).unwrap();
+
+    // Reading neither rewrites nor moves the file.
+    let mtime = std::fs::metadata(&db).unwrap().modified().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let inspect = moonkeep(&db, &["inspect"]);
+    assert!(inspect.status.success(), "{}", stderr(&inspect));
+    assert!(
+        stdout(&inspect).contains("first-value") && stdout(&inspect).contains("third-value"),
+        "{}",
+        stdout(&inspect)
+    );
+    assert!(std::fs::read(&db).unwrap() == bytes, "inspect changed the file");
+    assert_eq!(std::fs::metadata(&db).unwrap().modified().unwrap(), mtime, "inspect touched the file");
+
+    let o = moonkeep(&db, &["eval", "Memory.a, Memory.c"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "first-value\tthird-value\n");
+    let err = stderr(&o);
+    assert!(err.contains("was damaged") && err.contains("memory.redb.damaged-"), "{err}");
+    assert!(err.contains("not restored: Memory.b"), "{err}");
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("memory.redb.damaged-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(std::fs::read(&kept[0]).unwrap() == bytes, "the kept file is not the damaged file");
+    // From then on the rebuilt file opens without a repair.
+    let o = moonkeep(&db, &["eval", "Memory.a, Memory.c"]);
+    assert_eq!(stdout(&o), "first-value\tthird-value\n");
+    assert!(!stderr(&o).contains("was damaged"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_empty_database_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.redb");
+    std::fs::write(&db, b"").unwrap();
+    for args in [&["eval", "Memory.x = 1"][..], &["inspect"][..]] {
+        let o = moonkeep(&db, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("is empty (0 bytes)"), "{}", stderr(&o));
+    }
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0);
+}

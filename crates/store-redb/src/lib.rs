@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 mod recover;
 
-pub use recover::Recovery;
+pub use recover::{serve_salvage_read, Recovery};
 
 use moonkeep_engine::{Change, Store, StoreError};
 use redb::{ConcurrencyMode, Database, Durability, ReadOnlyDatabase, ReadableDatabase, TableDefinition};
@@ -91,12 +91,13 @@ impl RedbStore {
             // Left unclean by a process that stopped, or damaged: read a copy, never the file.
             Err(err) if recover::is_damage(&err) && recover::looks_like_redb(path) => {
                 let salvage = recover::read_copy(path)?;
-                let recovery = salvage.stopped.is_some().then(|| Recovery {
+                let recovery = (salvage.stopped.is_some() || salvage.previous).then(|| Recovery {
                     path: path.to_path_buf(),
                     cause: err.to_string(),
                     records: salvage.records.len(),
                     stopped: salvage.stopped,
                     kept_as: None,
+                    previous_commit: salvage.previous,
                 });
                 Ok(store(Handle::Loaded(salvage.records), recovery))
             }

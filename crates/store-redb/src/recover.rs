@@ -5,7 +5,8 @@
 //! Most damage is to the records themselves, which carry their own CRC (docs/FORMAT.md
 //! R5): a plain read of the B-tree, which trusts the pages, gets every record back and
 //! the engine then refuses the damaged ones one by one, by path. The plain read runs on
-//! a copy, so that the file kept aside is the file as it was found.
+//! a copy, so that the file kept aside is the file as it was found, and in a process of
+//! its own, because redb may panic on a damaged page.
 
 use std::fmt;
 use std::io::ErrorKind;
@@ -35,16 +36,19 @@ pub struct Recovery {
     /// Where the damaged file was kept, untouched; `None` for a reader, which leaves
     /// the file where it is.
     pub kept_as: Option<PathBuf>,
+    /// The last commit could not be read: the records are those of the one before it.
+    pub previous_commit: bool,
 }
 
 impl fmt::Display for Recovery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let read = match &self.stopped {
+        let mut read = match &self.stopped {
             None => format!("all {} records in it were read", self.records),
-            Some(why) => {
-                format!("{} records were read before reading stopped ({why}); the rest are lost", self.records)
-            }
+            Some(why) => format!("{} records were read ({why}); the records there are lost", self.records),
         };
+        if self.previous_commit {
+            read.push_str(" from the save before the last (the last save's own index is damaged, and it is lost)");
+        }
         match &self.kept_as {
             Some(kept) => write!(
                 f,
@@ -88,10 +92,23 @@ pub(crate) fn looks_like_redb(path: &Path) -> bool {
 pub(crate) struct Salvage {
     pub records: Vec<(Vec<u8>, Vec<u8>)>,
     pub stopped: Option<String>,
+    /// Read from the commit before the last, whose own root could not be read.
+    pub previous: bool,
 }
 
-/// Reads every record that can be read from a copy of `path` (a plain open repairs
-/// the copy's allocator state if it must); `path` itself is only read.
+/// Set (to a copy of a damaged file) in the environment of a process started to read
+/// it; [`serve_salvage_read`] then streams its records to stdout and exits.
+const READ_ENV: &str = "MOONKEEP_SALVAGE_READ";
+/// The key (hex) the reading process starts at.
+const FROM_ENV: &str = "MOONKEEP_SALVAGE_FROM";
+/// Reading processes started for one file at most: each damaged place costs a few.
+const MAX_READERS: usize = 64;
+
+/// Reads every record that can be read from `path`, which is only read. redb's plain
+/// read trusts the pages, and a damaged page can make it panic (an abort in release
+/// builds): so the reading is done by a copy of this very program, on a copy of the
+/// file, and a reader that dies is followed by another that starts past the place
+/// where it died.
 pub(crate) fn read_copy(path: &Path) -> Result<Salvage, StoreError> {
     let cannot = |what: &str, err: &dyn fmt::Display| {
         StoreError(format!(
@@ -100,38 +117,190 @@ pub(crate) fn read_copy(path: &Path) -> Result<Salvage, StoreError> {
             path.display()
         ))
     };
-    let copy = tempfile::Builder::new()
-        .prefix(".moonkeep-salvage-")
-        .tempfile_in(folder(path))
-        .map_err(|e| cannot("a copy", &e))?;
-    std::fs::copy(path, copy.path()).map_err(|e| cannot("a copy", &e))?;
-    // A flipped bit in the magic number would make redb refuse a file that is otherwise whole.
-    let mut file = std::fs::OpenOptions::new().write(true).open(copy.path()).map_err(|e| cannot("a copy", &e))?;
-    std::io::Write::write_all(&mut file, &MAGIC).map_err(|e| cannot("a copy", &e))?;
-    drop(file);
-    // Release builds of redb return errors on damaged pages; debug builds panic on some
-    // of them (to point redb's own tests at the site), which unwinds here.
-    std::panic::catch_unwind(|| read_all(copy.path()))
-        .unwrap_or_else(|_| Err(StoreError("redb stopped on a damaged page".into())))
-        .map_err(|e| cannot("reading", &e))
+    if std::env::var_os(READ_ENV).is_some() {
+        return Err(cannot("reading", &"this program does not call serve_salvage_read"));
+    }
+    let exe = std::env::current_exe().map_err(|e| cannot("finding this program", &e))?;
+    // The last commit, else the one before it (redb keeps both until the next commit).
+    match read_commit(path, &exe, false) {
+        Ok(salvage) => Ok(salvage),
+        Err(last) => read_commit(path, &exe, true).map_err(|_| cannot("opening", &last)),
+    }
 }
 
-fn read_all(path: &Path) -> Result<Salvage, StoreError> {
-    let db = Database::builder().open(path).map_err(|e| StoreError(e.to_string()))?;
-    let txn = db.begin_read().map_err(|e| StoreError(e.to_string()))?;
-    let table = txn.open_table(RECORDS).map_err(|e| StoreError(e.to_string()))?;
-    let mut records = Vec::new();
-    let mut stopped = None;
-    for entry in table.range::<&[u8]>(..).map_err(|e| StoreError(e.to_string()))? {
-        match entry {
-            Ok((key, value)) => records.push((key.value().to_vec(), value.value().to_vec())),
-            Err(e) => {
-                stopped = Some(e.to_string());
-                break;
-            }
+/// Reads the last commit (or the one before it) with as many readers as it takes; the
+/// reason it could not be opened at all otherwise.
+fn read_commit(path: &Path, exe: &Path, previous: bool) -> Result<Salvage, String> {
+    let mut records: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut from = Vec::new();
+    let mut step = 1;
+    let mut stops = Vec::new();
+    for _ in 0..MAX_READERS {
+        let copy = fresh_copy(path, previous).map_err(|e| format!("a copy: {e}"))?;
+        let output = std::process::Command::new(exe)
+            .env(READ_ENV, copy.path())
+            .env(FROM_ENV, hex(&from))
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("starting a reader: {e}"))?;
+        let read = parse_stream(&output.stdout);
+        let progressed = !read.records.is_empty();
+        records.extend(read.records);
+        match read.end {
+            End::Done => break,
+            End::Unopened(why) if records.is_empty() => return Err(why),
+            End::Unopened(why) | End::Failed(why) => stops.push(why),
+            End::Died => stops.push(format!("redb stopped on a damaged page ({})", output.status)),
+        }
+        step = if progressed { 1 } else { step * 2 };
+        let last = records.last().map_or(&from, |(key, _)| key);
+        match key_after(last, step) {
+            Some(next) => from = next,
+            None => break,
         }
     }
-    Ok(Salvage { records, stopped })
+    // A record's CRC does not cover its key: a damaged key equal to another record's
+    // would give one of them the other's value. Neither can be trusted.
+    let mut seen = std::collections::HashMap::new();
+    for (key, _) in &records {
+        *seen.entry(key.clone()).or_insert(0) += 1;
+    }
+    let before = records.len();
+    records.retain(|(key, _)| seen[key] == 1);
+    if records.len() < before {
+        stops.push(format!("{} records under a key that appeared twice were left out", before - records.len()));
+    }
+    let stopped = match stops.len() {
+        0 => None,
+        1 => Some(stops.swap_remove(0)),
+        n => Some(format!("{n} damaged places skipped; the first: {}", stops[0])),
+    };
+    Ok(Salvage { records, stopped, previous })
+}
+
+/// If this process was started by [`RedbStore::open`](crate::RedbStore::open) to read a
+/// damaged file, reads it, writes its records to stdout and exits; otherwise returns at
+/// once. Every program that opens a `RedbStore` calls it first thing in `main`.
+pub fn serve_salvage_read() {
+    let Some(copy) = std::env::var_os(READ_ENV) else { return };
+    let from = std::env::var(FROM_ENV).ok().and_then(|h| unhex(&h)).unwrap_or_default();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = stream(Path::new(&copy), &from, &mut out).and_then(|()| std::io::Write::flush(&mut out));
+    std::process::exit(0);
+}
+
+/// The stream: `S` once the table is open, `R key value` per record, then `D` (done),
+/// `F reason` (a read failed) or `U reason` (not opened); each field a u32le length and
+/// bytes. A stream that ends without `D`, `F` or `U` is from a reader that died.
+fn stream(path: &Path, from: &[u8], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let mut frame = |tag: u8, fields: &[&[u8]]| -> std::io::Result<()> {
+        out.write_all(&[tag])?;
+        for field in fields {
+            out.write_all(&(field.len() as u32).to_le_bytes())?;
+            out.write_all(field)?;
+        }
+        Ok(())
+    };
+    let opened = Database::builder().open(path).map_err(redb::Error::from).and_then(|db| {
+        let txn = db.begin_read()?;
+        let table = txn.open_table(RECORDS)?;
+        Ok((db, txn, table))
+    });
+    let (_db, _txn, table) = match opened {
+        Ok(opened) => opened,
+        Err(e) => return frame(b'U', &[e.to_string().as_bytes()]),
+    };
+    frame(b'S', &[])?;
+    let range = match table.range::<&[u8]>(from..) {
+        Ok(range) => range,
+        Err(e) => return frame(b'F', &[e.to_string().as_bytes()]),
+    };
+    for entry in range {
+        match entry {
+            Ok((key, value)) => frame(b'R', &[key.value(), value.value()])?,
+            Err(e) => return frame(b'F', &[e.to_string().as_bytes()]),
+        }
+    }
+    frame(b'D', &[])
+}
+
+enum End {
+    Done,
+    Failed(String),
+    Unopened(String),
+    Died,
+}
+
+struct Read {
+    records: Vec<(Vec<u8>, Vec<u8>)>,
+    end: End,
+}
+
+fn parse_stream(mut bytes: &[u8]) -> Read {
+    fn field(bytes: &mut &[u8]) -> Option<Vec<u8>> {
+        let len = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+        let value = bytes.get(4..4 + len)?.to_vec();
+        *bytes = &bytes[4 + len..];
+        Some(value)
+    }
+    let text = |b: Option<Vec<u8>>| String::from_utf8_lossy(&b.unwrap_or_default()).into_owned();
+    let mut records = Vec::new();
+    let mut opened = false;
+    while let Some((&tag, rest)) = bytes.split_first() {
+        bytes = rest;
+        match tag {
+            b'S' => opened = true,
+            b'R' => match (field(&mut bytes), field(&mut bytes)) {
+                (Some(key), Some(value)) => records.push((key, value)),
+                _ => break,
+            },
+            b'D' => return Read { records, end: End::Done },
+            b'F' => return Read { records, end: End::Failed(text(field(&mut bytes))) },
+            b'U' => return Read { records, end: End::Unopened(text(field(&mut bytes))) },
+            _ => break,
+        }
+    }
+    let end = if opened { End::Died } else { End::Unopened("the reader stopped before opening it".into()) };
+    Read { records, end }
+}
+
+/// A key `step` places after `key` in byte order, counting keys as 9-byte big-endian
+/// numbers (the length of an object or prototype key): past a damaged place, the next
+/// reader starts a little further each time it dies at once.
+fn key_after(key: &[u8], step: u128) -> Option<Vec<u8>> {
+    let mut padded = [0u8; 16];
+    let len = key.len().min(9);
+    padded[7..7 + len].copy_from_slice(&key[..len]);
+    let next = u128::from_be_bytes(padded).checked_add(step)?;
+    (next < 1 << 72).then(|| next.to_be_bytes()[7..].to_vec())
+}
+
+/// A copy of the file to read; `previous` makes the commit before the last its current one.
+fn fresh_copy(path: &Path, previous: bool) -> std::io::Result<tempfile::NamedTempFile> {
+    let copy = tempfile::Builder::new().prefix(".moonkeep-salvage-").tempfile_in(folder(path))?;
+    std::fs::copy(path, copy.path())?;
+    let mut file = std::fs::OpenOptions::new().read(true).write(true).open(copy.path())?;
+    let mut head = [0; MAGIC.len() + 1];
+    std::io::Read::read_exact(&mut file, &mut head)?;
+    // A flipped bit in the magic number would make redb refuse a file that is otherwise whole.
+    head[..MAGIC.len()].copy_from_slice(&MAGIC);
+    if previous {
+        // redb's header byte after the magic: bit 0 says which of its two commit slots
+        // is the current one.
+        head[MAGIC.len()] ^= 1;
+    }
+    std::io::Seek::rewind(&mut file)?;
+    std::io::Write::write_all(&mut file, &head)?;
+    Ok(copy)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// Rebuilds the damaged database at `path` from what can be read of it: the file is
@@ -178,6 +347,7 @@ pub(crate) fn rebuild(path: &Path, cause: &DatabaseError) -> Result<Recovery, St
         records: salvage.records.len(),
         stopped: salvage.stopped,
         kept_as: Some(kept),
+        previous_commit: salvage.previous,
     })
 }
 
