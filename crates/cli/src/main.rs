@@ -6,6 +6,7 @@
 
 mod session;
 mod tree;
+mod trial;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,14 +1,18 @@
 //! One command's session: a store, a VM restored from it, and save points.
 
+use std::cell::RefCell;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use moonkeep_engine::snapshot::{self, SnapshotError};
-use moonkeep_engine::{ErrorKind, Evaluation, LuaError, Store, Vm, SECRET_LEN};
+use moonkeep_engine::{Change, ErrorKind, Evaluation, LuaError, Store, Vm, SECRET_LEN};
 use moonkeep_store_redb::RedbStore;
+
+use crate::trial::Trials;
 
 /// The largest snapshot `import` reads: far above any Memory a VM holds (its memory
 /// limit is lower), and a stream without an end cannot exhaust the machine.
@@ -42,7 +46,10 @@ impl Session {
         let vm = Vm::new().map_err(|e| format!("cannot start Lua: {e}"))?;
         vm.set_time_budget(time_limit);
         interrupt_on_ctrl_c(&vm);
+        let trials = Rc::new(RefCell::new(Trials::read(db)));
+        vm.set_quarantine(Trials::quarantine(&trials)?);
         let report = vm.restore(records, fresh_secret()?).map_err(|e| format!("cannot restore Memory: {e}"))?;
+        trials.borrow_mut().passed()?;
         for problem in &report.problems {
             eprintln!("moonkeep: not restored: {problem}");
         }
@@ -120,6 +127,15 @@ impl Session {
             SnapshotError::Untrusted(_) => format!("{}: {e} (then pass --trust)", file.display()),
             e => format!("{}: {e}", file.display()),
         })?;
+        // Trusted bytecode is on trial until it has loaded once (see trial.rs); an
+        // import replaces Memory, so earlier marks go either way.
+        let prototypes = changes.iter().filter_map(|change| match change {
+            Change::Put { key, .. } if trust && key.len() == 9 && key[0] == b'p' => {
+                Some(u64::from_be_bytes(key[1..].try_into().expect("9-byte key")))
+            }
+            _ => None,
+        });
+        Trials::start(db, prototypes)?;
         store.commit(&changes).map_err(|e| e.0)
     }
 

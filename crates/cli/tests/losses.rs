@@ -279,3 +279,48 @@ fn an_empty_database_file_is_an_error() {
     }
     assert_eq!(std::fs::metadata(&db).unwrap().len(), 0);
 }
+
+#[test]
+fn a_crash_while_loading_trusted_bytecode_does_not_recur() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, file) = (dir.path().join("a.redb"), dir.path().join("b.redb"), dir.path().join("m.snapshot"));
+    moonkeep(&a, &["eval", "Memory.f = function() return 'f' end Memory.g = function() return 'g' end Memory.n = 1"]);
+    assert!(moonkeep(&a, &["export", file.to_str().unwrap()]).status.success());
+    let o = moonkeep(&b, &["import", file.to_str().unwrap(), "--trust"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let trial = dir.path().join("b.redb.trial");
+    assert_eq!(std::fs::read_to_string(&trial).unwrap().matches("on-trial ").count(), 2);
+
+    // The first load of a trusted prototype crashes the process (as damaged bytecode may).
+    let crashed = Command::new(env!("CARGO_BIN_EXE_moonkeep"))
+        .arg("--db")
+        .arg(&b)
+        .args(["eval", "Memory.n"])
+        .env("MOONKEEP_TEST_CRASH_LOADING", "1")
+        .output()
+        .unwrap();
+    assert_eq!(crashed.status.code(), None, "the test hook did not crash it: {}", stderr(&crashed));
+    assert_eq!(std::fs::read_to_string(&trial).unwrap().matches("loading ").count(), 1);
+
+    // Every later command works: the prototype is quarantined, named, and not loaded.
+    for args in [
+        &["inspect"][..],
+        &["inspect"][..],
+        &["eval", "Memory.n, (type(Memory.f) == 'function' and Memory.f or Memory.g)()"][..],
+    ] {
+        let o = moonkeep(&b, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("its bytecode is quarantined"), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("not restored: Memory.f") || stderr(&o).contains("not restored: Memory.g"));
+    }
+    let marks = std::fs::read_to_string(&trial).unwrap();
+    assert_eq!(marks.lines().count(), 1, "{marks}");
+    assert!(marks.starts_with("quarantined "), "{marks}");
+    // The quarantined prototype's record is still in the store, for the user to judge.
+    let kept = dir.path().join("kept.snapshot");
+    assert!(moonkeep(&b, &["export", kept.to_str().unwrap()]).status.success());
+    let id: u64 = marks.trim().strip_prefix("quarantined ").unwrap().parse().unwrap();
+    let key = [&[9u8, b'p'][..], &id.to_be_bytes()].concat();
+    let snapshot = std::fs::read(&kept).unwrap();
+    assert!(snapshot.windows(key.len()).any(|w| w == key), "the prototype's record is gone");
+}

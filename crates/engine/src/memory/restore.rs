@@ -298,6 +298,12 @@ impl Keeper {
         if first && !tags_equal(tag, &self.tag(bytecode)) {
             return Err("its bytecode was not written by this store, so it was not loaded (foreign bytecode can corrupt the VM)".into());
         }
+        if first {
+            // Not stored as far as a save point knows, so it is never deleted.
+            self.quarantine.admit(id).inspect_err(|_| {
+                self.stored.remove(&KeyName::Proto(id));
+            })?;
+        }
         let function = lua
             .load(&bytecode[..])
             .set_mode(ChunkMode::Binary)
