@@ -43,7 +43,7 @@ fn a_reader_does_not_create_or_change_the_file() {
     std::thread::sleep(Duration::from_millis(20));
     let mut reader = RedbStore::open_read_only(&path).unwrap();
     assert_eq!(reader.load().unwrap().len(), 1);
-    let refused = reader.commit(&[put(b"k", b"w")]).err().expect("a reader must not write");
+    let refused = reader.commit(&[put(b"k", b"w")]).expect_err("a reader must not write");
     assert!(refused.0.contains("read-only"), "{refused}");
     drop(reader);
     let after = (std::fs::read(&path).unwrap(), std::fs::metadata(&path).unwrap().modified().unwrap());
