@@ -324,3 +324,33 @@ fn a_crash_while_loading_trusted_bytecode_does_not_recur() {
     let snapshot = std::fs::read(&kept).unwrap();
     assert!(snapshot.windows(key.len()).any(|w| w == key), "the prototype's record is gone");
 }
+
+#[test]
+fn readers_read_after_a_writer_was_killed_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.redb");
+    let mut repl = Command::new(env!("CARGO_BIN_EXE_moonkeep"))
+        .arg("--db")
+        .arg(&db)
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut input = repl.stdin.take().unwrap();
+    input.write_all(b"Memory.n = 5\nMemory.n\n").unwrap();
+    input.flush().unwrap();
+    let mut line = String::new();
+    BufReader::new(repl.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line, "5\n");
+    repl.kill().unwrap(); // SIGKILL: the file is left as a dead writer leaves it
+    repl.wait().unwrap();
+
+    let before = std::fs::read(&db).unwrap();
+    let o = moonkeep(&db, &["inspect"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("n = 5 (integer)"), "{}", stdout(&o));
+    assert!(std::fs::read(&db).unwrap() == before, "inspect changed the file");
+    assert_eq!(stdout(&moonkeep(&db, &["eval", "Memory.n"])), "5\n");
+}

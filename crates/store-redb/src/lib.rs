@@ -14,7 +14,7 @@ mod recover;
 pub use recover::{serve_salvage_read, Recovery};
 
 use moonkeep_engine::{Change, Store, StoreError};
-use redb::{ConcurrencyMode, Database, Durability, ReadOnlyDatabase, ReadableDatabase, TableDefinition};
+use redb::{ConcurrencyMode, Database, Durability, ReadableDatabase, TableDefinition};
 
 /// The single table: raw key bytes to raw value bytes, as the engine writes them.
 const RECORDS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("records");
@@ -34,10 +34,7 @@ pub struct RedbStore {
 enum Handle {
     /// The one process that writes. Other processes may read beside it.
     Writer(Database),
-    /// A reader of the last committed state; it never changes the file.
-    Reader(ReadOnlyDatabase),
-    /// Records read once: a file that does not exist (none), or a copy of one that
-    /// could not be opened as it is.
+    /// The last committed state, read once by a reader (none if there is no file).
     Loaded(Vec<(Vec<u8>, Vec<u8>)>),
 }
 
@@ -80,29 +77,29 @@ impl RedbStore {
     /// changing the file; another process may be writing to it meanwhile. A file that
     /// does not exist reads as empty (and is not created).
     pub fn open_read_only(path: &Path) -> Result<RedbStore, StoreError> {
-        let store = |handle, recovery| RedbStore { handle, path: path.to_path_buf(), recovery };
+        let store =
+            |records, recovery| RedbStore { handle: Handle::Loaded(records), path: path.to_path_buf(), recovery };
         if !path.exists() {
-            return Ok(store(Handle::Loaded(Vec::new()), None));
+            return Ok(store(Vec::new(), None));
         }
         refuse_empty(path)?;
-        let opened = Database::builder().set_concurrency_mode(ConcurrencyMode::SingleWriter).open_read_only(path);
-        match opened {
-            Ok(db) => Ok(store(Handle::Reader(db), None)),
-            // Left unclean by a process that stopped, or damaged: read a copy, never the file.
-            Err(err) if recover::is_damage(&err) && recover::looks_like_redb(path) => {
-                let salvage = recover::read_copy(path)?;
-                let recovery = (salvage.stopped.is_some() || salvage.previous).then(|| Recovery {
-                    path: path.to_path_buf(),
-                    cause: err.to_string(),
-                    records: salvage.records.len(),
-                    stopped: salvage.stopped,
-                    kept_as: None,
-                    previous_commit: salvage.previous,
-                });
-                Ok(store(Handle::Loaded(salvage.records), recovery))
-            }
-            Err(err) => Err(describe(path, "read", err.into())),
+        if !recover::looks_like_redb(path) {
+            return Err(StoreError(format!(
+                "{} is not a Moonkeep database (it does not start as one). Choose another file.",
+                path.display()
+            )));
         }
+        // Read by another process (see recover.rs): a damaged page cannot end this one.
+        let salvage = recover::read_file(path)?;
+        let recovery = (salvage.stopped.is_some() || salvage.previous).then(|| Recovery {
+            path: path.to_path_buf(),
+            cause: "some of it could not be read".into(),
+            records: salvage.records.len(),
+            stopped: salvage.stopped,
+            kept_as: None,
+            previous_commit: salvage.previous,
+        });
+        Ok(store(salvage.records, recovery))
     }
 
     /// What the open did about a file it could not open as it was, if anything.
@@ -178,7 +175,6 @@ impl Store for RedbStore {
         let read = || -> Result<_, redb::Error> {
             let txn = match &self.handle {
                 Handle::Writer(db) => db.begin_read()?,
-                Handle::Reader(db) => db.begin_read()?,
                 Handle::Loaded(records) => return Ok(records.clone()),
             };
             let table = txn.open_table(RECORDS)?;

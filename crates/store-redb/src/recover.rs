@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use moonkeep_engine::StoreError;
-use redb::{Database, DatabaseError, Durability, ReadableDatabase, StorageError};
+use redb::{ConcurrencyMode, Database, DatabaseError, Durability, ReadableDatabase, StorageError};
 
 use crate::RECORDS;
 
@@ -96,13 +96,36 @@ pub(crate) struct Salvage {
     pub previous: bool,
 }
 
-/// Set (to a copy of a damaged file) in the environment of a process started to read
-/// it; [`serve_salvage_read`] then streams its records to stdout and exits.
+/// Set (to the file to read) in the environment of a process started to read it;
+/// [`serve_salvage_read`] then streams its records to stdout and exits.
 const READ_ENV: &str = "MOONKEEP_SALVAGE_READ";
+/// Set when that file is the database itself, to be opened read-only (else it is a
+/// copy, which a plain open may repair).
+const READ_ONLY_ENV: &str = "MOONKEEP_SALVAGE_READ_ONLY";
 /// The key (hex) the reading process starts at.
 const FROM_ENV: &str = "MOONKEEP_SALVAGE_FROM";
 /// Reading processes started for one file at most: each damaged place costs a few.
 const MAX_READERS: usize = 64;
+
+/// Where a reading process reads.
+#[derive(Clone, Copy)]
+enum Source {
+    /// The database file, opened read-only beside any writer.
+    File,
+    /// A copy, made current at its last commit or the one before.
+    Copy { previous: bool },
+}
+
+/// Reads the last committed state of `path` without ever writing to it, as far as it
+/// can be read: from the file itself, or from a copy if it was left unclean (a copy
+/// can be repaired).
+pub(crate) fn read_file(path: &Path) -> Result<Salvage, StoreError> {
+    let exe = reader_program(path)?;
+    match read_commit(path, &exe, Source::File) {
+        Ok(salvage) => Ok(salvage),
+        Err(_) => read_copy(path),
+    }
+}
 
 /// Reads every record that can be read from `path`, which is only read. redb's plain
 /// read trusts the pages, and a damaged page can make it panic (an abort in release
@@ -110,35 +133,55 @@ const MAX_READERS: usize = 64;
 /// file, and a reader that dies is followed by another that starts past the place
 /// where it died.
 pub(crate) fn read_copy(path: &Path) -> Result<Salvage, StoreError> {
-    let cannot = |what: &str, err: &dyn fmt::Display| {
-        StoreError(format!(
-            "{} is damaged and could not be read ({what}: {err}). It was left as it is: keep it, and \
-             move it aside to start afresh.",
-            path.display()
-        ))
-    };
-    if std::env::var_os(READ_ENV).is_some() {
-        return Err(cannot("reading", &"this program does not call serve_salvage_read"));
-    }
-    let exe = std::env::current_exe().map_err(|e| cannot("finding this program", &e))?;
+    let exe = reader_program(path)?;
     // The last commit, else the one before it (redb keeps both until the next commit).
-    match read_commit(path, &exe, false) {
+    match read_commit(path, &exe, Source::Copy { previous: false }) {
         Ok(salvage) => Ok(salvage),
-        Err(last) => read_commit(path, &exe, true).map_err(|_| cannot("opening", &last)),
+        Err(last) => {
+            read_commit(path, &exe, Source::Copy { previous: true }).map_err(|_| cannot_read(path, "opening", &last))
+        }
     }
+}
+
+fn cannot_read(path: &Path, what: &str, err: &dyn fmt::Display) -> StoreError {
+    StoreError(format!(
+        "{} is damaged and could not be read ({what}: {err}). It was left as it is: keep it, and \
+         move it aside to start afresh.",
+        path.display()
+    ))
+}
+
+/// This program, which reads files when started with `READ_ENV` (never from a process
+/// that was itself started so: one that does not call `serve_salvage_read`).
+fn reader_program(path: &Path) -> Result<PathBuf, StoreError> {
+    if std::env::var_os(READ_ENV).is_some() {
+        return Err(cannot_read(path, "reading", &"this program does not call serve_salvage_read"));
+    }
+    std::env::current_exe().map_err(|e| cannot_read(path, "finding this program", &e))
 }
 
 /// Reads the last commit (or the one before it) with as many readers as it takes; the
 /// reason it could not be opened at all otherwise.
-fn read_commit(path: &Path, exe: &Path, previous: bool) -> Result<Salvage, String> {
+fn read_commit(path: &Path, exe: &Path, source: Source) -> Result<Salvage, String> {
     let mut records: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut from = Vec::new();
     let mut step = 1;
     let mut stops = Vec::new();
     for _ in 0..MAX_READERS {
-        let copy = fresh_copy(path, previous).map_err(|e| format!("a copy: {e}"))?;
-        let output = std::process::Command::new(exe)
-            .env(READ_ENV, copy.path())
+        let mut reader = std::process::Command::new(exe);
+        // Dropped (deleted) once the reader is done.
+        let _copy = match source {
+            Source::File => {
+                reader.env(READ_ENV, path).env(READ_ONLY_ENV, "1");
+                None
+            }
+            Source::Copy { previous } => {
+                let copy = fresh_copy(path, previous).map_err(|e| format!("a copy: {e}"))?;
+                reader.env(READ_ENV, copy.path()).env_remove(READ_ONLY_ENV);
+                Some(copy)
+            }
+        };
+        let output = reader
             .env(FROM_ENV, hex(&from))
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -176,24 +219,25 @@ fn read_commit(path: &Path, exe: &Path, previous: bool) -> Result<Salvage, Strin
         1 => Some(stops.swap_remove(0)),
         n => Some(format!("{n} damaged places skipped; the first: {}", stops[0])),
     };
-    Ok(Salvage { records, stopped, previous })
+    Ok(Salvage { records, stopped, previous: matches!(source, Source::Copy { previous: true }) })
 }
 
 /// If this process was started by [`RedbStore::open`](crate::RedbStore::open) to read a
 /// damaged file, reads it, writes its records to stdout and exits; otherwise returns at
 /// once. Every program that opens a `RedbStore` calls it first thing in `main`.
 pub fn serve_salvage_read() {
-    let Some(copy) = std::env::var_os(READ_ENV) else { return };
+    let Some(file) = std::env::var_os(READ_ENV) else { return };
     let from = std::env::var(FROM_ENV).ok().and_then(|h| unhex(&h)).unwrap_or_default();
+    let read_only = std::env::var_os(READ_ONLY_ENV).is_some();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let _ = stream(Path::new(&copy), &from, &mut out).and_then(|()| std::io::Write::flush(&mut out));
+    let _ = stream(Path::new(&file), read_only, &from, &mut out).and_then(|()| std::io::Write::flush(&mut out));
     std::process::exit(0);
 }
 
 /// The stream: `S` once the table is open, `R key value` per record, then `D` (done),
 /// `F reason` (a read failed) or `U reason` (not opened); each field a u32le length and
 /// bytes. A stream that ends without `D`, `F` or `U` is from a reader that died.
-fn stream(path: &Path, from: &[u8], out: &mut impl std::io::Write) -> std::io::Result<()> {
+fn stream(path: &Path, read_only: bool, from: &[u8], out: &mut impl std::io::Write) -> std::io::Result<()> {
     let mut frame = |tag: u8, fields: &[&[u8]]| -> std::io::Result<()> {
         out.write_all(&[tag])?;
         for field in fields {
@@ -202,12 +246,21 @@ fn stream(path: &Path, from: &[u8], out: &mut impl std::io::Write) -> std::io::R
         }
         Ok(())
     };
-    let opened = Database::builder().open(path).map_err(redb::Error::from).and_then(|db| {
-        let txn = db.begin_read()?;
+    // The database stays open (in `_db`) while its transaction reads.
+    let opened = || -> Result<_, redb::Error> {
+        let (db, txn): (Box<dyn std::any::Any>, _) = if read_only {
+            let db = Database::builder().set_concurrency_mode(ConcurrencyMode::SingleWriter).open_read_only(path)?;
+            let txn = db.begin_read()?;
+            (Box::new(db), txn)
+        } else {
+            let db = Database::builder().open(path)?;
+            let txn = db.begin_read()?;
+            (Box::new(db), txn)
+        };
         let table = txn.open_table(RECORDS)?;
         Ok((db, txn, table))
-    });
-    let (_db, _txn, table) = match opened {
+    };
+    let (_db, _txn, table) = match opened() {
         Ok(opened) => opened,
         Err(e) => return frame(b'U', &[e.to_string().as_bytes()]),
     };
