@@ -104,6 +104,8 @@ const READ_ENV: &str = "MOONKEEP_SALVAGE_READ";
 const READ_ONLY_ENV: &str = "MOONKEEP_SALVAGE_READ_ONLY";
 /// The key (hex) the reading process starts at.
 const FROM_ENV: &str = "MOONKEEP_SALVAGE_FROM";
+/// The key (hex) it stops before, if set.
+const TO_ENV: &str = "MOONKEEP_SALVAGE_TO";
 /// Reading processes started for one file at most: each damaged place costs a few.
 const MAX_READERS: usize = 64;
 
@@ -163,46 +165,40 @@ fn reader_program(path: &Path) -> Result<PathBuf, StoreError> {
 /// Reads the last commit (or the one before it) with as many readers as it takes; the
 /// reason it could not be opened at all otherwise.
 fn read_commit(path: &Path, exe: &Path, source: Source) -> Result<Salvage, String> {
+    let mut readers = Readers { path, exe, source, started: 0 };
     let mut records: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut from = Vec::new();
+    // The last start that died at once, in a damaged place.
+    let mut dead: Option<Vec<u8>> = None;
     let mut step = 1;
     let mut stops = Vec::new();
-    for _ in 0..MAX_READERS {
-        let mut reader = std::process::Command::new(exe);
-        // Dropped (deleted) once the reader is done.
-        let _copy = match source {
-            Source::File => {
-                reader.env(READ_ENV, path).env(READ_ONLY_ENV, "1");
-                None
-            }
-            Source::Copy { previous } => {
-                let copy = fresh_copy(path, previous).map_err(|e| format!("a copy: {e}"))?;
-                reader.env(READ_ENV, copy.path()).env_remove(READ_ONLY_ENV);
-                Some(copy)
-            }
-        };
-        let output = reader
-            .env(FROM_ENV, hex(&from))
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
-            .map_err(|e| format!("starting a reader: {e}"))?;
-        let read = parse_stream(&output.stdout);
+    while readers.started < MAX_READERS {
+        let (read, status) = readers.run(&from, None)?;
         let progressed = !read.records.is_empty();
+        let last = read.records.last().map(|(key, _)| key.clone());
         records.extend(read.records);
+        if let (true, Some(dead)) = (progressed && step > 1, &dead) {
+            // The jump past the damaged place may have skipped intact records.
+            readers.fill_gap(dead, &from, &mut records)?;
+        }
         match read.end {
             End::Done => break,
             End::Unopened(why) if records.is_empty() => return Err(why),
             End::Unopened(why) | End::Failed(why) => stops.push(why),
-            End::Died => stops.push(format!("redb stopped on a damaged page ({})", output.status)),
+            End::Died => stops.push(format!("redb stopped on a damaged page ({status})")),
         }
-        step = if progressed { 1 } else { step * 2 };
-        let last = records.last().map_or(&from, |(key, _)| key);
-        match key_after(last, step) {
+        if progressed {
+            (step, dead) = (1, None);
+        } else {
+            (step, dead) = (step * 2, Some(from.clone()));
+        }
+        match key_after(last.as_ref().unwrap_or(&from), step) {
             Some(next) => from = next,
             None => break,
         }
     }
+    // In key order, as a store gives them (gaps were filled after).
+    records.sort_by(|a, b| a.0.cmp(&b.0));
     // A record's CRC does not cover its key: a damaged key equal to another record's
     // would give one of them the other's value. Neither can be trusted.
     let mut seen = std::collections::HashMap::new();
@@ -222,22 +218,86 @@ fn read_commit(path: &Path, exe: &Path, source: Source) -> Result<Salvage, Strin
     Ok(Salvage { records, stopped, previous: matches!(source, Source::Copy { previous: true }) })
 }
 
+/// The reading processes started for one file.
+struct Readers<'a> {
+    path: &'a Path,
+    exe: &'a Path,
+    source: Source,
+    started: usize,
+}
+
+impl Readers<'_> {
+    /// Starts a reader on the keys from `from` (up to `to`, if given) and reads its stream.
+    fn run(&mut self, from: &[u8], to: Option<&[u8]>) -> Result<(Read, std::process::ExitStatus), String> {
+        self.started += 1;
+        let mut reader = std::process::Command::new(self.exe);
+        // Dropped (deleted) once the reader is done.
+        let _copy = match self.source {
+            Source::File => {
+                reader.env(READ_ENV, self.path).env(READ_ONLY_ENV, "1");
+                None
+            }
+            Source::Copy { previous } => {
+                let copy = fresh_copy(self.path, previous).map_err(|e| format!("a copy: {e}"))?;
+                reader.env(READ_ENV, copy.path()).env_remove(READ_ONLY_ENV);
+                Some(copy)
+            }
+        };
+        match to {
+            Some(to) => reader.env(TO_ENV, hex(to)),
+            None => reader.env_remove(TO_ENV),
+        };
+        let output = reader
+            .env(FROM_ENV, hex(from))
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("starting a reader: {e}"))?;
+        Ok((parse_stream(&output.stdout), output.status))
+    }
+
+    /// Between a start that died at once (`dead`) and one that read on (`alive`), finds
+    /// by halving where reading can start again, and reads what lies before `alive`.
+    fn fill_gap(&mut self, dead: &[u8], alive: &[u8], records: &mut Vec<(Vec<u8>, Vec<u8>)>) -> Result<(), String> {
+        let (mut low, mut high) = (key_number(dead), key_number(alive));
+        while high - low > 1 && self.started < MAX_READERS {
+            let mid = low + (high - low) / 2;
+            let (read, _) = self.run(&number_key(mid), Some(&number_key(high)))?;
+            if read.records.is_empty() && !matches!(read.end, End::Done) {
+                low = mid;
+            } else {
+                records.extend(read.records);
+                high = mid;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// If this process was started by [`RedbStore::open`](crate::RedbStore::open) to read a
 /// damaged file, reads it, writes its records to stdout and exits; otherwise returns at
 /// once. Every program that opens a `RedbStore` calls it first thing in `main`.
 pub fn serve_salvage_read() {
     let Some(file) = std::env::var_os(READ_ENV) else { return };
     let from = std::env::var(FROM_ENV).ok().and_then(|h| unhex(&h)).unwrap_or_default();
+    let to = std::env::var(TO_ENV).ok().and_then(|h| unhex(&h));
     let read_only = std::env::var_os(READ_ONLY_ENV).is_some();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let _ = stream(Path::new(&file), read_only, &from, &mut out).and_then(|()| std::io::Write::flush(&mut out));
+    let _ = stream(Path::new(&file), read_only, &from, to.as_deref(), &mut out)
+        .and_then(|()| std::io::Write::flush(&mut out));
     std::process::exit(0);
 }
 
 /// The stream: `S` once the table is open, `R key value` per record, then `D` (done),
 /// `F reason` (a read failed) or `U reason` (not opened); each field a u32le length and
 /// bytes. A stream that ends without `D`, `F` or `U` is from a reader that died.
-fn stream(path: &Path, read_only: bool, from: &[u8], out: &mut impl std::io::Write) -> std::io::Result<()> {
+fn stream(
+    path: &Path,
+    read_only: bool,
+    from: &[u8],
+    to: Option<&[u8]>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let mut frame = |tag: u8, fields: &[&[u8]]| -> std::io::Result<()> {
         out.write_all(&[tag])?;
         for field in fields {
@@ -265,7 +325,11 @@ fn stream(path: &Path, read_only: bool, from: &[u8], out: &mut impl std::io::Wri
         Err(e) => return frame(b'U', &[e.to_string().as_bytes()]),
     };
     frame(b'S', &[])?;
-    let range = match table.range::<&[u8]>(from..) {
+    let range = match to {
+        Some(to) => table.range::<&[u8]>(from..to),
+        None => table.range::<&[u8]>(from..),
+    };
+    let range = match range {
         Ok(range) => range,
         Err(e) => return frame(b'F', &[e.to_string().as_bytes()]),
     };
@@ -318,15 +382,24 @@ fn parse_stream(mut bytes: &[u8]) -> Read {
     Read { records, end }
 }
 
-/// A key `step` places after `key` in byte order, counting keys as 9-byte big-endian
-/// numbers (the length of an object or prototype key): past a damaged place, the next
-/// reader starts a little further each time it dies at once.
-fn key_after(key: &[u8], step: u128) -> Option<Vec<u8>> {
+/// A key as a 9-byte big-endian number (the length of an object or prototype key;
+/// shorter keys are padded with zeros, longer ones cut), for stepping past damage.
+fn key_number(key: &[u8]) -> u128 {
     let mut padded = [0u8; 16];
     let len = key.len().min(9);
     padded[7..7 + len].copy_from_slice(&key[..len]);
-    let next = u128::from_be_bytes(padded).checked_add(step)?;
-    (next < 1 << 72).then(|| next.to_be_bytes()[7..].to_vec())
+    u128::from_be_bytes(padded)
+}
+
+fn number_key(n: u128) -> Vec<u8> {
+    n.to_be_bytes()[7..].to_vec()
+}
+
+/// A key `step` places after `key`: past a damaged place, the next reader starts a
+/// little further each time it dies at once.
+fn key_after(key: &[u8], step: u128) -> Option<Vec<u8>> {
+    let next = key_number(key).checked_add(step)?;
+    (next < 1 << 72).then(|| number_key(next))
 }
 
 /// A copy of the file to read; `previous` makes the commit before the last its current one.
@@ -436,7 +509,18 @@ fn civil_date(days: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::civil_date;
+    use super::{civil_date, key_after, key_number, number_key};
+
+    #[test]
+    fn keys_step_as_numbers_in_byte_order() {
+        let o = |id: u64| [&[b'o'][..], &id.to_be_bytes()].concat();
+        assert_eq!(key_after(&o(41), 1).unwrap(), o(42));
+        assert_eq!(key_after(&o(255), 2).unwrap(), o(257));
+        assert!(key_after(b"meta", 1).unwrap().as_slice() > b"meta".as_slice());
+        assert!(key_after(b"", 1).unwrap() > Vec::new());
+        assert_eq!(number_key(key_number(&o(7))), o(7));
+        assert_eq!(key_after(&[0xff; 9], 1), None);
+    }
 
     #[test]
     fn civil_dates() {
