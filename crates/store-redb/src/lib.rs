@@ -10,8 +10,10 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 mod recover;
+mod salvage;
 
-pub use recover::{serve_salvage_read, Recovery};
+pub use recover::Recovery;
+pub use salvage::serve_salvage_read;
 
 use moonkeep_engine::{Change, Store, StoreError};
 use redb::{ConcurrencyMode, Database, Durability, ReadableDatabase, TableDefinition};
@@ -90,16 +92,16 @@ impl RedbStore {
             )));
         }
         // Read by another process (see recover.rs): a damaged page cannot end this one.
-        let salvage = recover::read_file(path)?;
-        let recovery = (salvage.stopped.is_some() || salvage.previous).then(|| Recovery {
+        let read = salvage::read_file(path)?;
+        let recovery = (read.stopped.is_some() || read.previous).then(|| Recovery {
             path: path.to_path_buf(),
             cause: "some of it could not be read".into(),
-            records: salvage.records.len(),
-            stopped: salvage.stopped,
+            records: read.records.len(),
+            stopped: read.stopped,
             kept_as: None,
-            previous_commit: salvage.previous,
+            previous_commit: read.previous,
         });
-        Ok(store(salvage.records, recovery))
+        Ok(store(read.records, recovery))
     }
 
     /// What the open did about a file it could not open as it was, if anything.
