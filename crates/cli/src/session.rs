@@ -47,9 +47,9 @@ impl Session {
         vm.set_time_budget(time_limit);
         interrupt_on_ctrl_c(&vm);
         let trials = Rc::new(RefCell::new(Trials::read(db)));
-        vm.set_quarantine(Trials::quarantine(&trials)?);
+        vm.set_quarantine(Trials::quarantine(&trials));
         let report = vm.restore(records, fresh_secret()?).map_err(|e| format!("cannot restore Memory: {e}"))?;
-        trials.borrow_mut().passed()?;
+        trials.borrow_mut().passed();
         for problem in &report.problems {
             eprintln!("moonkeep: not restored: {problem}");
         }

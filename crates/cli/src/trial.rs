@@ -69,7 +69,8 @@ impl Trials {
     /// The engine's quarantine for the restore ahead: a prototype whose load was under
     /// way when the last process died is quarantined from now on (said on stderr once);
     /// one on trial is marked `loading` on disk just before it loads.
-    pub fn quarantine(trials: &Rc<RefCell<Trials>>) -> Result<Quarantine, String> {
+    /// Marks that cannot be written are reported, not fatal: the restore goes on.
+    pub fn quarantine(trials: &Rc<RefCell<Trials>>) -> Quarantine {
         let mut t = trials.borrow_mut();
         let interrupted: Vec<u64> = t.marks.iter().filter(|(_, m)| **m == Mark::Loading).map(|(id, _)| *id).collect();
         for id in &interrupted {
@@ -80,32 +81,35 @@ impl Trials {
             );
         }
         if !interrupted.is_empty() {
-            t.write()?;
+            t.write_or_report();
         }
         let with = |mark| t.marks.iter().filter(|(_, m)| **m == mark).map(|(id, _)| *id).collect();
         let shared = Rc::clone(trials);
-        Ok(Quarantine {
+        Quarantine {
             quarantined: with(Mark::Quarantined),
             on_trial: with(Mark::OnTrial),
             before_load: Some(Box::new(move |id| {
                 let mut t = shared.borrow_mut();
                 t.marks.insert(id, Mark::Loading);
-                if let Err(e) = t.write() {
-                    eprintln!("moonkeep: {e}");
-                }
+                t.write_or_report();
                 crash_while_loading_for_tests();
             })),
-        })
+        }
     }
 
     /// After a restore that did not crash: the prototypes it loaded passed their trial.
-    pub fn passed(&mut self) -> Result<(), String> {
+    pub fn passed(&mut self) {
         let before = self.marks.len();
         self.marks.retain(|_, m| *m != Mark::Loading);
-        if self.marks.len() == before {
-            return Ok(());
+        if self.marks.len() < before {
+            self.write_or_report();
         }
-        self.write()
+    }
+
+    fn write_or_report(&self) {
+        if let Err(e) = self.write() {
+            eprintln!("moonkeep: {e}");
+        }
     }
 
     /// Writes the marks durably (a temporary file renamed into place), or removes the
