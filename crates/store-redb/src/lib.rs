@@ -26,7 +26,8 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 /// Pause between attempts while the file is held.
 const RETRY_PAUSE: Duration = Duration::from_millis(50);
 
-/// A [`Store`] backed by a redb database file, held open (and locked) while alive.
+/// A [`Store`] backed by a redb database file. A writer holds the file open (and
+/// locked) while alive; a reader holds the records it read.
 pub struct RedbStore {
     handle: Handle,
     path: PathBuf,
@@ -91,7 +92,7 @@ impl RedbStore {
                 path.display()
             )));
         }
-        // Read by another process (see recover.rs): a damaged page cannot end this one.
+        // Read by another process (see salvage.rs): a damaged page cannot end this one.
         let read = salvage::read_file(path)?;
         let recovery = (read.stopped.is_some() || read.previous).then(|| Recovery {
             path: path.to_path_buf(),

@@ -60,7 +60,7 @@ impl fmt::Display for Recovery {
             ),
             None => write!(
                 f,
-                "{} could not be read as it is ({}): {read} from a copy; the file was not changed. A \
+                "{} could not be read as it is ({}): {read}; the file was not changed. A \
                  command that saves (such as eval) repairs it and keeps the damaged file aside.",
                 self.path.display(),
                 self.cause
