@@ -26,8 +26,8 @@ pub(crate) struct Salvage {
 /// Set (to the file to read) in the environment of a process started to read it;
 /// [`serve_salvage_read`] then streams its records to stdout and exits.
 const READ_ENV: &str = "MOONKEEP_SALVAGE_READ";
-/// Set when that file is the database itself, to be opened read-only (else it is a
-/// copy, which a plain open may repair).
+/// Set when that file is to be opened read-only (else it is a copy of a file left
+/// unclean, which a plain open repairs).
 const READ_ONLY_ENV: &str = "MOONKEEP_SALVAGE_READ_ONLY";
 /// The key (hex) the reading process starts at.
 const FROM_ENV: &str = "MOONKEEP_SALVAGE_FROM";
@@ -41,8 +41,9 @@ const MAX_READERS: usize = 64;
 enum Source {
     /// The database file, opened read-only beside any writer.
     File,
-    /// A copy, made current at its last commit or the one before.
-    Copy { previous: bool },
+    /// A copy, made current at its last commit or the one before; read-only, or, for a
+    /// file left unclean, a fresh copy for each reader, which repairs it.
+    Copy { previous: bool, repair: bool },
 }
 
 /// Reads the last committed state of `path` without ever writing to it, as far as it
@@ -64,12 +65,16 @@ pub(crate) fn read_file(path: &Path) -> Result<Salvage, StoreError> {
 pub(crate) fn read_copy(path: &Path) -> Result<Salvage, StoreError> {
     let exe = reader_program(path)?;
     // The last commit, else the one before it (redb keeps both until the next commit).
-    match read_commit(path, &exe, Source::Copy { previous: false }) {
-        Ok(salvage) => Ok(salvage),
-        Err(last) => {
-            read_commit(path, &exe, Source::Copy { previous: true }).map_err(|_| cannot_read(path, "opening", &last))
+    let mut first_error = None;
+    for previous in [false, true] {
+        for repair in [false, true] {
+            match read_commit(path, &exe, Source::Copy { previous, repair }) {
+                Ok(salvage) => return Ok(salvage),
+                Err(why) => first_error = first_error.or(Some(why)),
+            }
         }
     }
+    Err(cannot_read(path, "opening", &first_error.unwrap_or_default()))
 }
 
 fn cannot_read(path: &Path, what: &str, err: &dyn fmt::Display) -> StoreError {
@@ -92,7 +97,7 @@ fn reader_program(path: &Path) -> Result<PathBuf, StoreError> {
 /// Reads the last commit (or the one before it) with as many readers as it takes; the
 /// reason it could not be opened at all otherwise.
 fn read_commit(path: &Path, exe: &Path, source: Source) -> Result<Salvage, String> {
-    let mut readers = Readers { path, exe, source, started: 0 };
+    let mut readers = Readers { path, exe, source, started: 0, copy: None };
     let mut records: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut from = Vec::new();
     // The last start that died at once, in a damaged place.
@@ -142,7 +147,7 @@ fn read_commit(path: &Path, exe: &Path, source: Source) -> Result<Salvage, Strin
         1 => Some(stops.swap_remove(0)),
         n => Some(format!("{n} damaged places skipped; the first: {}", stops[0])),
     };
-    Ok(Salvage { records, stopped, previous: matches!(source, Source::Copy { previous: true }) })
+    Ok(Salvage { records, stopped, previous: matches!(source, Source::Copy { previous: true, .. }) })
 }
 
 /// The reading processes started for one file.
@@ -151,6 +156,8 @@ struct Readers<'a> {
     exe: &'a Path,
     source: Source,
     started: usize,
+    /// The copy that read-only readers share (deleted when dropped).
+    copy: Option<tempfile::NamedTempFile>,
 }
 
 impl Readers<'_> {
@@ -159,15 +166,18 @@ impl Readers<'_> {
         self.started += 1;
         let mut reader = std::process::Command::new(self.exe);
         // Dropped (deleted) once the reader is done.
-        let _copy = match self.source {
-            Source::File => {
-                reader.env(READ_ENV, self.path).env(READ_ONLY_ENV, "1");
-                None
+        let mut _fresh = None;
+        match self.source {
+            Source::File => reader.env(READ_ENV, self.path).env(READ_ONLY_ENV, "1"),
+            Source::Copy { previous, repair: false } => {
+                if self.copy.is_none() {
+                    self.copy = Some(fresh_copy(self.path, previous).map_err(|e| format!("a copy: {e}"))?);
+                }
+                reader.env(READ_ENV, self.copy.as_ref().expect("made above").path()).env(READ_ONLY_ENV, "1")
             }
-            Source::Copy { previous } => {
-                let copy = fresh_copy(self.path, previous).map_err(|e| format!("a copy: {e}"))?;
-                reader.env(READ_ENV, copy.path()).env_remove(READ_ONLY_ENV);
-                Some(copy)
+            Source::Copy { previous, repair: true } => {
+                let copy = _fresh.insert(fresh_copy(self.path, previous).map_err(|e| format!("a copy: {e}"))?);
+                reader.env(READ_ENV, copy.path()).env_remove(READ_ONLY_ENV)
             }
         };
         match to {

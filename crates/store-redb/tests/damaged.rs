@@ -14,7 +14,8 @@ use moonkeep_store_redb::RedbStore;
 /// has its own main, which serves those reads.
 fn main() {
     moonkeep_store_redb::serve_salvage_read();
-    let tests: [(&str, fn()); 3] = [
+    let tests: [(&str, fn()); 4] = [
+        ("a_damaged_commit_slot_never_passes_for_the_last_save", a_damaged_commit_slot_never_passes_for_the_last_save),
         ("a_damaged_page_costs_only_the_damaged_record", a_damaged_page_costs_only_the_damaged_record),
         (
             "a_scribbled_file_gives_an_error_or_its_records_never_a_panic",
@@ -205,6 +206,38 @@ fn a_scribbled_file_gives_an_error_or_its_records_never_a_panic() {
         Err(err) => assert!(err.0.contains(&path.display().to_string()), "{err}"),
         Ok(store) => {
             let _ = store.load();
+        }
+    }
+}
+
+/// redb keeps two commit slots in its header; damage to the current one must not make
+/// the save before it pass, unannounced, for the last save.
+fn a_damaged_commit_slot_never_passes_for_the_last_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slots.redb");
+    let put = |v: &[u8]| Change::Put { key: b"k".to_vec(), value: v.to_vec() };
+    {
+        let mut store = RedbStore::open(&path).unwrap();
+        store.commit(&[put(b"older")]).unwrap();
+        store.commit(&[put(b"last")]).unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    // The header byte after the 9-byte magic says which slot (at 64 or 192) is current.
+    let slot = if bytes[9] & 1 == 0 { 64 } else { 192 };
+    for at in slot..slot + 128 {
+        for bit in [0, 3, 7] {
+            let case = dir.path().join(format!("slot-{at}-{bit}.redb"));
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 1 << bit;
+            std::fs::write(&case, &damaged).unwrap();
+            let Ok(store) = RedbStore::open(&case) else { continue };
+            let value = store.load().unwrap().into_iter().find(|(k, _)| k == b"k").map(|(_, v)| v);
+            let previous = store.recovery().is_some_and(|r| r.previous_commit);
+            assert!(
+                value.as_deref() == Some(b"last".as_slice()) || previous,
+                "byte {at} bit {bit}: {:?} came back as the last save",
+                value.map(|v| String::from_utf8_lossy(&v).into_owned())
+            );
         }
     }
 }
