@@ -127,16 +127,20 @@ impl Session {
             SnapshotError::Untrusted(_) => format!("{}: {e} (then pass --trust)", file.display()),
             e => format!("{}: {e}", file.display()),
         })?;
-        // Trusted bytecode is on trial until it has loaded once (see trial.rs); an
-        // import replaces Memory, so earlier marks go either way.
-        let prototypes = changes.iter().filter_map(|change| match change {
-            Change::Put { key, .. } if trust && key.len() == 9 && key[0] == b'p' => {
-                Some(u64::from_be_bytes(key[1..].try_into().expect("9-byte key")))
-            }
-            _ => None,
-        });
-        Trials::start(db, prototypes)?;
-        store.commit(&changes).map_err(|e| e.0)
+        // Trusted bytecode is on trial until it has loaded once (see trial.rs).
+        let trusted: Vec<u64> = changes
+            .iter()
+            .filter_map(|change| match change {
+                Change::Put { key, .. } if trust && key.len() == 9 && key[0] == b'p' => {
+                    Some(u64::from_be_bytes(key[1..].try_into().expect("9-byte key")))
+                }
+                _ => None,
+            })
+            .collect();
+        Trials::start(db, &trusted)?;
+        store.commit(&changes).map_err(|e| e.0)?;
+        Trials::keep_only(db, &trusted);
+        Ok(())
     }
 
     /// Evaluates with Ctrl+C stopping the run rather than the process. From its end

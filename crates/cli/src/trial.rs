@@ -58,12 +58,20 @@ impl Trials {
         Trials { path, marks }
     }
 
-    /// Marks every prototype of a trusted import as on trial, replacing all marks (the
-    /// import replaces Memory, and ids are the snapshot's).
-    pub fn start(db: &Path, prototypes: impl IntoIterator<Item = u64>) -> Result<(), String> {
+    /// Before an import is committed: each prototype of a trusted import is on trial
+    /// (ids are the snapshot's, so this replaces any earlier mark of the same id).
+    pub fn start(db: &Path, trusted: &[u64]) -> Result<(), String> {
         let mut trials = Trials::read(db);
-        trials.marks = prototypes.into_iter().map(|id| (id, Mark::OnTrial)).collect();
+        trials.marks.extend(trusted.iter().map(|id| (*id, Mark::OnTrial)));
         trials.write()
+    }
+
+    /// Once an import is committed: the marks of any other prototype go with the
+    /// Memory it replaced.
+    pub fn keep_only(db: &Path, trusted: &[u64]) {
+        let mut trials = Trials::read(db);
+        trials.marks.retain(|id, _| trusted.contains(id));
+        trials.write_or_report();
     }
 
     /// The engine's quarantine for the restore ahead: a prototype whose load was under

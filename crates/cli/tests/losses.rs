@@ -323,6 +323,10 @@ fn a_crash_while_loading_trusted_bytecode_does_not_recur() {
     let key = [&[9u8, b'p'][..], &id.to_be_bytes()].concat();
     let snapshot = std::fs::read(&kept).unwrap();
     assert!(snapshot.windows(key.len()).any(|w| w == key), "the prototype's record is gone");
+    // An import replaces Memory, and the marks of what it replaced go with it.
+    let o = moonkeep(&b, &["import", kept.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!trial.exists(), "{:?}", std::fs::read_to_string(&trial));
 }
 
 #[test]
