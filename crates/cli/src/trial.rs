@@ -1,11 +1,17 @@
-//! Prototypes from a trusted import are on trial until they have loaded once.
+//! Prototypes from a trusted import are on trial until a VM has loaded, collected and
+//! closed them once.
 //!
 //! Lua does not verify bytecode, so a damaged chunk that the user trusted can crash the
-//! process while it loads, and would again at every later command. Before the first
-//! load of each prototype on trial, its mark becomes `loading` on disk; once the
-//! restore is over, the marks go. A mark still `loading` at the next start means the
-//! process died in that load: the prototype is quarantined (the engine reports its
-//! closures by path, does not load them, and keeps the record as it is).
+//! process: while it loads, when the collector walks it, or when it is freed (glibc
+//! then reports heap corruption), and would again at every later command. So before
+//! the real restore, prototypes on trial are restored in a VM of their own, which runs
+//! a full collection and is closed; the marks on disk say how far that got. Before
+//! each first load the prototype's mark becomes `loading` (and the one before it
+//! `loaded`); once the trial VM is closed, the marks go. At the next start, a mark
+//! still `loading` names the prototype whose load crashed: it alone is quarantined;
+//! `loaded` marks without one mean the crash came later (collection or close), which
+//! cannot be pinned on one prototype: all of them are quarantined. A quarantined
+//! prototype's closures are reported by path and not loaded, its record kept as it is.
 //!
 //! The marks live in a file beside the database, `PATH.trial` (docs/FORMAT.md), not in
 //! it: they must reach the disk in the middle of a restore, from `inspect` and `export`
@@ -23,6 +29,7 @@ use moonkeep_engine::Quarantine;
 enum Mark {
     OnTrial,
     Loading,
+    Loaded,
     Quarantined,
 }
 
@@ -31,6 +38,7 @@ impl Mark {
         match self {
             Mark::OnTrial => "on-trial",
             Mark::Loading => "loading",
+            Mark::Loaded => "loaded",
             Mark::Quarantined => "quarantined",
         }
     }
@@ -51,7 +59,9 @@ impl Trials {
             .lines()
             .filter_map(|line| {
                 let (word, id) = line.split_once(' ')?;
-                let mark = [Mark::OnTrial, Mark::Loading, Mark::Quarantined].into_iter().find(|m| m.word() == word)?;
+                let mark = [Mark::OnTrial, Mark::Loading, Mark::Loaded, Mark::Quarantined]
+                    .into_iter()
+                    .find(|m| m.word() == word)?;
                 Some((id.parse().ok()?, mark))
             })
             .collect();
@@ -74,21 +84,18 @@ impl Trials {
         trials.write_or_report();
     }
 
-    /// The engine's quarantine for the restore ahead: a prototype whose load was under
-    /// way when the last process died is quarantined from now on (said on stderr once);
-    /// one on trial is marked `loading` on disk just before it loads.
+    /// Whether any prototype is still on trial.
+    pub fn pending(&self) -> bool {
+        self.marks.values().any(|m| *m == Mark::OnTrial)
+    }
+
+    /// The engine's quarantine for the restore ahead. What a process that died during a
+    /// trial left is judged first (see the module's comment) and said on stderr; a
+    /// prototype on trial is marked `loading` on disk just before it loads.
     /// Marks that cannot be written are reported, not fatal: the restore goes on.
     pub fn quarantine(trials: &Rc<RefCell<Trials>>) -> Quarantine {
         let mut t = trials.borrow_mut();
-        let interrupted: Vec<u64> = t.marks.iter().filter(|(_, m)| **m == Mark::Loading).map(|(id, _)| *id).collect();
-        for id in &interrupted {
-            t.marks.insert(*id, Mark::Quarantined);
-            eprintln!(
-                "moonkeep: Moonkeep stopped while loading the function prototype {id} (from a trusted import); \
-                 it is quarantined: not loaded again, its record kept"
-            );
-        }
-        if !interrupted.is_empty() {
+        if t.judge_a_crash() {
             t.write_or_report();
         }
         let with = |mark| t.marks.iter().filter(|(_, m)| **m == mark).map(|(id, _)| *id).collect();
@@ -98,17 +105,63 @@ impl Trials {
             on_trial: with(Mark::OnTrial),
             before_load: Some(Box::new(move |id| {
                 let mut t = shared.borrow_mut();
+                for mark in t.marks.values_mut().filter(|m| **m == Mark::Loading) {
+                    *mark = Mark::Loaded;
+                }
                 t.marks.insert(id, Mark::Loading);
                 t.write_or_report();
-                crash_while_loading_for_tests();
+                crash_for_tests("MOONKEEP_TEST_CRASH_LOADING");
             })),
         }
     }
 
-    /// After a restore that did not crash: the prototypes it loaded passed their trial.
+    /// Quarantines what a trial that crashed points at; true if it found one.
+    fn judge_a_crash(&mut self) -> bool {
+        let ids = |marks: &BTreeMap<u64, Mark>, mark| {
+            marks.iter().filter(|(_, m)| **m == mark).map(|(id, _)| *id).collect::<Vec<_>>()
+        };
+        let (loading, loaded) = (ids(&self.marks, Mark::Loading), ids(&self.marks, Mark::Loaded));
+        let (guilty, retried, when) = if !loading.is_empty() {
+            (loading, loaded, "while loading")
+        } else {
+            (loaded, Vec::new(), "after loading (collecting or freeing)")
+        };
+        if guilty.is_empty() {
+            return false;
+        }
+        for id in &retried {
+            self.marks.insert(*id, Mark::OnTrial);
+        }
+        let list: Vec<String> = guilty.iter().map(u64::to_string).collect();
+        for id in guilty {
+            self.marks.insert(id, Mark::Quarantined);
+        }
+        eprintln!(
+            "moonkeep: Moonkeep stopped {when} function prototype(s) {} from a trusted import; they are \
+             quarantined: not loaded again, their records kept",
+            list.join(", ")
+        );
+        true
+    }
+
+    /// After the trial VM's restore: every load is over, so a crash from here on is
+    /// not one load's.
+    pub fn all_loaded(&mut self) {
+        let mut changed = false;
+        for mark in self.marks.values_mut().filter(|m| **m == Mark::Loading) {
+            *mark = Mark::Loaded;
+            changed = true;
+        }
+        if changed {
+            self.write_or_report();
+        }
+    }
+
+    /// After a trial VM was closed without a crash: its prototypes passed.
     pub fn passed(&mut self) {
+        crash_for_tests("MOONKEEP_TEST_CRASH_AFTER_LOADING");
         let before = self.marks.len();
-        self.marks.retain(|_, m| *m != Mark::Loading);
+        self.marks.retain(|_, m| !matches!(m, Mark::Loading | Mark::Loaded));
         if self.marks.len() < before {
             self.write_or_report();
         }
@@ -140,10 +193,13 @@ impl Trials {
 }
 
 /// Test builds only: `MOONKEEP_TEST_CRASH_LOADING` aborts the process just after a
-/// prototype on trial is marked `loading`, as damaged bytecode would crash it.
-fn crash_while_loading_for_tests() {
+/// prototype on trial is marked `loading`, and `MOONKEEP_TEST_CRASH_AFTER_LOADING` when
+/// the trial VM is closed, as damaged bytecode would crash it.
+fn crash_for_tests(variable: &str) {
     #[cfg(debug_assertions)]
-    if std::env::var_os("MOONKEEP_TEST_CRASH_LOADING").is_some() {
+    if std::env::var_os(variable).is_some() {
         std::process::abort();
     }
+    #[cfg(not(debug_assertions))]
+    let _ = variable;
 }

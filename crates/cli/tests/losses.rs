@@ -359,3 +359,41 @@ fn readers_read_after_a_writer_was_killed_and_change_nothing() {
     assert!(std::fs::read(&db).unwrap() == before, "inspect changed the file");
     assert_eq!(stdout(&moonkeep(&db, &["eval", "Memory.n"])), "5\n");
 }
+
+#[test]
+fn a_crash_after_loading_trusted_bytecode_does_not_recur() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, file) = (dir.path().join("a.redb"), dir.path().join("b.redb"), dir.path().join("m.snapshot"));
+    moonkeep(&a, &["eval", "Memory.f = function() return 'f' end Memory.g = function() return 'g' end Memory.n = 1"]);
+    assert!(moonkeep(&a, &["export", file.to_str().unwrap()]).status.success());
+    assert!(moonkeep(&b, &["import", file.to_str().unwrap(), "--trust"]).status.success());
+    // Both load; the process dies after (as freeing damaged bytecode may kill it).
+    let crashed = Command::new(env!("CARGO_BIN_EXE_moonkeep"))
+        .arg("--db")
+        .arg(&b)
+        .args(["eval", "Memory.n"])
+        .env("MOONKEEP_TEST_CRASH_AFTER_LOADING", "1")
+        .output()
+        .unwrap();
+    assert_eq!(crashed.status.code(), None, "the test hook did not crash it: {}", stderr(&crashed));
+    // Which of the two did it cannot be told: both are quarantined, the rest restored.
+    let o = moonkeep(&b, &["eval", "Memory.n, type(Memory.f), type(Memory.g)"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "1\tstring\tstring\n");
+    assert!(stderr(&o).contains("after loading"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not restored: Memory.f") && stderr(&o).contains("not restored: Memory.g"));
+    let marks = std::fs::read_to_string(dir.path().join("b.redb.trial")).unwrap();
+    assert_eq!(marks.matches("quarantined ").count(), 2, "{marks}");
+}
+
+#[test]
+fn trusted_bytecode_that_passes_its_trial_loads_from_then_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, file) = (dir.path().join("a.redb"), dir.path().join("b.redb"), dir.path().join("m.snapshot"));
+    moonkeep(&a, &["eval", "local n = 0 Memory.count = function() n = n + 1 return n end"]);
+    assert!(moonkeep(&a, &["export", file.to_str().unwrap()]).status.success());
+    assert!(moonkeep(&b, &["import", file.to_str().unwrap(), "--trust"]).status.success());
+    assert_eq!(stdout(&moonkeep(&b, &["eval", "Memory.count()"])), "1\n");
+    assert!(!dir.path().join("b.redb.trial").exists(), "the marks outlived the trial");
+    assert_eq!(stdout(&moonkeep(&b, &["eval", "Memory.count()"])), "2\n");
+}
