@@ -130,7 +130,7 @@ impl Session {
             SnapshotError::Untrusted(_) => format!("{}: {e} (then pass --trust)", file.display()),
             e => format!("{}: {e}", file.display()),
         })?;
-        // Trusted bytecode is on trial until it has loaded once (see trial.rs).
+        // Trusted bytecode is on trial until a VM has loaded, collected and closed it (trial.rs).
         let trusted: Vec<u64> = changes
             .iter()
             .filter_map(|change| match change {
