@@ -6,14 +6,16 @@
 
 mod session;
 mod tree;
+mod trial;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use session::Session;
+use session::{Access, Session};
 
 #[derive(Parser)]
 #[command(
@@ -55,13 +57,16 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A copy of this program started to read a damaged database does only that.
+    moonkeep_store_redb::serve_salvage_read();
     let cli = Cli::parse();
     let db = match cli.db.or_else(default_db) {
         Some(db) => db,
         None => return fail("cannot find a data directory for the database; pass --db PATH"),
     };
     let limit = cli.time_limit;
-    let open = |db: &PathBuf| Session::open(db, limit);
+    let open = |db: &PathBuf| Session::open(db, limit, Access::Write);
+    let read = |db: &PathBuf| Session::open(db, limit, Access::Read);
     let outcome = match cli.command {
         Command::Run { file } => match std::fs::read_to_string(&file) {
             Ok(source) => {
@@ -72,18 +77,27 @@ fn main() -> ExitCode {
         },
         Command::Eval { code } => open(&db).and_then(|mut s| s.run(&code, "eval", true)),
         Command::Repl => open(&db).and_then(|mut s| s.repl()),
-        Command::Inspect => open(&db).map(|s| {
-            print!("{}", tree::render(&s.vm.memory_tree(moonkeep_engine::Limits::default())));
-            true
+        Command::Inspect => read(&db).and_then(|s| {
+            let tree = tree::render(&s.vm.memory_tree(moonkeep_engine::Limits::default()));
+            let mut out = std::io::stdout();
+            out.write_all(tree.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("cannot write the output: {e}"))?;
+            Ok(true)
         }),
-        Command::Export { file } => open(&db).and_then(|s| s.export(&file)).map(|()| true),
+        Command::Export { file } => read(&db).and_then(|s| s.export(&file)).map(|()| true),
         Command::Import { file, trust } => Session::import(&db, &file, trust).map(|()| true),
     };
-    match outcome {
+    let code = match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(message) => fail(&message),
+    };
+    if session::stop_requested() {
+        eprintln!("moonkeep: stopped by Ctrl+C after Memory was saved");
+        return ExitCode::from(130);
     }
+    code
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {

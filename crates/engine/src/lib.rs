@@ -11,7 +11,7 @@ mod vm;
 
 pub use error::{ErrorKind, Location, LuaError};
 pub use inspect::{DeleteError, Deleted, Entry, Limits, Node, Row, Shown, Size, Slot, Upvalue};
-pub use memory::{Problem, RestoreReport, SavePoint, SnapshotError, FORMAT_VERSION, SECRET_LEN};
+pub use memory::{Problem, Quarantine, RestoreReport, SavePoint, SnapshotError, FORMAT_VERSION, SECRET_LEN};
 /// Snapshots: one portable file holding a whole Memory.
 pub mod snapshot {
     pub use crate::memory::{export, import, SnapshotError};

@@ -12,6 +12,7 @@ mod damage_props;
 mod damage_tests;
 mod format;
 mod path;
+mod quarantine;
 mod restore;
 mod save;
 mod snapshot;
@@ -29,6 +30,7 @@ use sha2::Sha256;
 use crate::store::Change;
 use format::{KeyName, Meta, TAG_LEN};
 pub use format::{FORMAT_VERSION, SECRET_LEN};
+pub use quarantine::Quarantine;
 pub(crate) use restore::Restoring;
 pub use snapshot::{export, import, SnapshotError};
 pub(crate) use std_names::StdNames;
@@ -78,6 +80,8 @@ pub(crate) struct Keeper {
     meta: Option<Meta>,
     secret: [u8; SECRET_LEN],
     next_id: u64,
+    /// Prototypes the host keeps from loading (`moonkeep import --trust`).
+    pub(crate) quarantine: Quarantine,
 }
 
 /// One save point: the changes for the store, and what could not be saved.
@@ -155,6 +159,7 @@ impl Keeper {
             meta: None,
             secret: [0; SECRET_LEN],
             next_id: 1,
+            quarantine: Quarantine::default(),
         })
     }
 

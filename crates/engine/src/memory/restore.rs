@@ -399,6 +399,12 @@ impl Keeper {
                         corrupt the VM)"
                 .into());
         }
+        if first {
+            // Not stored as far as a save point knows, so it is never deleted.
+            self.quarantine.admit(id).inspect_err(|_| {
+                self.stored.remove(&KeyName::Proto(id));
+            })?;
+        }
         let function = lua
             .load(&bytecode[..])
             .set_mode(ChunkMode::Binary)

@@ -19,7 +19,7 @@ use moonkeep_lua::Watchdog;
 
 use crate::error::LuaError;
 use crate::inspect::{self, DeleteError, Deleted, Graph, Limits, Node, Row};
-use crate::memory::{Keeper, Raw, RestoreReport, Restoring, SavePoint, SECRET_LEN};
+use crate::memory::{Keeper, Quarantine, Raw, RestoreReport, Restoring, SavePoint, SECRET_LEN};
 use console::Console;
 
 pub use console::OUTPUT_LIMIT;
@@ -130,6 +130,12 @@ impl Vm {
         fresh_secret: [u8; SECRET_LEN],
     ) -> Result<RestoreReport, LuaError> {
         self.keeper.borrow_mut().restore(&self.lua, records, fresh_secret).map_err(|e| LuaError::from_mlua(&e))
+    }
+
+    /// Prototypes the next restore must not load, or must announce before loading
+    /// (see [`Quarantine`]).
+    pub fn set_quarantine(&self, quarantine: Quarantine) {
+        self.keeper.borrow_mut().quarantine = quarantine;
     }
 
     /// [`Vm::restore`] in slices, for a host that shows progress while a large Memory
