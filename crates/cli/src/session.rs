@@ -38,6 +38,17 @@ impl Session {
         Ok(ok)
     }
 
+    /// Runs a script file as `lua FILE` does (see `Vm::eval_file`), prints what it
+    /// printed, saves. Ok(false) means the Lua code failed; Memory is saved either way.
+    pub fn run_file(&mut self, source: &[u8], name: &str) -> Result<bool, String> {
+        RUNNING.store(true, Ordering::SeqCst);
+        let evaluation = self.vm.eval_file(source, name);
+        RUNNING.store(false, Ordering::SeqCst);
+        let ok = print_evaluation(&evaluation, false);
+        self.save()?;
+        Ok(ok)
+    }
+
     pub fn repl(&mut self) -> Result<bool, String> {
         let stdin = std::io::stdin();
         let mut lines = stdin.lock().lines();
@@ -102,7 +113,8 @@ impl Session {
 }
 
 fn print_evaluation(evaluation: &Evaluation, show_values: bool) -> bool {
-    print!("{}", evaluation.output);
+    // Lua strings are bytes: written as they are.
+    std::io::stdout().write_all(&evaluation.raw_output).ok();
     match &evaluation.result {
         Ok(values) => {
             if show_values && !values.is_empty() {
