@@ -43,7 +43,8 @@ impl Console {
     pub(crate) fn finish(&mut self, before: &[u8]) -> Vec<u8> {
         let mut bytes = std::mem::take(&mut self.bytes);
         if self.dropped > 0 {
-            if !bytes.ends_with(b"\n") && !(bytes.is_empty() && before.ends_with(b"\n")) {
+            let on_a_new_line = bytes.ends_with(b"\n") || (bytes.is_empty() && before.ends_with(b"\n"));
+            if !on_a_new_line {
                 bytes.push(b'\n');
             }
             bytes.extend_from_slice(format!("[output cut: {} more bytes not shown]\n", self.dropped).as_bytes());
