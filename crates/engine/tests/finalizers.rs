@@ -33,6 +33,8 @@ local kinds = {
   function() Memory.touched = true end,
 }
 for _, f in ipairs(kinds) do setmetatable({}, { __gc = f }) end
+-- The standard streams are finalized last, after their FILEs are closed.
+getmetatable(io.stdout).__gc = function(f) print("a stream", io.type(f)) io.write("written") f:write("too") end
 Memory.kept = setmetatable({}, { __gc = function() print("Memory's own") end })
 "#;
 

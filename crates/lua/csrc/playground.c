@@ -35,6 +35,7 @@ static moonkeep_offset_fn host_offset;
 static const char RUNNER = 'r';
 static const char STDOUT = 'o';
 static const char STOCK_LINES = 'l';
+static const char STREAMS = 's';
 
 #define NO_FILES "there is no file system; keep data in Memory"
 #define NO_PROCESSES "there are no processes"
@@ -117,9 +118,33 @@ static FILE *open_stream(lua_State *L, const char *mode) {
   return f;
 }
 
-void moonkeep_playground_release(void *files[3]) {
-  for (int i = 0; i < 3; i++)
-    if (files[i] != NULL) fclose((FILE *)files[i]);
+/* The streams' FILEs live as long as the state: they are closed by the finalizer of a
+ * userdata made before any script runs, so it runs after every script's finalizer when
+ * the state closes (the newest objects are finalized first), and nothing writes through
+ * them afterwards: the handles are marked closed and print finds no stdout. */
+typedef struct {
+  FILE *files[3];
+} Streams;
+
+static const char *const STREAM_NAMES[3] = {"stdin", "stdout", "stderr"};
+
+static int close_streams(lua_State *L) {
+  Streams *streams = (Streams *)lua_touserdata(L, 1);
+  lua_pushnil(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &STDOUT);
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_getfield(L, -1, "io");
+  for (int i = 0; i < 3; i++) {
+    if (streams->files[i] == NULL) continue;
+    if (lua_istable(L, -1) && lua_getfield(L, -1, STREAM_NAMES[i]) == LUA_TUSERDATA) {
+      luaL_Stream *p = (luaL_Stream *)luaL_testudata(L, -1, LUA_FILEHANDLE);
+      if (p != NULL && p->f == streams->files[i]) p->closef = NULL;
+    }
+    lua_pop(L, 1);
+    fclose(streams->files[i]);
+    streams->files[i] = NULL;
+  }
+  return 0;
 }
 
 /* ---- refusals ---- */
@@ -176,19 +201,24 @@ static int io_lines(lua_State *L) {
   return lua_gettop(L);
 }
 
-static void open_io(lua_State *L, FILE *files[3]) {
+static void open_io(lua_State *L) {
   int io;
+  Streams *streams = (Streams *)lua_newuserdatauv(L, sizeof(Streams), 0);
+  for (int i = 0; i < 3; i++) streams->files[i] = NULL;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, close_streams);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &STREAMS);
   lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   lua_getfield(L, -1, "io");
   io = lua_gettop(L);
-  files[0] = open_stream(L, "r");
-  redirect(L, io, "stdin", files[0]);
-  files[1] = open_stream(L, "w");
-  redirect(L, io, "stdout", files[1]);
-  lua_pushlightuserdata(L, files[1]);
+  for (int i = 0; i < 3; i++) {
+    streams->files[i] = open_stream(L, i == 0 ? "r" : "w");
+    redirect(L, io, STREAM_NAMES[i], streams->files[i]);
+  }
+  lua_pushlightuserdata(L, streams->files[1]);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &STDOUT);
-  files[2] = open_stream(L, "w");
-  redirect(L, io, "stderr", files[2]);
   set(L, io, "input", io_input);
   set(L, io, "output", io_output);
   lua_getfield(L, io, "lines");
@@ -394,10 +424,8 @@ int moonkeep_run_entry(lua_State *L) {
 
 /* ---- all of it ---- */
 
-/* open(load, dump): installs the library; returns the three FILEs (stdin, stdout, stderr)
- * for the host to close after the state. */
+/* open(load, dump): installs the library. */
 int moonkeep_playground_open(lua_State *L) {
-  FILE *files[3] = {NULL, NULL, NULL};
   lua_settop(L, 2);
   lua_pushvalue(L, 1);
   lua_setglobal(L, "load");
@@ -409,12 +437,11 @@ int moonkeep_playground_open(lua_State *L) {
   set(L, lua_gettop(L), "dofile", no_dofile);
   set(L, lua_gettop(L), "loadfile", no_loadfile);
   lua_pop(L, 1);
-  open_io(L, files);
+  open_io(L);
   open_os(L);
   open_package(L);
   open_debug(L);
   open_coroutine(L);
   lua_gc(L, LUA_GCGEN, 0, 0); /* as the stand-alone lua runs scripts */
-  for (int i = 0; i < 3; i++) lua_pushlightuserdata(L, files[i]);
-  return 3;
+  return 0;
 }

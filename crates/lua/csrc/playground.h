@@ -26,9 +26,6 @@ int moonkeep_playground_flush(lua_State *L);
 int moonkeep_run_entry(lua_State *L);
 int moonkeep_load(lua_State *L);
 
-/* Closes the output streams of a state that is closed already. */
-void moonkeep_playground_release(void *files[3]);
-
 /* The browser's libc knows only UTC and accepts any locale name (loslib.c, patched). */
 struct tm *moonkeep_localtime(const time_t *t, struct tm *result);
 time_t moonkeep_mktime(struct tm *fields);

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::sync::Once;
 
 use mlua::ffi::lua_State;
-use mlua::{Function, LightUserData, Lua, Result};
+use mlua::{Function, Lua, Result};
 
 use crate::seal;
 
@@ -20,7 +20,6 @@ type OffsetFn = extern "C" fn(f64) -> c_longlong;
 
 extern "C" {
     fn moonkeep_playground_host(write: WriteFn, clock: ClockFn, offset: OffsetFn);
-    fn moonkeep_playground_release(files: *mut *mut c_void);
 }
 
 extern "C-unwind" {
@@ -38,11 +37,11 @@ thread_local! {
     static SINKS: RefCell<Vec<(usize, Sink)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The library installed on one state. Drop it after the state (the `Lua`): the state's
-/// `io.stdout` and `print` write through the streams it closes.
+/// The library installed on one state. Its streams live as long as the state; output
+/// written once the library is dropped (by finalizers, while the state closes) is
+/// dropped too.
 pub struct Library {
     key: usize,
-    files: [*mut c_void; 3],
     set_runner: Function,
     flush: Function,
     entry: Function,
@@ -68,9 +67,8 @@ impl Library {
                 lua.create_c_function(moonkeep_run_entry)?,
             )
         };
-        let mut library = Library { key, files: [std::ptr::null_mut(); 3], set_runner, flush, entry };
-        let (stdin, stdout, stderr): (LightUserData, LightUserData, LightUserData) = open.call((load, dump))?;
-        library.files = [stdin.0, stdout.0, stderr.0];
+        let library = Library { key, set_runner, flush, entry };
+        open.call::<()>((load, dump))?;
         Ok(library)
     }
 
@@ -95,9 +93,6 @@ impl Library {
 
 impl Drop for Library {
     fn drop(&mut self) {
-        // SAFETY: the streams were opened by moonkeep_playground_open and, the state
-        // being closed (see the type's doc), nothing writes through them any more.
-        unsafe { moonkeep_playground_release(self.files.as_mut_ptr()) };
         SINKS.with_borrow_mut(|sinks| sinks.retain(|(key, _)| *key != self.key));
     }
 }

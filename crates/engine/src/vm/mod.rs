@@ -38,7 +38,7 @@ pub struct Vm {
     console: Rc<RefCell<Console>>,
     keeper: RefCell<Keeper>,
     watchdog: Watchdog,
-    /// The standard library; dropped after `lua`, whose output streams it owns.
+    /// The standard library: output, the run's entry and thread.
     library: Library,
     time_budget: Cell<Option<Duration>>,
     /// Whether a [`Run`] is under way (started, not finished).
