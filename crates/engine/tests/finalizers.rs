@@ -56,6 +56,12 @@ fn dropping_a_vm_in_the_middle_of_a_run_never_panics() {
     assert!(matches!(vm.resume(&mut run, Some(Duration::from_millis(20))), Step::Paused));
     drop(run);
     drop(vm);
+    // A VM made next (perhaps where the last one was) knows its coroutines from its run.
+    for _ in 0..20 {
+        let vm = Vm::new().unwrap();
+        let coroutines = "local n = 0 for i = 1, 50 do n = n + coroutine.wrap(function() return coroutine.yield(i) end)() end return n";
+        assert_eq!(vm.eval(coroutines, "main.lua").transcript(), "=> 1275\n");
+    }
 }
 
 #[test]
