@@ -68,11 +68,9 @@ fn main() -> ExitCode {
     let open = |db: &PathBuf| Session::open(db, limit, Access::Write);
     let read = |db: &PathBuf| Session::open(db, limit, Access::Read);
     let outcome = match cli.command {
-        Command::Run { file } => match std::fs::read_to_string(&file) {
-            Ok(source) => {
-                let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                open(&db).and_then(|mut s| s.run(&source, &name, false))
-            }
+        // As `lua FILE`: the bytes as they are, the chunk named after the path given.
+        Command::Run { file } => match std::fs::read(&file) {
+            Ok(source) => open(&db).and_then(|mut s| s.run_file(&source, &file.to_string_lossy())),
             Err(e) => Err(format!("cannot read {}: {e}", file.display())),
         },
         Command::Eval { code } => open(&db).and_then(|mut s| s.run(&code, "eval", true)),

@@ -69,6 +69,17 @@ impl Session {
         printed.map_err(output_failed)
     }
 
+    /// Runs a script file as `lua FILE` does (see `Vm::eval_file`), prints what it
+    /// printed, saves. Ok(false) means the Lua code failed; Memory is saved either way.
+    pub fn run_file(&mut self, source: &[u8], name: &str) -> Result<bool, String> {
+        PHASE.store(RUNNING, Ordering::SeqCst);
+        let evaluation = self.vm.eval_file(source, name);
+        PHASE.store(UNSAVED, Ordering::SeqCst);
+        let printed = print_evaluation(&evaluation, false);
+        self.save()?;
+        printed.map_err(output_failed)
+    }
+
     pub fn repl(&mut self) -> Result<bool, String> {
         let stdin = std::io::stdin();
         let mut lines = stdin.lock().lines();
@@ -192,7 +203,8 @@ fn try_trusted_bytecode(
 /// returned (never a panic), so that the caller saves before reporting it.
 fn print_evaluation(evaluation: &Evaluation, show_values: bool) -> std::io::Result<bool> {
     let mut out = std::io::stdout().lock();
-    out.write_all(evaluation.output.as_bytes())?;
+    // Lua strings are bytes: written as they are.
+    out.write_all(&evaluation.raw_output)?;
     match &evaluation.result {
         Ok(values) => {
             if show_values && !values.is_empty() {

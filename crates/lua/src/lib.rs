@@ -9,10 +9,16 @@
 
 use mlua::{Lua, LuaOptions, StdLib};
 
+pub mod playground;
 pub mod seal;
 pub mod walk;
 mod watchdog;
 pub use watchdog::{Halt, Watchdog};
+
+/// Where the unpatched Lua 5.4.9 sources are (the `lua-src` crate's): the engine's
+/// conformance tests build stock Lua from them as their oracle.
+#[doc(hidden)]
+pub const STOCK_LUA_SOURCES: &str = env!("MOONKEEP_STOCK_LUA_SOURCES");
 
 /// A new Lua 5.4 state with the standard libraries, `debug` included.
 ///
@@ -26,6 +32,19 @@ pub fn new_state() -> Lua {
     let libs = StdLib::ALL_SAFE | StdLib::DEBUG;
     // SAFETY: see above; the engine restricts `debug` before running user code.
     unsafe { Lua::unsafe_new_with(libs, LuaOptions::new()) }
+}
+
+/// The key C files a state's host data under (`G(L)`): the same for all its threads.
+pub(crate) fn state_key(lua: &Lua) -> usize {
+    extern "C" {
+        fn moonkeep_watchdog_key(state: *mut mlua::ffi::lua_State) -> *mut std::ffi::c_void;
+    }
+    // SAFETY: exec_raw lends a valid state pointer for the closure's duration.
+    unsafe {
+        let mut key = 0usize;
+        let _ = lua.exec_raw::<()>((), |state| key = moonkeep_watchdog_key(state) as usize);
+        key
+    }
 }
 
 /// Seconds on a monotonic clock with sub-millisecond resolution (`performance.now()` in
