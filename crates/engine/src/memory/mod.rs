@@ -191,7 +191,10 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-/// Constant-time comparison of authentication tags.
-fn tags_equal(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Whether `tag` is `bytecode`'s tag under `secret`, compared in constant time by the
+/// hmac crate.
+fn tag_verifies(secret: &[u8; SECRET_LEN], bytecode: &[u8], tag: &[u8; TAG_LEN]) -> bool {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(bytecode);
+    mac.verify_truncated_left(tag).is_ok()
 }

@@ -13,7 +13,7 @@ use mlua::{Lua, Table, Value};
 
 use super::format::{self, KeyName, Record, Stored, Upvalue};
 use super::path::{Parents, Step};
-use super::{digest, sha256, tags_equal, Keeper, Problem, RestoreReport, SECRET_LEN};
+use super::{digest, sha256, tag_verifies, Keeper, Problem, RestoreReport, SECRET_LEN};
 
 /// A restore under way, done a slice at a time so that a host can show progress (and
 /// a browser can draw it) while a large Memory loads. Work is counted in units: one
@@ -295,7 +295,7 @@ impl Keeper {
             });
         };
         let first = !verified.contains(&id);
-        if first && !tags_equal(tag, &self.tag(bytecode)) {
+        if first && !tag_verifies(&self.secret, bytecode, tag) {
             return Err("its bytecode was not written by this store, so it was not loaded (foreign bytecode can corrupt the VM)".into());
         }
         let function = lua
