@@ -19,7 +19,7 @@ return f(18) + s + #table.concat(parts, ",")
 "#;
 
 /// Warms the interpreter once, after `ready` (Run enabled) first turns true.
-pub fn once_ready(ready: RwSignal<bool>) {
+pub fn once_ready(ready: Signal<bool>) {
     Effect::new(move |scheduled: Option<bool>| {
         if scheduled == Some(true) {
             return true;

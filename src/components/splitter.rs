@@ -11,10 +11,12 @@ pub enum Orientation {
 }
 
 /// A drag handle between two panes of its parent element. `size` is the size of the
-/// pane after it, in percent of the parent; the arrow keys move it too.
+/// pane after it, in percent of the parent, and `resize` asks for another; the arrow
+/// keys move it too.
 #[component]
 pub fn Splitter(
-    size: RwSignal<f64>,
+    size: Signal<f64>,
+    resize: Callback<f64>,
     orientation: Orientation,
     /// What the splitter resizes, for people who cannot see it.
     label: &'static str,
@@ -26,7 +28,7 @@ pub fn Splitter(
     let follow = move |ev: &leptos::ev::PointerEvent| {
         let Some(area) = handle.get_untracked().and_then(|h| h.parent_element()) else { return };
         let rect = area.get_bounding_client_rect();
-        size.set(match orientation {
+        resize.run(match orientation {
             Orientation::Vertical => size_at(ev.client_x() as f64, rect.left(), rect.width()),
             Orientation::Horizontal => size_at(ev.client_y() as f64, rect.top(), rect.height()),
         });
@@ -34,7 +36,7 @@ pub fn Splitter(
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if let Some(next) = size_after_key(size.get_untracked(), &ev.key(), ev.shift_key()) {
             ev.prevent_default();
-            size.set(next);
+            resize.run(next);
         }
     };
     let vertical = orientation == Orientation::Vertical;

@@ -1,351 +1,201 @@
-//! Memory kept in IndexedDB without a save button: restored before the first run,
-//! saved after every run. The status it keeps is what the status bar shows.
+//! Memory kept in IndexedDB without a save button: restored before the first run
+//! (restore.rs), saved after every run (save.rs), by one tab at a time (tab_lock.rs),
+//! within what the browser allows (quota.rs), and exported or imported as a snapshot
+//! file (snapshot.rs). [`SaveState`] is what the status bar shows.
+
+mod quota;
+mod restore;
+mod save;
+mod snapshot;
+mod tab_lock;
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use moonkeep_engine::{snapshot, LuaError, RestoreReport, SavePoint, Vm, SECRET_LEN};
+use moonkeep_engine::{Vm, SECRET_LEN};
 use moonkeep_store_idb::IdbStore;
 
-use wasm_bindgen_futures::JsFuture;
+pub use quota::Quota;
 
-use crate::{now_ms, storage, tab_lock};
-
-const IN_ANOTHER_TAB: &str = "Memory is open in another tab, which saves it; this tab does not";
-const TAKEN_OVER: &str = "another tab took Memory over; this tab no longer saves";
-
+/// Where Memory stands between this tab and the store: the one answer to "may this
+/// tab run?" ([`SaveState::restored`]) and "does it save?" ([`SaveState::saves`]).
 #[derive(Debug, Clone, PartialEq)]
-pub enum SaveStatus {
-    /// Loading Memory; the editor waits.
-    Restoring,
+pub enum SaveState {
+    /// Loading Memory; nothing may run. While a large Memory is rebuilt: (work done,
+    /// work in all).
+    Restoring {
+        progress: Option<(usize, usize)>,
+    },
+    Saving,
     /// Memory is in the store as of the last run.
     Saved {
         detail: String,
-    },
-    Saving,
-    /// The browser gives us no storage: everything works, nothing is kept.
-    NotSaving {
-        reason: String,
     },
     /// The last save failed; the previous one is intact and the next run tries again.
     Failed {
         reason: String,
     },
+    /// The browser gives us no storage: everything works, nothing is kept.
+    NoStorage {
+        reason: String,
+    },
+    /// Another tab saves Memory; this one runs without saving and may take over.
+    InAnotherTab {
+        reason: &'static str,
+    },
 }
 
-impl SaveStatus {
+impl SaveState {
     pub fn text(&self) -> String {
         match self {
-            SaveStatus::Restoring => "Restoring Memory…".into(),
-            SaveStatus::Saved { detail } => format!("Saved · {detail}"),
-            SaveStatus::Saving => "Saving…".into(),
-            SaveStatus::NotSaving { reason } => format!("Not saving: {reason}"),
-            SaveStatus::Failed { reason } => format!("Save failed: {reason}"),
+            SaveState::Restoring { .. } => "Restoring Memory…".into(),
+            SaveState::Saved { detail } => format!("Saved · {detail}"),
+            SaveState::Saving => "Saving…".into(),
+            SaveState::NoStorage { reason } => format!("Not saving: {reason}"),
+            SaveState::InAnotherTab { reason } => format!("Not saving: {reason}"),
+            SaveState::Failed { reason } => format!("Save failed: {reason}"),
         }
     }
 
     /// A stable word for styling and tests.
-    pub fn state(&self) -> &'static str {
+    pub fn word(&self) -> &'static str {
         match self {
-            SaveStatus::Restoring => "restoring",
-            SaveStatus::Saved { .. } => "saved",
-            SaveStatus::Saving => "saving",
-            SaveStatus::NotSaving { .. } => "not-saving",
-            SaveStatus::Failed { .. } => "failed",
+            SaveState::Restoring { .. } => "restoring",
+            SaveState::Saved { .. } => "saved",
+            SaveState::Saving => "saving",
+            SaveState::NoStorage { .. } | SaveState::InAnotherTab { .. } => "not-saving",
+            SaveState::Failed { .. } => "failed",
         }
+    }
+
+    /// Memory is restored: code may run.
+    pub fn restored(&self) -> bool {
+        !matches!(self, SaveState::Restoring { .. })
+    }
+
+    /// This tab writes Memory to the store.
+    pub fn saves(&self) -> bool {
+        matches!(self, SaveState::Saving | SaveState::Saved { .. } | SaveState::Failed { .. })
     }
 }
 
-/// The store (if the browser gave us one) and the save status, shared by the panels.
+/// Memory's persistence for the page, provided once by the app (context). Components
+/// read its signals and call its methods.
 #[derive(Clone, Copy)]
-pub struct Autosave {
+pub struct Persistence {
+    vm: StoredValue<Vm, LocalStorage>,
     store: StoredValue<Option<Rc<IdbStore>>, LocalStorage>,
-    pub status: RwSignal<SaveStatus>,
-    /// False until Memory is restored: nothing may run before that.
-    pub ready: RwSignal<bool>,
+    state: RwSignal<SaveState>,
+    /// Set when the page is about to reload over what it just wrote (the proof's
+    /// reload, an import): from then on it must not save, whatever the state says.
+    held: StoredValue<bool>,
     /// Values the last restore could not bring back, as "path: reason".
-    pub problems: RwSignal<Vec<String>>,
+    problems: RwSignal<Vec<String>>,
     /// Storage used and allowed, and whether the browser made it persistent.
-    pub storage: RwSignal<Option<(storage::Estimate, bool)>>,
-    /// Whether this tab owns the store (see tab_lock); only the owner saves.
-    pub owner: RwSignal<bool>,
+    quota: RwSignal<Option<Quota>>,
     /// How long the restore at page load took (store read + rebuild), in ms.
-    pub restore_ms: RwSignal<Option<f64>>,
-    /// While a large Memory is rebuilt: (work done, work in all).
-    pub restore_progress: RwSignal<Option<(usize, usize)>>,
+    restore_ms: RwSignal<Option<f64>>,
 }
 
-impl Autosave {
+impl Persistence {
     /// Opens the store and restores Memory into `vm` in the background.
-    pub fn start(vm: StoredValue<Vm, LocalStorage>) -> Autosave {
-        let autosave = Autosave {
+    pub fn start(vm: StoredValue<Vm, LocalStorage>) -> Persistence {
+        let persistence = Persistence {
+            vm,
             store: StoredValue::new_local(None),
-            status: RwSignal::new(SaveStatus::Restoring),
-            ready: RwSignal::new(false),
+            state: RwSignal::new(SaveState::Restoring { progress: None }),
+            held: StoredValue::new(false),
             problems: RwSignal::new(Vec::new()),
-            storage: RwSignal::new(None),
-            owner: RwSignal::new(false),
+            quota: RwSignal::new(None),
             restore_ms: RwSignal::new(None),
-            restore_progress: RwSignal::new(None),
         };
-        // Both asked now, while the page is still being built: the answers wait in the
-        // browser's queue instead of being asked for after the first paint. Records are
-        // read only once the lock is decided, so an owner reads what the last owner wrote.
-        // The open is awaited first and from the start: polled only after its upgrade
-        // had begun, indexed_db_futures would hand out the database while the upgrade's
-        // transaction still runs (seen: "A version change transaction is running").
-        let started = now_ms();
-        let lock = tab_lock::acquire(false);
-        let opening = IdbStore::open();
-        spawn_local(async move {
-            let opened = opening.await;
-            let ownership = lock.await;
-            let opened = match opened {
-                Ok(store) => store.load().await.map(|records| (store, records)),
-                Err(e) => Err(e),
-            };
-            let status = match opened {
-                Ok((store, records)) => {
-                    let count = records.len();
-                    let report = autosave.rebuild(vm, records).await;
-                    autosave.store.set_value(Some(Rc::new(store)));
-                    match report {
-                        Ok(report) => {
-                            autosave.restore_ms.set(Some(now_ms() - started));
-                            autosave.problems.set(report.problems.iter().map(ToString::to_string).collect());
-                            let damaged = match report.problems.len() {
-                                0 => String::new(),
-                                n => format!(", {n} not restored"),
-                            };
-                            SaveStatus::Saved {
-                                detail: format!(
-                                    "restored {} objects from {count} records in {:.1} ms{damaged}",
-                                    report.objects,
-                                    now_ms() - started
-                                ),
-                            }
-                        }
-                        Err(e) => SaveStatus::Failed { reason: format!("Memory could not be restored: {e}") },
-                    }
-                }
-                Err(e) => {
-                    let _ = vm.with_value(|vm| vm.restore(Vec::new(), fresh_secret()));
-                    SaveStatus::NotSaving { reason: e.0 }
-                }
-            };
-            let keeping = !matches!(status, SaveStatus::NotSaving { .. });
-            let status = match (keeping, ownership) {
-                (true, tab_lock::Ownership::Follower) => SaveStatus::NotSaving { reason: IN_ANOTHER_TAB.into() },
-                (true, tab_lock::Ownership::Owner(held)) => {
-                    autosave.owner.set(true);
-                    spawn_local(async move {
-                        // Rejected when another tab takes the store over.
-                        if JsFuture::from(held).await.is_err() {
-                            autosave.owner.set(false);
-                            autosave.status.set(SaveStatus::NotSaving { reason: TAKEN_OVER.into() });
-                        }
-                    });
-                    status
-                }
-                (true, tab_lock::Ownership::Unsupported) => {
-                    autosave.owner.set(true);
-                    status
-                }
-                (false, _) => status,
-            };
-            autosave.status.set(status);
-            autosave.ready.set(true);
-            crate::mark("moonkeep:restored");
-            if keeping {
-                let persistent = storage::request_persistence().await;
-                autosave.refresh_storage(persistent).await;
-            }
-        });
-        autosave
+        restore::start(persistence);
+        persistence
     }
 
-    /// Rebuilds Memory from `records` in slices of about a frame, showing progress
-    /// between them, so that a large Memory loads with the page alive.
-    async fn rebuild(
-        self,
-        vm: StoredValue<Vm, LocalStorage>,
-        records: Vec<(Vec<u8>, Vec<u8>)>,
-    ) -> Result<RestoreReport, LuaError> {
-        const FRAME_MS: f64 = 12.0;
-        const UNITS: usize = 256;
-        let mut restore = vm.with_value(|vm| vm.begin_restore(records, fresh_secret()));
-        loop {
-            let slice_started = now_ms();
-            let outcome = vm.with_value(|vm| loop {
-                if let Some(outcome) = vm.restore_step(&mut restore, UNITS) {
-                    break Some(outcome);
-                }
-                if now_ms() - slice_started > FRAME_MS {
-                    break None;
-                }
-            });
-            match outcome {
-                Some(outcome) => {
-                    self.restore_progress.set(None);
-                    return outcome;
-                }
-                None => {
-                    self.restore_progress.set(Some(restore.progress()));
-                    crate::event_loop::next_task().await;
-                }
-            }
-        }
+    pub fn state(self) -> ReadSignal<SaveState> {
+        self.state.read_only()
     }
 
-    async fn refresh_storage(self, persistent: bool) {
-        if let Some(estimate) = storage::estimate().await {
-            self.storage.set(Some((estimate, persistent)));
-        }
+    /// Whether Memory has been restored (nothing may run before).
+    pub fn restored(self) -> bool {
+        self.state.with(SaveState::restored)
     }
 
-    /// Whether the browser gave us a store at all (taking over needs one).
-    pub fn storage_available(self) -> bool {
-        self.store.with_value(Option::is_some)
+    /// Whether this tab saves (imports need it).
+    pub fn saves(self) -> bool {
+        self.state.with(SaveState::saves)
+    }
+
+    pub fn problems(self) -> ReadSignal<Vec<String>> {
+        self.problems.read_only()
+    }
+
+    pub fn quota(self) -> ReadSignal<Option<Quota>> {
+        self.quota.read_only()
+    }
+
+    pub fn restore_ms(self) -> ReadSignal<Option<f64>> {
+        self.restore_ms.read_only()
+    }
+
+    /// Whether "Save in this tab instead" makes sense: another tab saves, and this
+    /// browser gives us a store to take over.
+    pub fn can_take_over(self) -> bool {
+        self.state.with(|s| matches!(s, SaveState::InAnotherTab { .. })) && self.store.with_value(Option::is_some)
     }
 
     /// Takes the store from the tab that holds it, then reloads so that this tab
     /// starts from what that tab saved.
     pub fn take_over(self) {
-        spawn_local(async move {
-            if let tab_lock::Ownership::Owner(_) = tab_lock::acquire(true).await {
-                let _ = web_sys::window().map(|w| w.location().reload());
-            }
-        });
-    }
-
-    /// A snapshot of Memory as the store holds it (saving first if a save is owed).
-    pub async fn export(self) -> Result<Vec<u8>, String> {
-        let Some(store) = self.store.get_value() else {
-            return Err("Nothing to export: this browser gives Moonkeep no storage".into());
-        };
-        let records = store.load().await.map_err(|e| e.0)?;
-        Ok(snapshot::export(&records))
-    }
-
-    /// Replaces the stored Memory with a snapshot's. Functions written by another store
-    /// are loaded only if the user says they trust the file. The caller reloads.
-    pub async fn import(self, bytes: &[u8]) -> Result<(), String> {
-        if !self.owner.get_untracked() {
-            return Err("another tab saves Memory: save in this tab first, then import".into());
-        }
-        let Some(store) = self.store.get_value() else {
-            return Err("this browser gives Moonkeep no storage to import into".into());
-        };
-        let current = store.load().await.map_err(|e| e.0)?;
-        let changes = match snapshot::import(bytes, &current, fresh_secret(), false) {
-            Err(snapshot::SnapshotError::Untrusted(n)) => {
-                let question = format!(
-                    "This snapshot holds {n} function(s) written by another Moonkeep. Loading bytecode \
-                     from elsewhere can crash or corrupt the playground if the file was crafted.\n\n\
-                     Import it only if you trust where it came from. Import and load the functions?"
-                );
-                let trusted = web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false);
-                if !trusted {
-                    return Err("import cancelled; Memory is unchanged".into());
-                }
-                snapshot::import(bytes, &current, fresh_secret(), true)
-            }
-            other => other,
-        }
-        .map_err(|e| e.to_string())?;
-        // This tab's Memory is now stale: it must not save again before the reload
-        // (a pagehide save would write it over the import).
-        self.owner.set(false);
-        if let Err(e) = store.commit(&changes).await {
-            self.owner.set(true);
-            return Err(e.0);
-        }
-        Ok(())
-    }
-
-    /// A save point committed now; resolves with the milliseconds it took (walk and
-    /// commit), or why it could not be made.
-    pub async fn save_now(self, vm: StoredValue<Vm, LocalStorage>) -> Result<f64, String> {
-        if !self.owner.get_untracked() {
-            return Err("this tab does not save Memory (another tab does)".into());
-        }
-        let (store, point, walk_ms) = self.save_point(vm).ok_or("this browser gives Moonkeep no storage")?;
-        self.commit(vm, &store, &point, walk_ms).await.map(|commit_ms| walk_ms + commit_ms)
+        tab_lock::take_over();
     }
 
     /// Stops saving in this page: it is about to reload and must not write over what
     /// was just saved (the proof panel's reload).
     pub fn hold(self) {
-        self.owner.set(false);
+        self.held.set_value(true);
     }
 
-    /// A save point after a run, committed in the background.
-    pub fn save(self, vm: StoredValue<Vm, LocalStorage>) {
-        if !self.owner.get_untracked() {
-            return;
-        }
-        let Some((store, point, walk_ms)) = self.save_point(vm) else { return };
-        if point.is_empty() {
-            return;
-        }
-        self.status.set(SaveStatus::Saving);
-        spawn_local(async move {
-            let _ = self.commit(vm, &store, &point, walk_ms).await;
-            let persistent = self.storage.get_untracked().is_some_and(|(_, p)| p);
-            self.refresh_storage(persistent).await;
-        });
-    }
-
-    /// Walks Memory now (what it is at this moment is what gets saved), if there is a
-    /// store; returns it with the save point and the walk's milliseconds.
-    fn save_point(self, vm: StoredValue<Vm, LocalStorage>) -> Option<(Rc<IdbStore>, SavePoint, f64)> {
-        let store = self.store.get_value()?;
-        let walk_started = now_ms();
-        let point = vm.with_value(|vm| vm.save_point());
-        let walk_ms = now_ms() - walk_started;
-        for problem in &point.problems {
-            web_sys::console::warn_1(&format!("not saved: {problem}").into());
-        }
-        Some((store, point, walk_ms))
-    }
-
-    /// Commits `point`, telling the VM and the status bar; the commit's milliseconds.
-    async fn commit(
-        self,
-        vm: StoredValue<Vm, LocalStorage>,
-        store: &IdbStore,
-        point: &SavePoint,
-        walk_ms: f64,
-    ) -> Result<f64, String> {
-        self.status.set(SaveStatus::Saving);
-        let started = now_ms();
-        match store.commit(&point.changes).await {
-            Ok(()) => {
-                vm.with_value(|vm| vm.committed(point));
-                let commit_ms = now_ms() - started;
-                self.status.set(SaveStatus::Saved {
-                    detail: format!(
-                        "{} records, {} bytes: save point {walk_ms:.1} ms, commit {commit_ms:.1} ms",
-                        point.changes.len(),
-                        point.bytes_written,
-                    ),
-                });
-                Ok(commit_ms)
-            }
-            Err(e) => {
-                self.status.set(SaveStatus::Failed { reason: e.0.clone() });
-                Err(e.0)
-            }
-        }
+    /// Whether a save may be written now.
+    fn may_save(self) -> bool {
+        self.state.with_untracked(SaveState::saves) && !self.held.get_value()
     }
 }
 
-/// A new store's key for authenticating its bytecode, from the browser's CSPRNG.
-fn fresh_secret() -> [u8; SECRET_LEN] {
+/// A new store's key for authenticating its bytecode, from the system's CSPRNG. Without
+/// one nothing is kept: a predictable key would let a crafted file's bytecode in.
+fn fresh_secret() -> Result<[u8; SECRET_LEN], String> {
     let mut secret = [0u8; SECRET_LEN];
-    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
-        let _ = crypto.get_random_values_with_u8_array(&mut secret);
+    getrandom::fill(&mut secret).map_err(|e| {
+        format!("this browser gives no secure random numbers to key the store ({e}), so Memory is not kept")
+    })?;
+    Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_secret_is_never_predictable() {
+        let (a, b) = (fresh_secret().unwrap(), fresh_secret().unwrap());
+        assert_ne!(a, [0; SECRET_LEN]);
+        assert_ne!(a, b);
     }
-    secret
+
+    #[test]
+    fn only_a_restored_tab_that_owns_the_store_saves() {
+        let restoring = SaveState::Restoring { progress: Some((1, 2)) };
+        assert!(!restoring.restored() && !restoring.saves());
+        for owner in
+            [SaveState::Saving, SaveState::Saved { detail: "x".into() }, SaveState::Failed { reason: "x".into() }]
+        {
+            assert!(owner.restored() && owner.saves(), "{owner:?}");
+        }
+        for follower in [SaveState::NoStorage { reason: "x".into() }, SaveState::InAnotherTab { reason: "x" }] {
+            assert!(follower.restored() && !follower.saves(), "{follower:?}");
+            assert_eq!(follower.word(), "not-saving");
+        }
+    }
 }
