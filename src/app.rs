@@ -5,19 +5,34 @@ use crate::components::code_editor::CodeEditor;
 use crate::components::memory_inspector::MemoryInspector;
 use crate::components::proof_panel::ProofPanel;
 use crate::components::script_tabs::ScriptTabs;
-use crate::components::splitter::{Orientation, Splitter};
+use crate::components::splitter::Splitter;
 use crate::components::status_bar::StatusBar;
 use crate::components::toolbar::Toolbar;
 use crate::console::{Console, ConsoleLog};
-use crate::layout::Layout;
+use crate::layout::{Layout, Pane};
 use crate::persistence::Persistence;
 use crate::run::Runner;
 use crate::settings::{self, Browser, Preferences};
 use crate::{demos, warm_up};
 
-/// The page. The session's services are made here, once, and provided to the panels
-/// through context: the `Vm`, [`Persistence`], [`Runner`], [`ConsoleLog`] and
-/// [`Preferences`].
+/// The session's services, made once by [`App`] and provided to the panels through
+/// context. Each keeps its signals private: panels read them and call methods.
+#[derive(Clone, Copy)]
+pub struct Services {
+    pub vm: StoredValue<Vm, LocalStorage>,
+    pub persistence: Persistence,
+    pub runner: Runner,
+    pub console: ConsoleLog,
+    pub preferences: Preferences,
+}
+
+/// The services [`App`] provides (one context for them all: each context type costs the
+/// page its own lookup code).
+pub fn services() -> Services {
+    expect_context::<Services>()
+}
+
+/// The page: makes the session's services and lays out the panels.
 #[component]
 pub fn App() -> impl IntoView {
     let vm = match Vm::new() {
@@ -36,12 +51,8 @@ pub fn App() -> impl IntoView {
     let persistence = Persistence::start(vm);
     let console = ConsoleLog::new();
     let runner = Runner::new(vm, persistence, console, preferences);
-    provide_context(vm);
-    provide_context(preferences);
-    provide_context(persistence);
-    provide_context(console);
-    provide_context(runner);
-    warm_up::once_ready(Signal::derive(move || persistence.restored()));
+    provide_context(Services { vm, persistence, runner, console, preferences });
+    warm_up::once_ready(move || persistence.restored());
     // Leaving or hiding the page: a last save point, in case one is owed (a failed save).
     let _ = window_event_listener(leptos::ev::pagehide, move |_| persistence.save());
     let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
@@ -60,8 +71,6 @@ pub fn App() -> impl IntoView {
         let Layout { inspector, console } = layout();
         format!("--inspector-size: {inspector:.2}%; --console-size: {console:.2}%")
     };
-    let resize_console = Callback::new(move |console| preferences.set_layout(Layout { console, ..layout() }));
-    let resize_inspector = Callback::new(move |inspector| preferences.set_layout(Layout { inspector, ..layout() }));
 
     view! {
         <main class="app">
@@ -70,22 +79,10 @@ pub fn App() -> impl IntoView {
                 <div class="main-column">
                     <ScriptTabs scripts=scripts />
                     <CodeEditor scripts=scripts />
-                    <Splitter
-                        size=Signal::derive(move || layout().console)
-                        resize=resize_console
-                        orientation=Orientation::Horizontal
-                        label="Resize the console"
-                        controls="console"
-                    />
+                    <Splitter pane=Pane::Console />
                     <Console />
                 </div>
-                <Splitter
-                    size=Signal::derive(move || layout().inspector)
-                    resize=resize_inspector
-                    orientation=Orientation::Vertical
-                    label="Resize the Memory inspector"
-                    controls="memory-inspector"
-                />
+                <Splitter pane=Pane::Inspector />
                 <div class="side-column">
                     <MemoryInspector />
                     <ProofPanel />

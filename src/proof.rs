@@ -87,14 +87,15 @@ impl Proof {
     }
 }
 
-/// A cell of the table: type, the digest's first digits and a function's probe result.
+/// A cell of the table: type, the digest's first digits and, on a line of its own, a
+/// function's probe result.
 pub fn cell(print: &Option<Print>) -> String {
     match print {
         None => "(missing)".to_owned(),
         Some(p) => {
             let digest = p.digest.get(..SHOWN_DIGITS).unwrap_or(&p.digest);
             match &p.probe {
-                Some(probe) => format!("{} {digest} → {probe}", p.type_name),
+                Some(probe) => format!("{} {digest}\n→ {probe}", p.type_name),
                 None => format!("{} {digest}", p.type_name),
             }
         }
@@ -142,7 +143,7 @@ mod tests {
 
     #[test]
     fn cells_show_the_first_digits_of_a_digest() {
-        assert_eq!(cell(&Some(print("f", "0123456789abcdef", Some("11")))), "function 01234567 → 11");
+        assert_eq!(cell(&Some(print("f", "0123456789abcdef", Some("11")))), "function 01234567\n→ 11");
         assert_eq!(cell(&Some(print("t", "abc", None))), "table abc");
         assert_eq!(cell(&None), "(missing)");
     }

@@ -12,7 +12,7 @@ use moonkeep_engine::{Evaluation, LuaError, Step, Vm};
 
 use crate::console::ConsoleLog;
 use crate::now_ms;
-use crate::persistence::{Persistence, SaveState};
+use crate::persistence::Persistence;
 use crate::settings::Preferences;
 
 /// The chunk name errors and tracebacks use for the editor's code.
@@ -113,16 +113,23 @@ impl Runner {
         self.running.get_untracked()
     }
 
-    pub fn live_output(self) -> ReadSignal<String> {
-        self.live_output.read_only()
+    pub fn live_output(self) -> String {
+        self.live_output.get()
     }
 
-    pub fn runs(self) -> ReadSignal<u64> {
-        self.runs.read_only()
+    /// How many runs have finished.
+    pub fn runs(self) -> u64 {
+        self.runs.get()
     }
 
-    pub fn error(self) -> ReadSignal<Option<ErrorMark>> {
-        self.error.read_only()
+    /// Subscribes the caller to everything a run shows as it goes and when it ends.
+    pub fn track_output(self) {
+        self.runs.track();
+        self.live_output.track();
+    }
+
+    pub fn error(self) -> Option<ErrorMark> {
+        self.error.get()
     }
 
     /// Whether Memory has been restored (nothing may run before).
@@ -156,7 +163,7 @@ impl Runner {
     /// Runs `source` as chunk `chunk` in the background; the console lists it under
     /// `label`. `code` is the editor's, when the editor ran it.
     fn start(self, source: String, chunk: &'static str, label: String, code: Option<Code>) {
-        if !self.persistence.state().with_untracked(SaveState::restored) || self.running_now() {
+        if !self.persistence.restored_now() || self.running_now() {
             return;
         }
         self.console.begin(label);

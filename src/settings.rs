@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::layout::Layout;
+use crate::layout::{Layout, Pane};
 use crate::scripts::Scripts;
 use crate::theme::Theme;
 
@@ -114,7 +114,9 @@ impl KeyValues for Browser {
 
     fn set(&self, key: &str, value: &str) -> Result<(), String> {
         let storage = self.0.as_ref().ok_or("this browser gives Moonkeep no storage for settings")?;
-        storage.set_item(key, value).map_err(|e| format!("the browser refused to keep {key}: {e:?}"))
+        storage
+            .set_item(key, value)
+            .map_err(|_| format!("the browser refused to keep {key} (its storage is full or blocked)"))
     }
 
     fn remove(&self, key: &str) {
@@ -188,10 +190,13 @@ pub struct Preferences {
 impl Preferences {
     pub fn load() -> Preferences {
         let preferences = Preferences { settings: RwSignal::new(load(&Browser::local())) };
-        Effect::new(move |_| {
+        // Written only when changed: a stored value that did not parse stays as it was.
+        Effect::new(move |ran: Option<()>| {
             preferences.settings.with(|s| {
                 s.theme.apply();
-                let _ = write(&Browser::local(), SETTINGS, s);
+                if ran.is_some() {
+                    let _ = write(&Browser::local(), SETTINGS, s);
+                }
             })
         });
         preferences
@@ -203,6 +208,11 @@ impl Preferences {
 
     pub fn layout(self) -> Layout {
         self.settings.with(|s| s.layout)
+    }
+
+    /// A pane's size without subscribing to it (for event handlers).
+    pub fn pane_size_now(self, pane: Pane) -> f64 {
+        self.settings.with_untracked(|s| s.layout.size(pane))
     }
 
     pub fn time_budget(self) -> u32 {
@@ -217,8 +227,8 @@ impl Preferences {
         self.settings.update(|s| s.theme = theme);
     }
 
-    pub fn set_layout(self, layout: Layout) {
-        self.settings.update(|s| s.layout = layout.checked());
+    pub fn resize(self, pane: Pane, size: f64) {
+        self.settings.update(|s| s.layout = s.layout.resized(pane, size));
     }
 
     pub fn set_time_budget(self, seconds: u32) {

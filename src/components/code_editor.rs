@@ -2,6 +2,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
+use crate::app::services;
 use crate::editor::Editor;
 use crate::run::{Code, ErrorMark, Runner};
 use crate::scripts::Scripts;
@@ -10,7 +11,7 @@ use crate::scripts::Scripts;
 /// keys go to the runner; the runner's error mark is shown on its line.
 #[component]
 pub fn CodeEditor(scripts: RwSignal<Scripts>) -> impl IntoView {
-    let runner = expect_context::<Runner>();
+    let runner = services().runner;
     let host = NodeRef::<Div>::new();
     let editor = StoredValue::new_local(None::<Editor>);
     let active = Memo::new(move |_| scripts.with(Scripts::active_id));
@@ -34,7 +35,7 @@ pub fn CodeEditor(scripts: RwSignal<Scripts>) -> impl IntoView {
     // told only of a change (clearing a mark that is not there still made CodeMirror
     // update its view, twice a run).
     Effect::new(move |shown: Option<Option<ErrorMark>>| {
-        let mark = runner.error().get();
+        let mark = runner.error();
         if shown.as_ref() == Some(&mark) {
             return mark;
         }

@@ -24,7 +24,7 @@ pub fn InspectorRow(inspector: Inspector, index: usize, on_act: Callback<()>) ->
     };
     let tag = (row.slot == Slot::Upvalue).then(|| view! { <span class="tag">"upvalue"</span> });
     let size = row.value.size().map(|s| view! { <span class="size">{s.to_string()}</span> });
-    let delete = row.entry.is_some().then(|| view! { <DeleteButton inspector index path=row.path.clone() on_act /> });
+    let delete = row.entry.is_some().then(|| delete_button(inspector, index, &row.path, on_act));
     let title = format!("{} = {}", row.path, row.value.preview());
     view! {
         <div
@@ -51,7 +51,7 @@ pub fn InspectorRow(inspector: Inspector, index: usize, on_act: Callback<()>) ->
             <span class="key">{row.key.clone()}</span>
             {tag}
             <span class="type">{type_name}</span>
-            <RowValue inspector index row=row.clone() on_act />
+            {row_value(inspector, index, row.clone(), on_act)}
             <span class="end">{size} {delete}</span>
         </div>
     }
@@ -62,8 +62,7 @@ pub fn InspectorRow(inspector: Inspector, index: usize, on_act: Callback<()>) ->
 
 /// A row's value: a preview, a link to where a shared value is shown, and for a
 /// function where it was defined and its upvalues.
-#[component]
-fn RowValue(inspector: Inspector, index: usize, row: Row, on_act: Callback<()>) -> impl IntoView {
+fn row_value(inspector: Inspector, index: usize, row: Row, on_act: Callback<()>) -> AnyView {
     match row.value {
         Shown::Link { to, .. } => view! {
             <button
@@ -99,8 +98,7 @@ fn RowValue(inspector: Inspector, index: usize, row: Row, on_act: Callback<()>) 
 }
 
 /// Deletes a table entry (Undo follows).
-#[component]
-fn DeleteButton(inspector: Inspector, index: usize, path: String, on_act: Callback<()>) -> impl IntoView {
+fn delete_button(inspector: Inspector, index: usize, path: &str, on_act: Callback<()>) -> impl IntoView {
     view! {
         <button
             class="delete"

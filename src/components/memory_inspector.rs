@@ -1,21 +1,19 @@
 use leptos::html::Div;
 use leptos::prelude::*;
-use moonkeep_engine::Vm;
 
+use crate::app::{services, Services};
 use crate::components::inspector_notice::InspectorNotice;
 use crate::components::inspector_row::InspectorRow;
 use crate::inspector::window::{rows_to_draw, scroll_to_show, top_of, ROW_HEIGHT};
 use crate::inspector::Inspector;
-use crate::persistence::Persistence;
-use crate::run::Runner;
 
 /// The live tree of Memory: filter, expand, follow links, delete. The list is
 /// virtual: a spacer as tall as every row, and only the rows in view drawn in it, so
 /// 100,000 entries cost as much to draw as 50.
 #[component]
 pub fn MemoryInspector() -> impl IntoView {
-    let vm = expect_context::<StoredValue<Vm, LocalStorage>>();
-    let inspector = Inspector::new(vm, expect_context::<Runner>(), expect_context::<Persistence>());
+    let Services { vm, runner, persistence, .. } = services();
+    let inspector = Inspector::new(vm, runner, persistence);
     let list = NodeRef::<Div>::new();
     let scroll_top = RwSignal::new(0.0);
     let height = RwSignal::new(ROW_HEIGHT * 20.0);
@@ -58,7 +56,7 @@ pub fn MemoryInspector() -> impl IntoView {
             data-testid="memory-inspector"
             aria-labelledby="memory-inspector-title"
         >
-            <InspectorBar inspector=inspector />
+            {inspector_bar(inspector)}
             <InspectorNotice inspector=inspector />
             <div
                 class="inspector-list"
@@ -91,8 +89,7 @@ pub fn MemoryInspector() -> impl IntoView {
 }
 
 /// The inspector's title, filter and row count.
-#[component]
-fn InspectorBar(inspector: Inspector) -> impl IntoView {
+fn inspector_bar(inspector: Inspector) -> impl IntoView {
     let count = move || {
         let rows = inspector.rows.with(Vec::len);
         if inspector.filter.with(|f| f.trim().is_empty()) {

@@ -8,17 +8,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use moonkeep_engine::Vm;
 
+use crate::app::{services, Services};
 use crate::persistence::Persistence;
 use crate::proof::{cell, Pending, Print, Proof};
-use crate::run::Runner;
-use crate::settings::{self, Browser, KeyValues, Preferences};
+use crate::settings::{self, Browser, KeyValues};
 
 #[component]
 pub fn ProofPanel() -> impl IntoView {
-    let vm = expect_context::<StoredValue<Vm, LocalStorage>>();
-    let persistence = expect_context::<Persistence>();
-    let runner = expect_context::<Runner>();
-    let preferences = expect_context::<Preferences>();
+    let Services { vm, persistence, runner, preferences, .. } = services();
     let proof = RwSignal::new(None::<Proof>);
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -111,11 +108,7 @@ fn after_reload(vm: StoredValue<Vm, LocalStorage>, persistence: Persistence) -> 
     session.remove(settings::PROOF_PENDING);
     let after = vm.with_value(|vm| vm.fingerprint(&pending.probes));
     Some(match after {
-        Ok(after) => Ok(Proof::new(
-            pending,
-            after.into_iter().map(Print::from).collect(),
-            persistence.restore_ms().get_untracked(),
-        )),
+        Ok(after) => Ok(Proof::new(pending, after.into_iter().map(Print::from).collect(), persistence.restore_ms())),
         Err(e) => Err(format!("after the reload: {}", e.message)),
     })
 }

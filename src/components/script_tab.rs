@@ -60,7 +60,7 @@ pub fn ScriptTab(
                 {name}
             </button>
             <Show when=move || renaming.get()>
-                <RenameField name=name renaming=renaming finish=finish />
+                {rename_field(name, renaming, finish)}
             </Show>
             <Show when=move || is_active() && !renaming.get()>
                 <button
@@ -86,8 +86,7 @@ pub fn ScriptTab(
 
 /// The tab's name in an input, all of it selected so that typing replaces it. Enter or
 /// leaving the field renames; Escape keeps the old name.
-#[component]
-fn RenameField(name: Signal<String>, renaming: RwSignal<bool>, finish: Callback<Option<String>>) -> impl IntoView {
+fn rename_field(name: Signal<String>, renaming: RwSignal<bool>, finish: Callback<Option<String>>) -> impl IntoView {
     let field = NodeRef::<Input>::new();
     Effect::new(move |_| {
         if let Some(field) = field.get() {

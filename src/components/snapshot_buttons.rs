@@ -2,13 +2,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::persistence::Persistence;
+use crate::app::services;
 
 /// Export Memory to a snapshot file, and import one (asking before loading functions
 /// that another store wrote).
 #[component]
 pub fn SnapshotButtons() -> impl IntoView {
-    let persistence = expect_context::<Persistence>();
+    let persistence = services().persistence;
     let (message, set_message) = signal(String::new());
     let export = move |_| {
         spawn_local(async move {

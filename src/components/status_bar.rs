@@ -1,24 +1,21 @@
 use leptos::prelude::*;
 
-use crate::persistence::{Persistence, SaveState};
-use crate::settings::Preferences;
+use crate::app::{services, Services};
+use crate::persistence::SaveState;
 
 /// Whether Memory is saved, how the last save or restore went, the storage the browser
 /// gives us, and the time limit of a run.
 #[component]
 pub fn StatusBar() -> impl IntoView {
-    let persistence = expect_context::<Persistence>();
-    let preferences = expect_context::<Preferences>();
-    let state = persistence.state();
-    let problems = persistence.problems();
-    let progress = move || match state.get() {
+    let Services { persistence, preferences, .. } = services();
+    let progress = move || match persistence.state() {
         SaveState::Restoring { progress } => progress,
         _ => None,
     };
     view! {
         <footer class="status-bar">
-            <span data-testid="save-status" data-state=move || state.with(SaveState::word) role="status" aria-live="polite">
-                {move || state.with(SaveState::text)}
+            <span data-testid="save-status" data-state=move || persistence.state().word() role="status" aria-live="polite">
+                {move || persistence.state().text()}
             </span>
             {move || progress().map(|(done, total)| {
                 let percent = (done * 100).checked_div(total).unwrap_or(0);
@@ -37,7 +34,7 @@ pub fn StatusBar() -> impl IntoView {
                     "Save in this tab instead"
                 </button>
             </Show>
-            <span class="storage" data-testid="storage">{move || persistence.quota().get().map(|q| q.text())}</span>
+            <span class="storage" data-testid="storage">{move || persistence.quota().map(|q| q.text())}</span>
             <label class="budget" title="A run that computes longer is stopped; 0 means no limit">
                 "Time limit "
                 <input
@@ -54,11 +51,11 @@ pub fn StatusBar() -> impl IntoView {
                 />
                 " s"
             </label>
-            <Show when=move || problems.with(|p| !p.is_empty())>
+            <Show when=move || !persistence.problems().is_empty()>
                 <details class="restore-problems" data-testid="restore-problems" open>
                     <summary>"Some values could not be restored (their records are kept in storage)"</summary>
                     <ul>
-                        {move || problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                        {move || persistence.problems().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
                     </ul>
                 </details>
             </Show>

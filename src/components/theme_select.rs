@@ -1,12 +1,12 @@
 use leptos::prelude::*;
 
-use crate::settings::Preferences;
+use crate::app::services;
 use crate::theme::Theme;
 
 /// Light, dark, or whatever the system prefers; remembered.
 #[component]
 pub fn ThemeSelect() -> impl IntoView {
-    let preferences = expect_context::<Preferences>();
+    let preferences = services().preferences;
     view! {
         <label class="theme-select">
             "Theme"

@@ -1,16 +1,17 @@
 use leptos::prelude::*;
 
+use crate::app::services;
 use crate::components::examples_menu::ExamplesMenu;
 use crate::components::snapshot_buttons::SnapshotButtons;
 use crate::components::theme_select::ThemeSelect;
 use crate::demos;
-use crate::run::{Code, Runner};
+use crate::run::Code;
 use crate::scripts::Scripts;
 
 /// The page's header: Run, the examples, the theme, Memory export and import.
 #[component]
 pub fn Toolbar(scripts: RwSignal<Scripts>) -> impl IntoView {
-    let runner = expect_context::<Runner>();
+    let runner = services().runner;
     let run = move |_| runner.run(Code::whole(scripts.with_untracked(|s| s.active().text.clone())));
     view! {
         <header class="toolbar">

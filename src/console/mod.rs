@@ -11,7 +11,7 @@ mod value;
 use leptos::prelude::*;
 use moonkeep_engine::Evaluation;
 
-use crate::run::Runner;
+use crate::app::{services, Services};
 use log::Log;
 use prompt::Prompt;
 use transcript::{EarlierRun, LatestRun};
@@ -28,8 +28,13 @@ impl ConsoleLog {
         ConsoleLog { log: RwSignal::new(Log::default()) }
     }
 
-    pub fn log(self) -> ReadSignal<Log> {
-        self.log.read_only()
+    /// Reads the log (the caller follows its changes).
+    pub fn with<T>(self, f: impl FnOnce(&Log) -> T) -> T {
+        self.log.with(f)
+    }
+
+    pub fn with_untracked<T>(self, f: impl FnOnce(&Log) -> T) -> T {
+        self.log.with_untracked(f)
     }
 
     pub fn begin(self, label: String) {
@@ -47,15 +52,13 @@ impl ConsoleLog {
 
 #[component]
 pub fn Console() -> impl IntoView {
-    let runner = expect_context::<Runner>();
-    let console = expect_context::<ConsoleLog>();
+    let Services { runner, console, .. } = services();
     let log_end = NodeRef::<leptos::html::Div>::new();
     // Keep the newest entry in view, scrolled in the next frame: the browser lays the
     // page out for that frame anyway, where scrolling at once forced a layout of its
     // own at the start and the end of every run (about 2 ms each run, profiled).
     Effect::new(move |_| {
-        runner.runs().track();
-        runner.live_output().track();
+        runner.track_output();
         request_animation_frame(move || {
             if let Some(end) = log_end.get_untracked() {
                 end.scroll_into_view_with_bool(false);
@@ -63,8 +66,7 @@ pub fn Console() -> impl IntoView {
         });
     });
     // Keys only: an entry is cloned once, when its element is made, not at every change.
-    let earlier =
-        move || console.log().with(|l| l.earlier().iter().map(|e| e.label.clone()).enumerate().collect::<Vec<_>>());
+    let earlier = move || console.with(|l| l.earlier().iter().map(|e| e.label.clone()).enumerate().collect::<Vec<_>>());
     view! {
         <section id="console" class="pane console" aria-labelledby="console-title">
             <header class="pane-header">
@@ -75,7 +77,7 @@ pub fn Console() -> impl IntoView {
             </header>
             <div class="console-log" data-testid="console-log">
                 <For each=earlier key=|key| key.clone() let((index, _))>
-                    <EarlierRun entry=console.log().with_untracked(|l| l.earlier()[index].clone()) />
+                    <EarlierRun entry=console.with_untracked(|l| l.earlier()[index].clone()) />
                 </For>
                 <LatestRun />
                 <div node_ref=log_end></div>

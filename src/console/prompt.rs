@@ -1,16 +1,14 @@
 use leptos::prelude::*;
-use moonkeep_engine::Vm;
 
 use super::history::History;
-use crate::run::Runner;
+use crate::app::{services, Services};
 use crate::settings::{self, Browser};
 
 /// The one-line prompt. Enter runs (or, if the input is unfinished, continues on the
 /// next line, like `lua`'s ">>"); Up and Down walk the history, which is kept.
 #[component]
 pub fn Prompt() -> impl IntoView {
-    let runner = expect_context::<Runner>();
-    let vm = expect_context::<StoredValue<Vm, LocalStorage>>();
+    let Services { runner, vm, .. } = services();
     let history = StoredValue::new(History::new(
         settings::read(&Browser::local(), settings::CONSOLE_HISTORY).unwrap_or_default(),
     ));

@@ -6,8 +6,7 @@ use moonkeep_engine::Evaluation;
 
 use super::log::Entry;
 use super::value::Value;
-use super::ConsoleLog;
-use crate::run::Runner;
+use crate::app::{services, Services};
 
 /// An earlier run.
 #[component]
@@ -26,13 +25,11 @@ pub fn EarlierRun(entry: Entry) -> impl IntoView {
 /// The run under way or the last one: the element tests and screen readers follow.
 #[component]
 pub fn LatestRun() -> impl IntoView {
-    let runner = expect_context::<Runner>();
-    let console = expect_context::<ConsoleLog>();
-    let evaluation = move || console.log().with(|l| l.latest().and_then(|e| e.evaluation.clone()));
-    let label = move || console.log().with(|l| l.latest().map(|e| e.label.clone()).unwrap_or_default());
-    let failed = move || {
-        console.log().with(|l| l.latest().and_then(|e| e.evaluation.as_ref()).is_some_and(|e| e.result.is_err()))
-    };
+    let Services { runner, console, .. } = services();
+    let evaluation = move || console.with(|l| l.latest().and_then(|e| e.evaluation.clone()));
+    let label = move || console.with(|l| l.latest().map(|e| e.label.clone()).unwrap_or_default());
+    let failed =
+        move || console.with(|l| l.latest().and_then(|e| e.evaluation.as_ref()).is_some_and(|e| e.result.is_err()));
     view! {
         <div class="entry current" class:failed=failed>
             <Show when=move || !label().is_empty()>
@@ -41,13 +38,13 @@ pub fn LatestRun() -> impl IntoView {
             <pre
                 class="transcript"
                 data-testid="console-output"
-                data-runs=move || runner.runs().get()
+                data-runs=move || runner.runs()
                 data-running=move || runner.running().to_string()
                 aria-live="polite"
             >
                 {move || {
                     if runner.running() {
-                        runner.live_output().get().into_view().into_any()
+                        runner.live_output().into_view().into_any()
                     } else {
                         match evaluation() {
                             Some(evaluation) => view! { <TranscriptBody evaluation=evaluation /> }.into_any(),

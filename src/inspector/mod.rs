@@ -55,7 +55,7 @@ impl Inspector {
             persistence,
         };
         Effect::new(move |_| {
-            runner.runs().track();
+            runner.runs();
             if persistence.restored() {
                 inspector.refresh();
             }
@@ -66,7 +66,7 @@ impl Inspector {
     /// Asks the engine for the rows again. A run under way is left alone: its end
     /// refreshes.
     pub fn refresh(self) {
-        if !self.persistence.state().with_untracked(|s| s.restored()) || self.runner.running_now() {
+        if !self.persistence.restored_now() || self.runner.running_now() {
             return;
         }
         crate::mark("moonkeep:inspector-refresh");

@@ -113,8 +113,8 @@ impl Persistence {
         persistence
     }
 
-    pub fn state(self) -> ReadSignal<SaveState> {
-        self.state.read_only()
+    pub fn state(self) -> SaveState {
+        self.state.get()
     }
 
     /// Whether Memory has been restored (nothing may run before).
@@ -122,21 +122,28 @@ impl Persistence {
         self.state.with(SaveState::restored)
     }
 
+    /// `restored`, without subscribing to it.
+    pub fn restored_now(self) -> bool {
+        self.state.with_untracked(SaveState::restored)
+    }
+
     /// Whether this tab saves (imports need it).
     pub fn saves(self) -> bool {
         self.state.with(SaveState::saves)
     }
 
-    pub fn problems(self) -> ReadSignal<Vec<String>> {
-        self.problems.read_only()
+    /// Values the last restore could not bring back.
+    pub fn problems(self) -> Vec<String> {
+        self.problems.get()
     }
 
-    pub fn quota(self) -> ReadSignal<Option<Quota>> {
-        self.quota.read_only()
+    pub fn quota(self) -> Option<Quota> {
+        self.quota.get()
     }
 
-    pub fn restore_ms(self) -> ReadSignal<Option<f64>> {
-        self.restore_ms.read_only()
+    /// How long the restore at page load took (not followed: it is set once).
+    pub fn restore_ms(self) -> Option<f64> {
+        self.restore_ms.get_untracked()
     }
 
     /// Whether "Save in this tab instead" makes sense: another tab saves, and this
