@@ -3,6 +3,7 @@
 //! Every command opens the database, restores Memory into a fresh VM, does its work
 //! and, where it ran Lua, ends with a save point. Two processes see the same Memory
 //! because each run starts from what the last one committed.
+#![forbid(unsafe_code)]
 
 mod session;
 mod tree;

@@ -1,6 +1,7 @@
 //! Moonkeep's engine: a Lua 5.4 VM with REPL semantics, captured output, readable
 //! values and errors that say where they happened. It knows nothing of the web: the
 //! browser app and the command line drive the same [`Vm`].
+#![forbid(unsafe_code)]
 
 mod error;
 mod inspect;

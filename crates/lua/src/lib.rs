@@ -100,8 +100,6 @@ mod wasm {
         fn console_error(text: &str);
         #[wasm_bindgen(js_namespace = performance, js_name = now)]
         pub(crate) fn performance_now() -> f64;
-        #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
-        fn get_random_values(bytes: &mut [u8]) -> Result<(), JsValue>;
 
         type Date;
         #[wasm_bindgen(static_method_of = Date)]
@@ -110,21 +108,6 @@ mod wasm {
         fn new(ms: f64) -> Date;
         #[wasm_bindgen(method, js_name = getTimezoneOffset)]
         fn get_timezone_offset(this: &Date) -> f64;
-    }
-
-    /// Fills `bytes` from the browser's CSPRNG. Every browser Moonkeep runs in has one;
-    /// should it fail, the clocks are mixed in instead, so no two pages share bytes.
-    pub(crate) fn random_bytes(bytes: &mut [u8]) {
-        if get_random_values(bytes).is_ok() {
-            return;
-        }
-        let mut state = (Date::now().to_bits() ^ performance_now().to_bits().rotate_left(32)) | 1;
-        for b in bytes.iter_mut() {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            *b = state as u8;
-        }
     }
 
     pub(crate) fn utc_offset_seconds(t: f64) -> i64 {

@@ -31,7 +31,7 @@ extern "C" {
 /// env]]])`, strings and reader functions alike), which refuses a binary chunk whose
 /// tag is not this VM's and otherwise loads the bytes before the tag.
 pub fn bytecode_seal(lua: &Lua) -> Result<(Function, Function)> {
-    lua.set_named_registry_value(REGISTRY_KEY, lua.create_string(random_key())?)?;
+    lua.set_named_registry_value(REGISTRY_KEY, lua.create_string(random_key()?)?)?;
     // SAFETY: both are lua_CFunctions that use only the C API and raise errors through
     // it (seal.c); mlua calls them as it calls any C function.
     unsafe { Ok((lua.create_c_function(moonkeep_sealed_dump)?, lua.create_c_function(moonkeep_load)?)) }
@@ -44,21 +44,17 @@ fn siphash24(key: &[u8; KEY_LEN], data: &[u8]) -> u64 {
     unsafe { moonkeep_siphash24(key.as_ptr(), data.as_ptr(), data.len()) }
 }
 
-/// 16 unpredictable bytes: the browser's `crypto.getRandomValues`, natively the
-/// OS-seeded keys of std's `RandomState`.
-fn random_key() -> [u8; KEY_LEN] {
+/// 16 unpredictable bytes from the system's CSPRNG (the browser's
+/// `crypto.getRandomValues` in wasm). Without one there is no VM: a predictable key
+/// would let a crafted file pass the seal.
+fn random_key() -> Result<[u8; KEY_LEN]> {
     let mut key = [0u8; KEY_LEN];
-    #[cfg(target_arch = "wasm32")]
-    crate::wasm::random_bytes(&mut key);
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use std::collections::hash_map::RandomState;
-        use std::hash::BuildHasher;
-        let state = RandomState::new();
-        key[..8].copy_from_slice(&state.hash_one(0u64).to_le_bytes());
-        key[8..].copy_from_slice(&state.hash_one(1u64).to_le_bytes());
-    }
-    key
+    getrandom::fill(&mut key).map_err(|e| {
+        mlua::Error::runtime(format!(
+            "no secure random numbers to key the bytecode seal ({e}); use a browser with crypto.getRandomValues"
+        ))
+    })?;
+    Ok(key)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! redb is pure Rust (no C toolchain to build or cross-compile), keeps a database in a
 //! single file, and stores it as copy-on-write B-trees whose commits are atomic: a crash
 //! at any moment leaves either the previous commit or the new one, never a mix.
+#![forbid(unsafe_code)]
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};

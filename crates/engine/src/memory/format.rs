@@ -1,6 +1,6 @@
 //! The persisted format, version 1: records and how values are written in them.
 //! docs/FORMAT.md is the specification; every rule there has a test here or in
-//! tests/format.rs. Decoding never panics and never trusts a length it has not
+//! format_props.rs. Decoding never panics and never trusts a length it has not
 //! checked against the bytes actually present.
 
 use std::fmt;

@@ -187,9 +187,13 @@ impl Keeper {
 
 /// A prototype's authentication tag: HMAC-SHA-256 under the store's secret, truncated.
 fn tag(secret: &[u8; SECRET_LEN], bytecode: &[u8]) -> [u8; TAG_LEN] {
+    mac(secret, bytecode).finalize().into_bytes()[..TAG_LEN].try_into().expect("TAG_LEN <= 32")
+}
+
+fn mac(secret: &[u8; SECRET_LEN], bytecode: &[u8]) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(bytecode);
-    mac.finalize().into_bytes()[..TAG_LEN].try_into().expect("TAG_LEN <= 32")
+    mac
 }
 
 /// Identifies a record's content between save points: kind and uncompressed body,
@@ -204,7 +208,8 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-/// Constant-time comparison of authentication tags.
-fn tags_equal(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Whether `tag` is `bytecode`'s tag under `secret`, compared in constant time by the
+/// hmac crate.
+fn tag_verifies(secret: &[u8; SECRET_LEN], bytecode: &[u8], tag: &[u8; TAG_LEN]) -> bool {
+    mac(secret, bytecode).verify_truncated_left(tag).is_ok()
 }

@@ -17,7 +17,7 @@ use rustc_hash::FxHashSet;
 use super::format::{self, KeyName, Record, Stored, Upvalue};
 use super::path::{Parents, Step};
 use super::unrestored::{Place, StandIn};
-use super::{digest, sha256, tags_equal, Keeper, Problem, RestoreReport, SECRET_LEN};
+use super::{digest, sha256, tag_verifies, Keeper, Problem, RestoreReport, SECRET_LEN};
 
 /// The digest a damaged record is remembered by: never one a save point computes for
 /// the same key, since a damaged record's id is never given to a live object.
@@ -395,7 +395,7 @@ impl Keeper {
             });
         };
         let first = !verified.contains(&id);
-        if first && !tags_equal(tag, &self.tag(bytecode)) {
+        if first && !tag_verifies(&self.secret, bytecode, tag) {
             return Err("its bytecode was not written by this store, so it was not loaded (foreign bytecode can \
                         corrupt the VM)"
                 .into());

@@ -12,7 +12,7 @@
 //! from this store) or the caller explicitly trusts the file.
 
 use super::format::{self, KeyName, Meta, Record, SECRET_LEN};
-use super::{tag, tags_equal};
+use super::{tag, tag_verifies};
 use crate::store::Change;
 
 const MAGIC: &[u8] = b"MOONKEEP-SNAPSHOT\n";
@@ -74,7 +74,7 @@ pub fn import(
         match (format::parse_key(&key), format::decode(&value)) {
             (Some(KeyName::Meta), Ok(Record::Meta(m))) => meta = Some(m),
             (Some(KeyName::Proto(_)), Ok(Record::Proto { tag: stored_tag, bytecode })) => {
-                let mine = secret.is_some_and(|s| tags_equal(&stored_tag, &tag(&s, &bytecode)));
+                let mine = secret.is_some_and(|s| tag_verifies(&s, &bytecode, &stored_tag));
                 if !mine {
                     untrusted += 1;
                 }

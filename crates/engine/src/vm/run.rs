@@ -55,11 +55,6 @@ impl Run {
     pub fn output(&self) -> &str {
         &self.output
     }
-
-    /// Seconds of computing so far (pauses excluded).
-    pub fn elapsed(&self) -> Duration {
-        Duration::from_secs_f64(self.used)
-    }
 }
 
 impl Vm {
