@@ -51,6 +51,14 @@ pub fn StatusBar() -> impl IntoView {
                 />
                 " s"
             </label>
+            <Show when=move || !persistence.unsaved().is_empty()>
+                <details class="save-problems" data-testid="save-problems" open>
+                    <summary>"Some values are not saved"</summary>
+                    <ul>
+                        {move || persistence.unsaved().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                    </ul>
+                </details>
+            </Show>
             <Show when=move || !persistence.problems().is_empty()>
                 <details class="restore-problems" data-testid="restore-problems" open>
                     <summary>"Some values could not be restored (their records are kept in storage)"</summary>

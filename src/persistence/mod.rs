@@ -91,6 +91,9 @@ pub struct Persistence {
     held: StoredValue<bool>,
     /// Values the last restore could not bring back, as "path: reason".
     problems: RwSignal<Vec<String>>,
+    /// Values the last save point could not save (a coroutine, a changed standard
+    /// table), as "path: reason".
+    unsaved: RwSignal<Vec<String>>,
     /// Storage used and allowed, and whether the browser made it persistent.
     quota: RwSignal<Option<Quota>>,
     /// How long the restore at page load took (store read + rebuild), in ms.
@@ -106,6 +109,7 @@ impl Persistence {
             state: RwSignal::new(SaveState::Restoring { progress: None }),
             held: StoredValue::new(false),
             problems: RwSignal::new(Vec::new()),
+            unsaved: RwSignal::new(Vec::new()),
             quota: RwSignal::new(None),
             restore_ms: RwSignal::new(None),
         };
@@ -135,6 +139,11 @@ impl Persistence {
     /// Values the last restore could not bring back.
     pub fn problems(self) -> Vec<String> {
         self.problems.get()
+    }
+
+    /// Values the last save point could not save.
+    pub fn unsaved(self) -> Vec<String> {
+        self.unsaved.get()
     }
 
     pub fn quota(self) -> Option<Quota> {

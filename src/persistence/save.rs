@@ -49,8 +49,9 @@ impl Persistence {
         let walk_started = now_ms();
         let point = self.vm.with_value(|vm| vm.save_point());
         let walk_ms = now_ms() - walk_started;
-        for problem in &point.problems {
-            web_sys::console::warn_1(&format!("not saved: {problem}").into());
+        let unsaved: Vec<String> = point.problems.iter().map(ToString::to_string).collect();
+        if self.unsaved.with_untracked(|shown| *shown != unsaved) {
+            self.unsaved.set(unsaved);
         }
         Some((store, point, walk_ms))
     }
