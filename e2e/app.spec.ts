@@ -48,6 +48,17 @@ test('an uncaught trap also shows the banner', async ({ page }) => {
   await expect(page.locator('#crash-detail')).toContainText('unreachable');
 });
 
+test('without secure random numbers the page says so instead of using a predictable key', async ({ page }) => {
+  await page.addInitScript(() => {
+    crypto.getRandomValues = () => {
+      throw new DOMException('no entropy here', 'QuotaExceededError');
+    };
+  });
+  await page.goto('/');
+  await expect(page.locator('.fatal')).toContainText('no secure random numbers');
+  await expect(page.getByTestId('run')).toHaveCount(0);
+});
+
 test('the page loads without console errors', async ({ page }) => {
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

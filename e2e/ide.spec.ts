@@ -309,6 +309,30 @@ test.describe('themes', () => {
     expect(dark(await background(page))).toBe(true);
   });
 
+  test('settings kept under the keys of earlier versions are moved under moonkeep.settings', async ({ page }) => {
+    await open(page);
+    await page.evaluate(() => {
+      localStorage.clear();
+      localStorage.setItem('moonkeep.theme', JSON.stringify('dark'));
+      localStorage.setItem('moonkeep.time-budget', '7');
+      localStorage.setItem('moonkeep.proof-probes', JSON.stringify('3, 4'));
+    });
+    await page.reload();
+    await saved(page);
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+    await expect(page.getByTestId('theme')).toHaveValue('dark');
+    await expect(page.getByTestId('time-budget')).toHaveValue('7');
+    await expect(page.getByTestId('probe-args')).toHaveValue('3, 4');
+    const keys = await page.evaluate(() => Object.keys(localStorage).sort());
+    expect(keys).not.toContain('moonkeep.theme');
+    expect(keys).not.toContain('moonkeep.time-budget');
+    expect(keys).not.toContain('moonkeep.proof-probes');
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('moonkeep.settings')!));
+    expect(stored).toMatchObject({ theme: 'dark', time_budget: 7, probes: '3, 4' });
+    await page.reload();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  });
+
   test('the dark theme is the same whether the system or the user picked it', async ({ page }) => {
     const colours = () =>
       page.evaluate(() => {

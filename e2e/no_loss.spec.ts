@@ -149,3 +149,16 @@ test('a crafted snapshot record (a NaN table key) costs only its own value', asy
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('what a save cannot keep is shown: a changed standard table that Memory holds, a coroutine', async ({ page }) => {
+  await page.goto('/');
+  await run(page, 'math.answer = 42 Memory.m = math Memory.co = coroutine.create(print)');
+  await saved(page);
+  const unsaved = page.getByTestId('save-problems');
+  await expect(unsaved).toContainText('Memory.m: the standard table math is saved by name');
+  await expect(unsaved).toContainText('(math.answer)');
+  await expect(unsaved).toContainText("Memory.co: a coroutine can't be saved");
+  await run(page, 'Memory.m, Memory.co = nil, nil');
+  await saved(page);
+  await expect(unsaved).toHaveCount(0);
+});

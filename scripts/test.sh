@@ -22,6 +22,8 @@ passed=$((passed + p)); failed=$((failed + f))
 echo "==> browser: trunk build --release, then Playwright in Chromium"
 if trunk build --release 2>&1 | tail -n 3; [ "${PIPESTATUS[0]}" -eq 0 ]; then
   rm -f target/e2e-results.json
+  # The engine's Vm alone, for e2e/conformance.spec.ts to make and drop VMs in the page.
+  scripts/build-bench-vm.sh target/e2e-vm || status=1
   npx playwright test --config e2e/playwright.config.ts || status=1
   if [ -f target/e2e-results.json ]; then
     read -r p f < <(node -e '

@@ -1,20 +1,38 @@
 use leptos::prelude::*;
 use moonkeep_engine::Vm;
 
-use crate::autosave::Autosave;
 use crate::components::code_editor::CodeEditor;
-use crate::components::console::Console;
 use crate::components::memory_inspector::MemoryInspector;
 use crate::components::proof_panel::ProofPanel;
 use crate::components::script_tabs::ScriptTabs;
-use crate::components::splitter::{Orientation, Splitter};
+use crate::components::splitter::Splitter;
 use crate::components::status_bar::StatusBar;
 use crate::components::toolbar::Toolbar;
-use crate::layout::Layout;
+use crate::console::{Console, ConsoleLog};
+use crate::layout::{Layout, Pane};
+use crate::persistence::Persistence;
 use crate::run::Runner;
-use crate::{demos, settings, warm_up};
+use crate::settings::{self, Browser, Preferences};
+use crate::{demos, warm_up};
 
-/// The page. The session's one `Vm` is created here and lent to the panels.
+/// The session's services, made once by [`App`] and provided to the panels through
+/// context. Each keeps its signals private: panels read them and call methods.
+#[derive(Clone, Copy)]
+pub struct Services {
+    pub vm: StoredValue<Vm, LocalStorage>,
+    pub persistence: Persistence,
+    pub runner: Runner,
+    pub console: ConsoleLog,
+    pub preferences: Preferences,
+}
+
+/// The services [`App`] provides (one context for them all: each context type costs the
+/// page its own lookup code).
+pub fn services() -> Services {
+    expect_context::<Services>()
+}
+
+/// The page: makes the session's services and lays out the panels.
 #[component]
 pub fn App() -> impl IntoView {
     let vm = match Vm::new() {
@@ -29,53 +47,48 @@ pub fn App() -> impl IntoView {
         }
     };
     let vm = StoredValue::new_local(vm);
-    let autosave = Autosave::start(vm);
-    warm_up::once_ready(autosave.ready);
+    let preferences = Preferences::load();
+    let persistence = Persistence::start(vm);
+    let console = ConsoleLog::new();
+    let runner = Runner::new(vm, persistence, console, preferences);
+    provide_context(Services { vm, persistence, runner, console, preferences });
+    warm_up::once_ready(move || persistence.restored());
     // Leaving or hiding the page: a last save point, in case one is owed (a failed save).
-    let _ = window_event_listener(leptos::ev::pagehide, move |_| autosave.save(vm));
+    let _ = window_event_listener(leptos::ev::pagehide, move |_| persistence.save());
     let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
         if document().visibility_state() == web_sys::VisibilityState::Hidden {
-            autosave.save(vm);
+            persistence.save();
         }
     });
-    let runner = Runner::new(vm, autosave);
 
-    let scripts = RwSignal::new(settings::load_scripts(demos::welcome().source));
-    Effect::new(move |_| scripts.with(settings::save_scripts));
+    let scripts = RwSignal::new(settings::load_scripts(&Browser::local(), demos::welcome().source));
+    Effect::new(move |_| {
+        let _ = scripts.with(|s| settings::write(&Browser::local(), settings::SCRIPTS, s));
+    });
 
-    let layout = settings::load_layout();
-    let inspector = RwSignal::new(layout.inspector);
-    let console = RwSignal::new(layout.console);
-    Effect::new(move |_| settings::save_layout(Layout { inspector: inspector.get(), console: console.get() }));
-    let sizes = move || format!("--inspector-size: {:.2}%; --console-size: {:.2}%", inspector.get(), console.get());
+    let layout = move || preferences.layout();
+    let sizes = move || {
+        let Layout { inspector, console } = layout();
+        format!("--inspector-size: {inspector:.2}%; --console-size: {console:.2}%")
+    };
 
     view! {
         <main class="app">
-            <Toolbar scripts=scripts runner=runner autosave=autosave />
+            <Toolbar scripts=scripts />
             <div class="workspace" style=sizes>
                 <div class="main-column">
                     <ScriptTabs scripts=scripts />
-                    <CodeEditor scripts=scripts runner=runner />
-                    <Splitter
-                        size=console
-                        orientation=Orientation::Horizontal
-                        label="Resize the console"
-                        controls="console"
-                    />
-                    <Console runner=runner vm=vm />
+                    <CodeEditor scripts=scripts />
+                    <Splitter pane=Pane::Console />
+                    <Console />
                 </div>
-                <Splitter
-                    size=inspector
-                    orientation=Orientation::Vertical
-                    label="Resize the Memory inspector"
-                    controls="memory-inspector"
-                />
+                <Splitter pane=Pane::Inspector />
                 <div class="side-column">
-                    <MemoryInspector vm=vm runner=runner autosave=autosave />
-                    <ProofPanel vm=vm autosave=autosave runner=runner />
+                    <MemoryInspector />
+                    <ProofPanel />
                 </div>
             </div>
-            <StatusBar autosave=autosave runner=runner />
+            <StatusBar />
         </main>
     }
     .into_any()

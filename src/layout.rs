@@ -13,7 +13,8 @@ pub struct Layout {
 
 impl Default for Layout {
     fn default() -> Layout {
-        Layout { inspector: 28.0, console: 32.0 }
+        // At 1280 px the inspector's rows show a function's value and where it was defined.
+        Layout { inspector: 33.0, console: 32.0 }
     }
 }
 
@@ -34,10 +35,35 @@ pub fn clamp(size: f64) -> f64 {
     }
 }
 
+/// A pane a splitter resizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// Right of the editor column: its splitter's bar runs vertically.
+    Inspector,
+    /// Below the editor: its splitter's bar runs horizontally.
+    Console,
+}
+
 impl Layout {
     /// A stored layout with every size back in range.
     pub fn checked(self) -> Layout {
         Layout { inspector: clamp(self.inspector), console: clamp(self.console) }
+    }
+
+    pub fn size(self, pane: Pane) -> f64 {
+        match pane {
+            Pane::Inspector => self.inspector,
+            Pane::Console => self.console,
+        }
+    }
+
+    /// The layout with `pane` at `size` (brought in range).
+    pub fn resized(self, pane: Pane, size: f64) -> Layout {
+        let size = clamp(size);
+        match pane {
+            Pane::Inspector => Layout { inspector: size, ..self },
+            Pane::Console => Layout { console: size, ..self },
+        }
     }
 }
 
@@ -88,6 +114,13 @@ mod tests {
         assert_eq!(size_after_key(30.0, "End", false), Some(MIN));
         assert_eq!(size_after_key(MIN, "ArrowRight", true), Some(MIN));
         assert_eq!(size_after_key(30.0, "a", false), None);
+    }
+
+    #[test]
+    fn resizing_one_pane_leaves_the_other() {
+        let layout = Layout::default().resized(Pane::Console, 50.0);
+        assert_eq!((layout.size(Pane::Console), layout.size(Pane::Inspector)), (50.0, 33.0));
+        assert_eq!(layout.resized(Pane::Inspector, 95.0).size(Pane::Inspector), MAX);
     }
 
     #[test]

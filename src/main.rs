@@ -1,20 +1,21 @@
 //! Moonkeep in the browser: the UI layer. It drives the engine's `Vm` and shows what
 //! it does; no Lua semantics live here.
+#![forbid(unsafe_code)]
 
 mod app;
-mod autosave;
 mod components;
+mod console;
 mod crash;
 mod demos;
 mod editor;
 mod event_loop;
 mod inspector;
 mod layout;
+mod persistence;
+mod proof;
 mod run;
 mod scripts;
 mod settings;
-mod storage;
-mod tab_lock;
 mod theme;
 mod warm_up;
 

@@ -1,19 +1,19 @@
-//! Running code: the one path every way of running takes (the Run button, Ctrl+Enter,
+//! Run control: the one path every way of running takes (the Run button, Ctrl+Enter,
 //! Shift+Enter, the console prompt). A run computes in slices of [`SLICE`]; between
 //! slices the browser gets its event loop back (drawing, input, a Stop click), the
 //! output so far is shown, and `Memory` is saved at least once a second.
 
-use std::cell::Cell;
-use std::rc::Rc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use gloo_storage::Storage;
 use leptos::prelude::*;
 use moonkeep_engine::{Evaluation, LuaError, Step, Vm};
 
-use crate::autosave::Autosave;
+use crate::console::ConsoleLog;
 use crate::now_ms;
+use crate::persistence::Persistence;
+use crate::settings::Preferences;
 
 /// The chunk name errors and tracebacks use for the editor's code.
 pub const CHUNK: &str = "main.lua";
@@ -61,80 +61,85 @@ const SLICE: Duration = Duration::from_millis(40);
 /// A run saves `Memory` at least this often.
 const SAVE_EVERY: f64 = 1000.0;
 
-/// Budget for one run unless the user chose another.
-pub const DEFAULT_BUDGET_SECONDS: u32 = 30;
-
-/// Where the chosen budget is kept between visits.
-const BUDGET_KEY: &str = "moonkeep.time-budget";
-
-/// Finished runs the console keeps above the latest one.
-const LOG_ENTRIES: usize = 200;
-/// Output an older console entry keeps: the latest run's is whole (up to the engine's
-/// 1 MiB cap), older ones are cut so the page stays light.
-const LOG_ENTRY_OUTPUT: usize = 64 * 1024;
-
-/// A finished run as the console lists it.
-#[derive(Clone, PartialEq)]
-pub struct Entry {
-    /// What ran: "main.lua" for the editor, the input for the console prompt.
-    pub label: String,
-    pub evaluation: Evaluation,
-}
-
-/// The session's run state, shared by the toolbar, the editor and the console.
+/// Run control for the page, provided once by the app (context): the toolbar, the
+/// editor, the console and the inspector read its signals and call its methods.
 #[derive(Clone, Copy)]
 pub struct Runner {
-    /// A run is under way.
-    pub running: RwSignal<bool>,
+    /// A run is under way (the page's view of the Vm's run, for drawing).
+    running: RwSignal<bool>,
     /// Output of the run under way, up to its last pause.
-    pub live_output: RwSignal<String>,
-    /// The last finished run (or the one under way), and how many have finished.
-    pub last: RwSignal<Option<Evaluation>>,
-    pub label: RwSignal<String>,
-    pub runs: RwSignal<u64>,
-    /// Earlier runs, oldest first.
-    pub log: RwSignal<Vec<Entry>>,
-    /// Seconds a run may compute before it is stopped; 0 = no limit.
-    pub budget_seconds: RwSignal<u32>,
+    live_output: RwSignal<String>,
+    /// How many runs have finished.
+    runs: RwSignal<u64>,
     /// The failing line of the last editor run, for the editor to mark.
-    pub error: RwSignal<Option<ErrorMark>>,
-    stop: StoredValue<Rc<Cell<bool>>, LocalStorage>,
+    error: RwSignal<Option<ErrorMark>>,
+    /// The Vm's interrupt flag: Stop raises it, the Vm ends the run at its next check.
+    interrupt: StoredValue<Arc<AtomicBool>>,
     vm: StoredValue<Vm, LocalStorage>,
-    autosave: Autosave,
+    persistence: Persistence,
+    console: ConsoleLog,
 }
 
 impl Runner {
-    pub fn new(vm: StoredValue<Vm, LocalStorage>, autosave: Autosave) -> Runner {
-        let budget = gloo_storage::LocalStorage::get::<u32>(BUDGET_KEY).unwrap_or(DEFAULT_BUDGET_SECONDS);
+    pub fn new(
+        vm: StoredValue<Vm, LocalStorage>,
+        persistence: Persistence,
+        console: ConsoleLog,
+        preferences: Preferences,
+    ) -> Runner {
         let runner = Runner {
             running: RwSignal::new(false),
             live_output: RwSignal::new(String::new()),
-            last: RwSignal::new(None),
-            label: RwSignal::new(String::new()),
             runs: RwSignal::new(0),
-            log: RwSignal::new(Vec::new()),
-            budget_seconds: RwSignal::new(budget),
             error: RwSignal::new(None),
-            stop: StoredValue::new_local(Rc::new(Cell::new(false))),
+            interrupt: StoredValue::new(vm.with_value(Vm::interrupt_flag)),
             vm,
-            autosave,
+            persistence,
+            console,
         };
         Effect::new(move |_| {
-            let seconds = runner.budget_seconds.get();
-            let _ = gloo_storage::LocalStorage::set(BUDGET_KEY, seconds);
+            let seconds = preferences.time_budget();
             vm.with_value(|vm| vm.set_time_budget((seconds > 0).then(|| Duration::from_secs(seconds.into()))));
         });
         runner
     }
 
+    pub fn running(self) -> bool {
+        self.running.get()
+    }
+
+    /// `running`, without subscribing to it (for event handlers and effects).
+    pub fn running_now(self) -> bool {
+        self.running.get_untracked()
+    }
+
+    pub fn live_output(self) -> String {
+        self.live_output.get()
+    }
+
+    /// How many runs have finished.
+    pub fn runs(self) -> u64 {
+        self.runs.get()
+    }
+
+    /// Subscribes the caller to everything a run shows as it goes and when it ends.
+    pub fn track_output(self) {
+        self.runs.track();
+        self.live_output.track();
+    }
+
+    pub fn error(self) -> Option<ErrorMark> {
+        self.error.get()
+    }
+
     /// Whether Memory has been restored (nothing may run before).
     pub fn restored(self) -> bool {
-        self.autosave.ready.get()
+        self.persistence.restored()
     }
 
     /// Whether code may run now: Memory restored and no run under way.
     pub fn ready(self) -> bool {
-        self.autosave.ready.get() && !self.running.get()
+        self.persistence.restored() && !self.running.get()
     }
 
     /// Runs the editor's `code` (errors say "main.lua:line:"; the failing line is
@@ -150,53 +155,39 @@ impl Runner {
         self.start(source, CONSOLE_CHUNK, label, None);
     }
 
+    /// The editor shows another script: the last run's mark does not belong to it.
+    pub fn forget_error(self) {
+        self.error.set(None);
+    }
+
     /// Runs `source` as chunk `chunk` in the background; the console lists it under
     /// `label`. `code` is the editor's, when the editor ran it.
     fn start(self, source: String, chunk: &'static str, label: String, code: Option<Code>) {
-        if !self.autosave.ready.get_untracked() || self.running.get_untracked() {
+        if !self.persistence.restored_now() || self.running_now() {
             return;
         }
-        if let Some(evaluation) = self.last.get_untracked() {
-            let label = self.label.get_untracked();
-            self.log.update(|log| {
-                log.push(Entry { label, evaluation: shortened(evaluation) });
-                let excess = log.len().saturating_sub(LOG_ENTRIES);
-                log.drain(..excess);
-            });
-            self.last.set(None);
-        }
-        self.label.set(label);
+        self.console.begin(label);
         self.error.set(None);
         self.running.set(true);
         self.live_output.set(String::new());
-        self.stop.with_value(|s| s.set(false));
         leptos::task::spawn_local(async move {
             let evaluation = self.drive(&source, chunk).await;
             let mark = code.and_then(|code| evaluation.result.as_ref().err().and_then(|e| ErrorMark::of(e, &code)));
             self.error.set(mark);
             self.live_output.set(String::new());
-            self.last.set(Some(evaluation));
+            self.console.finish(evaluation);
             self.runs.update(|n| *n += 1);
             self.running.set(false);
             crate::mark("moonkeep:run-finished");
-            self.autosave.save(self.vm);
+            self.persistence.save();
         });
-    }
-
-    /// Empties the console (the run under way, if any, goes on).
-    pub fn clear(self) {
-        self.log.set(Vec::new());
-        if !self.running.get_untracked() {
-            self.last.set(None);
-            self.label.set(String::new());
-        }
     }
 
     /// Asks the run under way to stop; it ends with an "interrupted" error at the line
     /// it reached, keeping what it did to globals and `Memory` until then.
     pub fn stop(self) {
-        if self.running.get_untracked() {
-            self.stop.with_value(|s| s.set(true));
+        if self.running_now() {
+            self.interrupt.with_value(|flag| flag.store(true, Ordering::Relaxed));
         }
     }
 
@@ -204,14 +195,7 @@ impl Runner {
         let mut run = self.vm.with_value(|vm| vm.start(source, chunk));
         let mut last_save = now_ms();
         loop {
-            let stop = self.stop.with_value(|s| s.get());
-            let step = self.vm.with_value(|vm| {
-                if stop {
-                    vm.interrupt_flag().store(true, Ordering::Relaxed);
-                }
-                vm.resume(&mut run, Some(SLICE))
-            });
-            match step {
+            match self.vm.with_value(|vm| vm.resume(&mut run, Some(SLICE))) {
                 Step::Finished(evaluation) => return evaluation,
                 Step::Paused => {
                     // A silent stretch changes nothing on screen: setting the same text
@@ -220,7 +204,7 @@ impl Runner {
                         self.live_output.set(run.output().to_owned());
                     }
                     if now_ms() - last_save >= SAVE_EVERY {
-                        self.autosave.save(self.vm);
+                        self.persistence.save();
                         last_save = now_ms();
                     }
                     crate::event_loop::next_task().await;
@@ -228,19 +212,6 @@ impl Runner {
             }
         }
     }
-}
-
-fn shortened(mut evaluation: Evaluation) -> Evaluation {
-    if evaluation.output.len() > LOG_ENTRY_OUTPUT {
-        let mut end = LOG_ENTRY_OUTPUT;
-        while !evaluation.output.is_char_boundary(end) {
-            end -= 1;
-        }
-        let cut = evaluation.output.len() - end;
-        evaluation.output.truncate(end);
-        evaluation.output.push_str(&format!("\n[{cut} more bytes not kept in the console history]\n"));
-    }
-    evaluation
 }
 
 #[cfg(test)]

@@ -3,13 +3,21 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Read from its word like [`Theme::from_value`] (an unknown one follows the system),
+/// which also costs the page less than a derived enum parser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", from = "String")]
 pub enum Theme {
     /// Whatever the system prefers.
     System,
     Light,
     Dark,
+}
+
+impl From<String> for Theme {
+    fn from(value: String) -> Theme {
+        Theme::from_value(&value)
+    }
 }
 
 impl Theme {

@@ -19,12 +19,12 @@ return f(18) + s + #table.concat(parts, ",")
 "#;
 
 /// Warms the interpreter once, after `ready` (Run enabled) first turns true.
-pub fn once_ready(ready: RwSignal<bool>) {
+pub fn once_ready(ready: impl Fn() -> bool + 'static) {
     Effect::new(move |scheduled: Option<bool>| {
         if scheduled == Some(true) {
             return true;
         }
-        let now = ready.get();
+        let now = ready();
         if now {
             schedule();
         }

@@ -70,6 +70,19 @@ const LVM_PATCHES: [(&str, &str); 7] = [
     ),
 ];
 
+/// print writes to the run's output (csrc/playground.c), not to the process's stdout.
+const LAUXLIB_PATCH: (&str, &str) = (
+    "#if !defined(lua_writestring)",
+    "#include \"playground.h\"\n#define lua_writestring(s,l)\tmoonkeep_write(L, (s), (l))\n#define lua_writeline()\tmoonkeep_writeline(L)\n#if !defined(lua_writestring)",
+);
+
+/// In the browser libc knows only UTC and accepts any locale name: os.date, os.time and
+/// os.setlocale go through csrc/playground.c there.
+const LOSLIB_WASM_PATCH: (&str, &str) = (
+    "#include \"lualib.h\"\n",
+    "#include \"lualib.h\"\n#include \"playground.h\"\n#define l_gmtime(t,r)\tgmtime_r(t,r)\n#define l_localtime(t,r)\tmoonkeep_localtime(t,r)\n#define mktime\tmoonkeep_mktime\n#define setlocale\tmoonkeep_setlocale\n",
+);
+
 /// The interpreter, its calls, tables, strings, memory and collector: where a running
 /// program spends most of its time. In wasm these keep the profile's opt-level (3).
 const HOT: [&str; 6] = ["lvm.c", "ldo.c", "ltable.c", "lgc.c", "lstring.c", "lmem.c"];
@@ -89,7 +102,7 @@ fn main() {
     let csrc = manifest.join("csrc");
     let wasm = env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32");
 
-    let lua_dir = patched_lua(&manifest, &out);
+    let lua_dir = patched_lua(&manifest, &out, wasm);
     let mut lua = if wasm { wasm_compiler(&csrc) } else { cc::Build::new() };
     if !wasm {
         let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
@@ -141,6 +154,7 @@ fn main() {
     assert!(cold_files > 0);
     lua.file(csrc.join("watchdog.c"));
     lua.file(csrc.join("seal.c"));
+    lua.file(csrc.join("playground.c"));
     warm.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4-warm");
     cold.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4-lib");
     lua.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4");
@@ -158,9 +172,12 @@ fn main() {
     }
 }
 
-/// Copies lua-src's Lua 5.4 sources to OUT_DIR and applies [`LVM_PATCHES`].
-fn patched_lua(manifest: &Path, out: &Path) -> PathBuf {
+/// Copies lua-src's Lua 5.4 sources to OUT_DIR and applies [`LVM_PATCHES`] and the
+/// library patches.
+fn patched_lua(manifest: &Path, out: &Path, wasm: bool) -> PathBuf {
     let from = lua_src_dir(manifest).join(LUA_DIR);
+    // The unpatched sources, for the conformance tests' stock `lua` (crates/engine/tests).
+    println!("cargo:rustc-env=MOONKEEP_STOCK_LUA_SOURCES={}", from.display());
     let to = out.join(LUA_DIR);
     fs::create_dir_all(&to).expect("create the Lua source copy");
     for entry in fs::read_dir(&from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
@@ -169,15 +186,22 @@ fn patched_lua(manifest: &Path, out: &Path) -> PathBuf {
             fs::copy(&path, to.join(path.file_name().expect("file name"))).expect("copy a Lua source");
         }
     }
-    let lvm = to.join("lvm.c");
-    let mut text = fs::read_to_string(&lvm).expect("read lvm.c");
-    for (anchor, replacement) in LVM_PATCHES {
+    patch(&to.join("lvm.c"), &LVM_PATCHES);
+    patch(&to.join("lauxlib.h"), &[LAUXLIB_PATCH]);
+    if wasm {
+        patch(&to.join("loslib.c"), &[LOSLIB_WASM_PATCH]);
+    }
+    to
+}
+
+fn patch(file: &Path, patches: &[(&str, &str)]) {
+    let mut text = fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    for (anchor, replacement) in patches {
         let found = text.matches(anchor).count();
-        assert_eq!(found, 1, "lvm.c: expected this text once, found it {found} times:\n{anchor}");
+        assert_eq!(found, 1, "{}: expected this text once, found it {found} times:\n{anchor}", file.display());
         text = text.replacen(anchor, replacement, 1);
     }
-    fs::write(&lvm, text).expect("write the patched lvm.c");
-    to
+    fs::write(file, text).expect("write a patched Lua source");
 }
 
 /// Where cargo unpacked the `lua-src` crate (a build dependency, so it is present).

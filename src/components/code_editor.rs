@@ -2,14 +2,16 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
+use crate::app::services;
 use crate::editor::Editor;
 use crate::run::{Code, ErrorMark, Runner};
 use crate::scripts::Scripts;
 
 /// The CodeMirror editor showing the open script. Edits go into `scripts`; its run
-/// keys go to `runner`; the runner's error mark is shown on its line.
+/// keys go to the runner; the runner's error mark is shown on its line.
 #[component]
-pub fn CodeEditor(scripts: RwSignal<Scripts>, runner: Runner) -> impl IntoView {
+pub fn CodeEditor(scripts: RwSignal<Scripts>) -> impl IntoView {
+    let runner = services().runner;
     let host = NodeRef::<Div>::new();
     let editor = StoredValue::new_local(None::<Editor>);
     let active = Memo::new(move |_| scripts.with(Scripts::active_id));
@@ -23,7 +25,7 @@ pub fn CodeEditor(scripts: RwSignal<Scripts>, runner: Runner) -> impl IntoView {
             editor.set_value(Some(mount(&host, scripts, runner)));
         }
         let text = scripts.with_untracked(|s| s.active().text.clone());
-        runner.error.set(None);
+        runner.forget_error();
         editor.with_value(|e| e.as_ref().map(|e| e.open(id, &text)));
         if first {
             crate::mark("moonkeep:editor"); // the editor shows its first script
@@ -33,7 +35,7 @@ pub fn CodeEditor(scripts: RwSignal<Scripts>, runner: Runner) -> impl IntoView {
     // told only of a change (clearing a mark that is not there still made CodeMirror
     // update its view, twice a run).
     Effect::new(move |shown: Option<Option<ErrorMark>>| {
-        let mark = runner.error.get();
+        let mark = runner.error();
         if shown.as_ref() == Some(&mark) {
             return mark;
         }

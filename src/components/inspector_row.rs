@@ -1,11 +1,9 @@
 use leptos::prelude::*;
-use moonkeep_engine::{Shown, Slot};
+use moonkeep_engine::{Row, Shown, Slot};
 
+use crate::inspector::window::top_of;
 use crate::inspector::Inspector;
 
-/// Every row is this tall (px, as in style/main.css): the list finds the rows in
-/// view from it.
-pub const ROW_HEIGHT: f64 = 24.0;
 /// Indentation per level (px).
 const INDENT: f64 = 16.0;
 
@@ -25,62 +23,8 @@ pub fn InspectorRow(inspector: Inspector, index: usize, on_act: Callback<()>) ->
         _ => "",
     };
     let tag = (row.slot == Slot::Upvalue).then(|| view! { <span class="tag">"upvalue"</span> });
-    let value = match &row.value {
-        Shown::Link { to, .. } => {
-            let to = to.clone();
-            view! {
-                <button
-                    class="link"
-                    tabindex="-1"
-                    data-testid="memory-link"
-                    title=format!("Show {to}")
-                    on:click=move |ev| {
-                        ev.stop_propagation();
-                        inspector.jump(index);
-                        on_act.run(());
-                    }
-                >
-                    "→ "
-                    {to.clone()}
-                </button>
-            }
-            .into_any()
-        }
-        other => view! { <span class="preview">{other.preview()}</span> }.into_any(),
-    };
-    let details = match &row.value {
-        Shown::Function { defined, upvalues, .. } => {
-            let upvalues = (!upvalues.is_empty()).then(|| {
-                let list: Vec<String> = upvalues.iter().map(|u| format!("{} = {}", u.name, u.value)).collect();
-                view! { <span class="upvalues">"upvalues: " {list.join(", ")}</span> }
-            });
-            Some(view! {
-                <span class="defined">{defined.clone()}</span>
-                {upvalues}
-            })
-        }
-        _ => None,
-    };
     let size = row.value.size().map(|s| view! { <span class="size">{s.to_string()}</span> });
-    let delete = row.entry.is_some().then(|| {
-        view! {
-            <button
-                class="delete"
-                tabindex="-1"
-                data-testid="memory-delete"
-                aria-label=format!("Delete {}", row.path)
-                title="Delete this entry (Undo follows)"
-                prop:disabled=move || inspector.busy()
-                on:click=move |ev| {
-                    ev.stop_propagation();
-                    inspector.delete(index);
-                    on_act.run(());
-                }
-            >
-                "✕"
-            </button>
-        }
-    });
+    let delete = row.entry.is_some().then(|| delete_button(inspector, index, &row.path, on_act));
     let title = format!("{} = {}", row.path, row.value.preview());
     view! {
         <div
@@ -95,10 +39,10 @@ pub fn InspectorRow(inspector: Inspector, index: usize, on_act: Callback<()>) ->
             aria-expanded=row.expandable.then(|| row.expanded.to_string())
             aria-selected=move || active().to_string()
             title=title
-            style:top=format!("{}px", index as f64 * ROW_HEIGHT)
+            style:top=format!("{}px", top_of(index))
             style:padding-left=format!("{}px", 4.0 + row.depth as f64 * INDENT)
             on:click=move |_| {
-                inspector.active.set(Some(index));
+                inspector.select(index);
                 inspector.toggle(index);
                 on_act.run(());
             }
@@ -107,12 +51,69 @@ pub fn InspectorRow(inspector: Inspector, index: usize, on_act: Callback<()>) ->
             <span class="key">{row.key.clone()}</span>
             {tag}
             <span class="type">{type_name}</span>
-            {value}
-            {details}
+            {row_value(inspector, index, row.clone(), on_act)}
             <span class="end">{size} {delete}</span>
         </div>
     }
     // tachys knows no aria-level attribute by name.
     .attr("aria-level", (row.depth + 1).to_string())
     .into_any()
+}
+
+/// A row's value: a preview, a link to where a shared value is shown, and for a
+/// function where it was defined and its upvalues.
+fn row_value(inspector: Inspector, index: usize, row: Row, on_act: Callback<()>) -> AnyView {
+    match row.value {
+        Shown::Link { to, .. } => view! {
+            <button
+                class="link"
+                tabindex="-1"
+                data-testid="memory-link"
+                title=format!("Show {to}")
+                on:click=move |ev| {
+                    ev.stop_propagation();
+                    inspector.jump(index);
+                    on_act.run(());
+                }
+            >
+                "→ "
+                {to.clone()}
+            </button>
+        }
+        .into_any(),
+        Shown::Function { ref defined, ref upvalues, .. } => {
+            let upvalues = (!upvalues.is_empty()).then(|| {
+                let list: Vec<String> = upvalues.iter().map(|u| format!("{} = {}", u.name, u.value)).collect();
+                view! { <span class="upvalues">"upvalues: " {list.join(", ")}</span> }
+            });
+            view! {
+                <span class="preview">{row.value.preview()}</span>
+                <span class="defined">{defined.clone()}</span>
+                {upvalues}
+            }
+            .into_any()
+        }
+        other => view! { <span class="preview">{other.preview()}</span> }.into_any(),
+    }
+}
+
+/// Deletes a table entry (Undo follows).
+fn delete_button(inspector: Inspector, index: usize, path: &str, on_act: Callback<()>) -> impl IntoView {
+    view! {
+        <button
+            class="delete"
+            tabindex="-1"
+            data-testid="memory-delete"
+            aria-label=format!("Delete {path}")
+            title="Delete this entry (Undo follows)"
+            prop:disabled=move || inspector.busy()
+            on:click=move |ev| {
+                ev.stop_propagation();
+                inspector.delete(index);
+                on_act.run(());
+            }
+        >
+            "✕"
+        </button>
+    }
 }

@@ -1,22 +1,19 @@
 use leptos::html::Div;
 use leptos::prelude::*;
-use moonkeep_engine::Vm;
 
-use crate::autosave::Autosave;
+use crate::app::{services, Services};
 use crate::components::inspector_notice::InspectorNotice;
-use crate::components::inspector_row::{InspectorRow, ROW_HEIGHT};
+use crate::components::inspector_row::InspectorRow;
+use crate::inspector::window::{rows_to_draw, scroll_to_show, top_of, ROW_HEIGHT};
 use crate::inspector::Inspector;
-use crate::run::Runner;
-
-/// Rows drawn above and below those in view, so that fast scrolling shows no gap.
-const OVERSCAN: usize = 8;
 
 /// The live tree of Memory: filter, expand, follow links, delete. The list is
 /// virtual: a spacer as tall as every row, and only the rows in view drawn in it, so
 /// 100,000 entries cost as much to draw as 50.
 #[component]
-pub fn MemoryInspector(vm: StoredValue<Vm, LocalStorage>, runner: Runner, autosave: Autosave) -> impl IntoView {
-    let inspector = Inspector::new(vm, runner, autosave);
+pub fn MemoryInspector() -> impl IntoView {
+    let Services { vm, runner, persistence, .. } = services();
+    let inspector = Inspector::new(vm, runner, persistence);
     let list = NodeRef::<Div>::new();
     let scroll_top = RwSignal::new(0.0);
     let height = RwSignal::new(ROW_HEIGHT * 20.0);
@@ -30,21 +27,15 @@ pub fn MemoryInspector(vm: StoredValue<Vm, LocalStorage>, runner: Runner, autosa
     Effect::new(move |_| {
         let Some(index) = inspector.active.get() else { return };
         let Some(el) = list.get_untracked() else { return };
-        let (top, bottom) = (index as f64 * ROW_HEIGHT, (index + 1) as f64 * ROW_HEIGHT);
-        let (view_top, view_height) = (f64::from(el.scroll_top()), f64::from(el.client_height()));
-        if top < view_top {
+        if let Some(top) = scroll_to_show(index, f64::from(el.scroll_top()), f64::from(el.client_height())) {
             el.set_scroll_top(top as i32);
-        } else if bottom > view_top + view_height {
-            el.set_scroll_top((bottom - view_height).ceil() as i32);
         }
         measure();
     });
     let visible = move || {
-        let count = inspector.rows.with(Vec::len);
-        let first = ((scroll_top.get() / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
-        let last = (((scroll_top.get() + height.get()) / ROW_HEIGHT).ceil() as usize + OVERSCAN).min(count);
+        let rows = rows_to_draw(scroll_top.get(), height.get(), inspector.rows.with(Vec::len));
         let version = inspector.version.get();
-        (first..last.max(first)).map(move |i| (version, i)).collect::<Vec<_>>()
+        rows.map(move |i| (version, i)).collect::<Vec<_>>()
     };
     let focus_list = move || {
         if let Some(el) = list.get_untracked() {
@@ -57,15 +48,6 @@ pub fn MemoryInspector(vm: StoredValue<Vm, LocalStorage>, runner: Runner, autosa
             focus_list();
         }
     };
-    let count = move || {
-        let rows = inspector.rows.with(Vec::len);
-        if inspector.filter.with(|f| f.trim().is_empty()) {
-            format!("{rows} {}", if rows == 1 { "row" } else { "rows" })
-        } else {
-            let matches = inspector.rows.with(|r| r.iter().filter(|r| r.matched).count());
-            format!("{matches} matching")
-        }
-    };
     let active_id = move || inspector.active.get().map(|i| format!("memory-row-{i}"));
     view! {
         <section
@@ -74,18 +56,7 @@ pub fn MemoryInspector(vm: StoredValue<Vm, LocalStorage>, runner: Runner, autosa
             data-testid="memory-inspector"
             aria-labelledby="memory-inspector-title"
         >
-            <div class="inspector-bar">
-                <h2 id="memory-inspector-title" class="pane-title">"Memory"</h2>
-                <input
-                    type="search"
-                    data-testid="memory-filter"
-                    placeholder="Filter keys and values"
-                    aria-label="Filter Memory by key or value"
-                    prop:value=move || inspector.filter.get()
-                    on:input=move |ev| inspector.set_filter(event_target_value(&ev))
-                />
-                <span class="inspector-count" data-testid="memory-count">{count}</span>
-            </div>
+            {inspector_bar(inspector)}
             <InspectorNotice inspector=inspector />
             <div
                 class="inspector-list"
@@ -100,13 +71,13 @@ pub fn MemoryInspector(vm: StoredValue<Vm, LocalStorage>, runner: Runner, autosa
                 on:keydown=on_keydown
                 on:focus=move |_| {
                     if inspector.active.get_untracked().is_none() && inspector.rows.with_untracked(|r| !r.is_empty()) {
-                        inspector.active.set(Some(0));
+                        inspector.select(0);
                     }
                 }
             >
                 <div
                     class="inspector-spacer"
-                    style:height=move || format!("{}px", inspector.rows.with(Vec::len) as f64 * ROW_HEIGHT)
+                    style:height=move || format!("{}px", top_of(inspector.rows.with(Vec::len)))
                 >
                     <For each=visible key=|item| *item let((_, index))>
                         <InspectorRow inspector=inspector index=index on_act=Callback::new(move |()| focus_list()) />
@@ -114,5 +85,32 @@ pub fn MemoryInspector(vm: StoredValue<Vm, LocalStorage>, runner: Runner, autosa
                 </div>
             </div>
         </section>
+    }
+}
+
+/// The inspector's title, filter and row count.
+fn inspector_bar(inspector: Inspector) -> impl IntoView {
+    let count = move || {
+        let rows = inspector.rows.with(Vec::len);
+        if inspector.filter.with(|f| f.trim().is_empty()) {
+            format!("{rows} {}", if rows == 1 { "row" } else { "rows" })
+        } else {
+            let matches = inspector.rows.with(|r| r.iter().filter(|r| r.matched).count());
+            format!("{matches} matching")
+        }
+    };
+    view! {
+        <div class="inspector-bar">
+            <h2 id="memory-inspector-title" class="pane-title">"Memory"</h2>
+            <input
+                type="search"
+                data-testid="memory-filter"
+                placeholder="Filter keys and values"
+                aria-label="Filter Memory by key or value"
+                prop:value=move || inspector.filter.get()
+                on:input=move |ev| inspector.set_filter(event_target_value(&ev))
+            />
+            <span class="inspector-count" data-testid="memory-count">{count}</span>
+        </div>
     }
 }

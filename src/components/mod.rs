@@ -1,5 +1,4 @@
 pub mod code_editor;
-pub mod console;
 pub mod examples_menu;
 pub mod inspector_notice;
 pub mod inspector_row;

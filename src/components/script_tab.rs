@@ -16,9 +16,8 @@ pub fn ScriptTab(
     let is_active = move || active.get() == id;
     let renaming = RwSignal::new(false);
     let tab = NodeRef::<Button>::new();
-    let field = NodeRef::<Input>::new();
 
-    let finish = move |name: Option<String>| {
+    let finish = Callback::new(move |name: Option<String>| {
         if let Some(name) = name {
             scripts.update(|s| {
                 let _ = s.rename(id, &name); // an empty name keeps the old one
@@ -30,14 +29,6 @@ pub fn ScriptTab(
                 let _ = tab.focus();
             }
         });
-    };
-    Effect::new(move |_| {
-        if let Some(field) = field.get() {
-            // The whole name selected, so that typing replaces it.
-            field.set_value(&name.get_untracked());
-            let _ = field.focus();
-            field.select();
-        }
     });
     let on_tab_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
         "F2" => {
@@ -47,17 +38,6 @@ pub fn ScriptTab(
         "Delete" => {
             ev.prevent_default();
             on_close.run(id);
-        }
-        _ => {}
-    };
-    let on_field_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
-        "Enter" => {
-            ev.prevent_default();
-            finish(Some(event_target_value(&ev)));
-        }
-        "Escape" => {
-            ev.prevent_default();
-            finish(None);
         }
         _ => {}
     };
@@ -80,17 +60,7 @@ pub fn ScriptTab(
                 {name}
             </button>
             <Show when=move || renaming.get()>
-                <input
-                    class="tab-rename"
-                    node_ref=field
-                    aria-label="Script name"
-                    on:keydown=on_field_key
-                    on:blur=move |ev| {
-                        if renaming.get_untracked() {
-                            finish(Some(event_target_value(&ev)));
-                        }
-                    }
-                />
+                {rename_field(name, renaming, finish)}
             </Show>
             <Show when=move || is_active() && !renaming.get()>
                 <button
@@ -111,5 +81,42 @@ pub fn ScriptTab(
                 "×"
             </button>
         </li>
+    }
+}
+
+/// The tab's name in an input, all of it selected so that typing replaces it. Enter or
+/// leaving the field renames; Escape keeps the old name.
+fn rename_field(name: Signal<String>, renaming: RwSignal<bool>, finish: Callback<Option<String>>) -> impl IntoView {
+    let field = NodeRef::<Input>::new();
+    Effect::new(move |_| {
+        if let Some(field) = field.get() {
+            field.set_value(&name.get_untracked());
+            let _ = field.focus();
+            field.select();
+        }
+    });
+    let on_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "Enter" => {
+            ev.prevent_default();
+            finish.run(Some(event_target_value(&ev)));
+        }
+        "Escape" => {
+            ev.prevent_default();
+            finish.run(None);
+        }
+        _ => {}
+    };
+    view! {
+        <input
+            class="tab-rename"
+            node_ref=field
+            aria-label="Script name"
+            on:keydown=on_key
+            on:blur=move |ev| {
+                if renaming.get_untracked() {
+                    finish.run(Some(event_target_value(&ev)));
+                }
+            }
+        />
     }
 }

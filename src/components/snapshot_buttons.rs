@@ -2,16 +2,17 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::autosave::Autosave;
+use crate::app::services;
 
 /// Export Memory to a snapshot file, and import one (asking before loading functions
 /// that another store wrote).
 #[component]
-pub fn SnapshotButtons(autosave: Autosave) -> impl IntoView {
+pub fn SnapshotButtons() -> impl IntoView {
+    let persistence = services().persistence;
     let (message, set_message) = signal(String::new());
     let export = move |_| {
         spawn_local(async move {
-            match autosave.export().await {
+            match persistence.export().await {
                 Ok(bytes) => {
                     download(&bytes, "memory.moonkeep");
                     set_message.set(format!("Exported {} bytes", bytes.len()));
@@ -29,7 +30,7 @@ pub fn SnapshotButtons(autosave: Autosave) -> impl IntoView {
                 Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
                 Err(_) => return set_message.set(format!("{} could not be read", file.name())),
             };
-            match autosave.import(&bytes).await {
+            match persistence.import(&bytes).await {
                 Ok(()) => {
                     let _ = web_sys::window().map(|w| w.location().reload());
                 }
@@ -39,17 +40,17 @@ pub fn SnapshotButtons(autosave: Autosave) -> impl IntoView {
     };
     view! {
         <div class="snapshot">
-            <button data-testid="export" on:click=export prop:disabled=move || !autosave.ready.get()>
+            <button data-testid="export" on:click=export prop:disabled=move || !persistence.restored()>
                 "Export Memory"
             </button>
-            <label class="button" prop:aria-disabled=move || !autosave.owner.get()>
+            <label class="button" prop:aria-disabled=move || !persistence.saves()>
                 "Import Memory…"
                 <input
                     type="file"
                     data-testid="import"
                     accept=".moonkeep,application/octet-stream"
                     on:change=import
-                    prop:disabled=move || !autosave.owner.get()
+                    prop:disabled=move || !persistence.saves()
                 />
             </label>
             <span class="snapshot-message" data-testid="snapshot-message" role="status">{message}</span>

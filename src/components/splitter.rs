@@ -1,43 +1,41 @@
 use leptos::html::Div;
 use leptos::prelude::*;
 
-use crate::layout::{self, size_after_key, size_at};
+use crate::app::services;
+use crate::layout::{self, size_after_key, size_at, Pane};
 
-/// Which way a splitter's bar runs: a vertical bar divides left from right.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Orientation {
-    Vertical,
-    Horizontal,
-}
-
-/// A drag handle between two panes of its parent element. `size` is the size of the
-/// pane after it, in percent of the parent; the arrow keys move it too.
+/// A drag handle between a pane and the one before it, in their parent element; the
+/// arrow keys move it too. Sizes are the pane's, in percent of the parent, kept in
+/// the user's preferences.
 #[component]
-pub fn Splitter(
-    size: RwSignal<f64>,
-    orientation: Orientation,
-    /// What the splitter resizes, for people who cannot see it.
-    label: &'static str,
-    /// The id of the pane after the splitter.
-    controls: &'static str,
-) -> impl IntoView {
+pub fn Splitter(pane: Pane) -> impl IntoView {
+    let preferences = services().preferences;
+    // A vertical bar divides left from right.
+    let vertical = pane == Pane::Inspector;
+    let (label, controls) = match pane {
+        Pane::Inspector => ("Resize the Memory inspector", "memory-inspector"),
+        Pane::Console => ("Resize the console", "console"),
+    };
     let handle = NodeRef::<Div>::new();
     let dragging = RwSignal::new(false);
     let follow = move |ev: &leptos::ev::PointerEvent| {
         let Some(area) = handle.get_untracked().and_then(|h| h.parent_element()) else { return };
         let rect = area.get_bounding_client_rect();
-        size.set(match orientation {
-            Orientation::Vertical => size_at(ev.client_x() as f64, rect.left(), rect.width()),
-            Orientation::Horizontal => size_at(ev.client_y() as f64, rect.top(), rect.height()),
-        });
+        preferences.resize(
+            pane,
+            if vertical {
+                size_at(ev.client_x() as f64, rect.left(), rect.width())
+            } else {
+                size_at(ev.client_y() as f64, rect.top(), rect.height())
+            },
+        );
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if let Some(next) = size_after_key(size.get_untracked(), &ev.key(), ev.shift_key()) {
+        if let Some(next) = size_after_key(preferences.pane_size_now(pane), &ev.key(), ev.shift_key()) {
             ev.prevent_default();
-            size.set(next);
+            preferences.resize(pane, next);
         }
     };
-    let vertical = orientation == Orientation::Vertical;
     view! {
         <div
             node_ref=handle
@@ -51,7 +49,7 @@ pub fn Splitter(
             aria-orientation=if vertical { "vertical" } else { "horizontal" }
             aria-valuemin=layout::MIN
             aria-valuemax=layout::MAX
-            aria-valuenow=move || size.get().round()
+            aria-valuenow=move || preferences.layout().size(pane).round()
             on:pointerdown=move |ev| {
                 if let Some(handle) = handle.get_untracked() {
                     let _ = handle.set_pointer_capture(ev.pointer_id());

@@ -1,33 +1,24 @@
 use leptos::prelude::*;
 
-use crate::autosave::Autosave;
-use crate::run::Runner;
-use crate::storage::human_bytes;
+use crate::app::{services, Services};
+use crate::persistence::SaveState;
 
-/// Whether Memory is saved, how the last save or restore went, and the storage the
-/// browser gives us.
+/// Whether Memory is saved, how the last save or restore went, the storage the browser
+/// gives us, and the time limit of a run.
 #[component]
-pub fn StatusBar(autosave: Autosave, runner: Runner) -> impl IntoView {
-    let status = autosave.status;
-    let storage = move || {
-        autosave.storage.get().map(|(estimate, persistent)| {
-            let kept = if persistent { "persistent" } else { "the browser may evict it under pressure" };
-            format!("{} of {} used · {kept}", human_bytes(estimate.usage), human_bytes(estimate.quota))
-        })
+pub fn StatusBar() -> impl IntoView {
+    let Services { persistence, preferences, .. } = services();
+    let progress = move || match persistence.state() {
+        SaveState::Restoring { progress } => progress,
+        _ => None,
     };
-    let problems = autosave.problems;
     view! {
         <footer class="status-bar">
-            <span
-                data-testid="save-status"
-                data-state=move || status.with(|s| s.state())
-                role="status"
-                aria-live="polite"
-            >
-                {move || status.with(|s| s.text())}
+            <span data-testid="save-status" data-state=move || persistence.state().word() role="status" aria-live="polite">
+                {move || persistence.state().text()}
             </span>
-            {move || autosave.restore_progress.get().map(|(done, total)| {
-                let percent = if total == 0 { 0 } else { done * 100 / total };
+            {move || progress().map(|(done, total)| {
+                let percent = (done * 100).checked_div(total).unwrap_or(0);
                 view! {
                     <progress
                         data-testid="restore-progress"
@@ -38,12 +29,12 @@ pub fn StatusBar(autosave: Autosave, runner: Runner) -> impl IntoView {
                     <span class="restore-percent">{format!("{percent}%")}</span>
                 }
             })}
-            <Show when=move || autosave.ready.get() && !autosave.owner.get() && status.with(|s| s.state() == "not-saving") && autosave.storage_available()>
-                <button data-testid="take-over" on:click=move |_| autosave.take_over()>
+            <Show when=move || persistence.can_take_over()>
+                <button data-testid="take-over" on:click=move |_| persistence.take_over()>
                     "Save in this tab instead"
                 </button>
             </Show>
-            <span class="storage" data-testid="storage">{storage}</span>
+            <span class="storage" data-testid="storage">{move || persistence.quota().map(|q| q.text())}</span>
             <label class="budget" title="A run that computes longer is stopped; 0 means no limit">
                 "Time limit "
                 <input
@@ -51,20 +42,28 @@ pub fn StatusBar(autosave: Autosave, runner: Runner) -> impl IntoView {
                     min="0"
                     max="3600"
                     data-testid="time-budget"
-                    prop:value=move || runner.budget_seconds.get().to_string()
+                    prop:value=move || preferences.time_budget().to_string()
                     on:change=move |ev| {
                         if let Ok(seconds) = event_target_value(&ev).trim().parse::<u32>() {
-                            runner.budget_seconds.set(seconds.min(3600));
+                            preferences.set_time_budget(seconds);
                         }
                     }
                 />
                 " s"
             </label>
-            <Show when=move || problems.with(|p| !p.is_empty())>
+            <Show when=move || !persistence.unsaved().is_empty()>
+                <details class="save-problems" data-testid="save-problems" open>
+                    <summary>"Some values are not saved"</summary>
+                    <ul>
+                        {move || persistence.unsaved().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                    </ul>
+                </details>
+            </Show>
+            <Show when=move || !persistence.problems().is_empty()>
                 <details class="restore-problems" data-testid="restore-problems" open>
                     <summary>"Some values could not be restored (their records are kept in storage)"</summary>
                     <ul>
-                        {move || problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                        {move || persistence.problems().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
                     </ul>
                 </details>
             </Show>

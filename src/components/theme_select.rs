@@ -1,24 +1,19 @@
 use leptos::prelude::*;
 
-use crate::settings;
+use crate::app::services;
 use crate::theme::Theme;
 
 /// Light, dark, or whatever the system prefers; remembered.
 #[component]
 pub fn ThemeSelect() -> impl IntoView {
-    let theme = RwSignal::new(settings::load_theme());
-    Effect::new(move |_| {
-        let theme = theme.get();
-        theme.apply();
-        settings::save_theme(theme);
-    });
+    let preferences = services().preferences;
     view! {
         <label class="theme-select">
             "Theme"
             <select
                 data-testid="theme"
-                on:change=move |ev| theme.set(Theme::from_value(&event_target_value(&ev)))
-                prop:value=move || theme.get().value()
+                on:change=move |ev| preferences.set_theme(Theme::from_value(&event_target_value(&ev)))
+                prop:value=move || preferences.theme().value()
             >
                 {Theme::ALL
                     .into_iter()

@@ -1,16 +1,17 @@
 use leptos::prelude::*;
 
-use crate::autosave::Autosave;
+use crate::app::services;
 use crate::components::examples_menu::ExamplesMenu;
 use crate::components::snapshot_buttons::SnapshotButtons;
 use crate::components::theme_select::ThemeSelect;
 use crate::demos;
-use crate::run::{Code, Runner};
+use crate::run::Code;
 use crate::scripts::Scripts;
 
 /// The page's header: Run, the examples, the theme, Memory export and import.
 #[component]
-pub fn Toolbar(scripts: RwSignal<Scripts>, runner: Runner, autosave: Autosave) -> impl IntoView {
+pub fn Toolbar(scripts: RwSignal<Scripts>) -> impl IntoView {
+    let runner = services().runner;
     let run = move |_| runner.run(Code::whole(scripts.with_untracked(|s| s.active().text.clone())));
     view! {
         <header class="toolbar">
@@ -29,7 +30,7 @@ pub fn Toolbar(scripts: RwSignal<Scripts>, runner: Runner, autosave: Autosave) -
                 <button
                     data-testid="stop"
                     on:click=move |_| runner.stop()
-                    prop:disabled=move || !runner.running.get()
+                    prop:disabled=move || !runner.running()
                     title="Stop the run under way"
                 >
                     "Stop"
@@ -38,7 +39,7 @@ pub fn Toolbar(scripts: RwSignal<Scripts>, runner: Runner, autosave: Autosave) -
             </div>
             <ExamplesMenu scripts=scripts demos=demos::all() />
             <ThemeSelect />
-            <SnapshotButtons autosave=autosave />
+            <SnapshotButtons />
         </header>
     }
 }

@@ -2,6 +2,7 @@
 //! loads it as wasmoon's and fengari's harness pages load theirs, and `make
 //! bench-compare` measures the workloads and the cold start on it. A run here has the
 //! page's runaway protection (the watchdog ticks) but no slices: it runs in one go.
+#![forbid(unsafe_code)]
 
 use moonkeep_engine::Vm;
 use wasm_bindgen::prelude::*;

@@ -1,12 +1,13 @@
 //! The history commands: list versions, compare two, restore one (as a new version),
 //! look at or export one, and the history's budget. Each works on the store's records
-//! as loaded; only `restore` and `retention --budget` write.
+//! as loaded; only `restore` and `retention --budget` write (the others open the file
+//! only to read it, beside a writer).
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use moonkeep_engine::history::{self, Collection, Retention};
-use moonkeep_engine::{snapshot, Cause, Limits, Store, Version, Vm};
+use moonkeep_engine::{snapshot, Cause, Change, Limits, MemoryStore, Store, Version, Vm};
 use moonkeep_store_redb::RedbStore;
 
 /// Milliseconds since the Unix epoch, for version entries.
@@ -40,16 +41,41 @@ pub fn prepare(store: &mut RedbStore) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String>
 /// History records deleted per commit while collecting.
 const COLLECT_SLICE: usize = 1024;
 
+/// The records of a store opened only to read (beside a writer, never changed): a
+/// store of format version 1 is read as its migration would make it, in memory.
+pub fn read(store: &RedbStore) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+    let records = store.load().map_err(|e| e.0)?;
+    let Some(changes) = history::migrate(&records, now()) else { return Ok(records) };
+    let mut migrated = MemoryStore::new();
+    let puts: Vec<Change> = records.into_iter().map(|(key, value)| Change::Put { key, value }).collect();
+    migrated.commit(&puts).and_then(|()| migrated.commit(&changes)).map_err(|e| e.0)?;
+    migrated.load().map_err(|e| e.0)
+}
+
+/// A store opened to change it, migrated and thinned (`prepare`).
 fn open(db: &Path) -> Result<(RedbStore, Vec<(Vec<u8>, Vec<u8>)>), String> {
     let mut store = RedbStore::open(db).map_err(|e| e.0)?;
+    if let Some(recovery) = store.recovery() {
+        eprintln!("moonkeep: {recovery}");
+    }
     let records = prepare(&mut store)?;
+    Ok((store, records))
+}
+
+/// A store opened to read it (`read`).
+fn open_to_read(db: &Path) -> Result<(RedbStore, Vec<(Vec<u8>, Vec<u8>)>), String> {
+    let store = RedbStore::open_read_only(db).map_err(|e| e.0)?;
+    if let Some(recovery) = store.recovery() {
+        eprintln!("moonkeep: {recovery}");
+    }
+    let records = read(&store)?;
     Ok((store, records))
 }
 
 /// `moonkeep history`: one version a line, newest first, each line starting with its
 /// number; with a version, its whole entry and the code that made it.
 pub fn list(db: &Path, version: Option<u64>) -> Result<(), String> {
-    let (_, records) = open(db)?;
+    let (_, records) = open_to_read(db)?;
     let current = history::meta(&records).map_or(0, |m| m.version);
     let versions = history::versions(&records);
     if let Some(number) = version {
@@ -98,7 +124,7 @@ fn line(number: u64, entry: &Version, current: u64) -> String {
 
 /// `moonkeep diff A B`: the paths that differ, one a line (+ added, - removed, ~ changed).
 pub fn diff(db: &Path, a: u64, b: u64) -> Result<(), String> {
-    let (_, records) = open(db)?;
+    let (_, records) = open_to_read(db)?;
     for difference in history::diff(&records, a, b).map_err(|e| e.to_string())? {
         println!("{difference}");
     }
@@ -129,7 +155,7 @@ fn vm_at(records: &[(Vec<u8>, Vec<u8>)], number: u64) -> Result<Vm, String> {
 
 /// `moonkeep inspect --at N`.
 pub fn inspect(db: &Path, number: u64) -> Result<(), String> {
-    let (_, records) = open(db)?;
+    let (_, records) = open_to_read(db)?;
     let vm = vm_at(&records, number)?;
     println!("Memory as of version {number} (a past version: read only)");
     print!("{}", crate::tree::render(&vm.memory_tree(Limits::default())));
@@ -138,9 +164,9 @@ pub fn inspect(db: &Path, number: u64) -> Result<(), String> {
 
 /// `moonkeep export --at N FILE`: a snapshot of one version, complete in itself.
 pub fn export(db: &Path, number: u64, file: &Path) -> Result<(), String> {
-    let (_, records) = open(db)?;
+    let (store, records) = open_to_read(db)?;
     let at = history::records_at(&records, number).map_err(|e| e.to_string())?;
-    std::fs::write(file, snapshot::export(&at)).map_err(|e| format!("cannot write {}: {e}", file.display()))
+    crate::session::write_snapshot(store.path(), file, &snapshot::export(&at))
 }
 
 /// `moonkeep retention [--budget MB]`: shows (and sets) how much room the history may take.

@@ -3,18 +3,21 @@
 //! Every command opens the database, restores Memory into a fresh VM, does its work
 //! and, where it ran Lua, ends with a save point. Two processes see the same Memory
 //! because each run starts from what the last one committed.
+#![forbid(unsafe_code)]
 
 mod history;
 mod session;
 mod tree;
+mod trial;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use session::Session;
+use session::{Access, Session};
 
 #[derive(Parser)]
 #[command(
@@ -77,29 +80,34 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A copy of this program started to read a damaged database does only that.
+    moonkeep_store_redb::serve_salvage_read();
     let cli = Cli::parse();
     let db = match cli.db.or_else(default_db) {
         Some(db) => db,
         None => return fail("cannot find a data directory for the database; pass --db PATH"),
     };
     let limit = cli.time_limit;
-    let open = |db: &PathBuf| Session::open(db, limit);
+    let open = |db: &PathBuf| Session::open(db, limit, Access::Write);
+    let read = |db: &PathBuf| Session::open(db, limit, Access::Read);
     let outcome = match cli.command {
-        Command::Run { file } => match std::fs::read_to_string(&file) {
-            Ok(source) => {
-                let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                open(&db).and_then(|mut s| s.run(&source, &name, false))
-            }
+        // As `lua FILE`: the bytes as they are, the chunk named after the path given.
+        Command::Run { file } => match std::fs::read(&file) {
+            Ok(source) => open(&db).and_then(|mut s| s.run_file(&source, &file.to_string_lossy())),
             Err(e) => Err(format!("cannot read {}: {e}", file.display())),
         },
         Command::Eval { code } => open(&db).and_then(|mut s| s.run(&code, "eval", true)),
         Command::Repl => open(&db).and_then(|mut s| s.repl()),
-        Command::Inspect { at: None } => open(&db).map(|s| {
-            print!("{}", tree::render(&s.vm.memory_tree(moonkeep_engine::Limits::default())));
-            true
+        Command::Inspect { at: None } => read(&db).and_then(|s| {
+            let tree = tree::render(&s.vm.memory_tree(moonkeep_engine::Limits::default()));
+            let mut out = std::io::stdout();
+            out.write_all(tree.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("cannot write the output: {e}"))?;
+            Ok(true)
         }),
         Command::Inspect { at: Some(at) } => history::inspect(&db, at).map(|()| true),
-        Command::Export { file, at: None } => open(&db).and_then(|s| s.export(&file)).map(|()| true),
+        Command::Export { file, at: None } => read(&db).and_then(|s| s.export(&file)).map(|()| true),
         Command::Export { file, at: Some(at) } => history::export(&db, at, &file).map(|()| true),
         Command::Import { file, trust } => Session::import(&db, &file, trust).map(|()| true),
         Command::History { version } => history::list(&db, version).map(|()| true),
@@ -107,11 +115,16 @@ fn main() -> ExitCode {
         Command::Restore { version } => history::restore(&db, version).map(|()| true),
         Command::Retention { budget } => history::retention(&db, budget).map(|()| true),
     };
-    match outcome {
+    let code = match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(message) => fail(&message),
+    };
+    if session::stop_requested() {
+        eprintln!("moonkeep: stopped by Ctrl+C after Memory was saved");
+        return ExitCode::from(130);
     }
+    code
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {

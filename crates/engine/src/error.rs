@@ -54,10 +54,7 @@ impl LuaError {
                 LuaError::new(ErrorKind::Syntax { incomplete: *incomplete_input }, message, None)
             }
             mlua::Error::RuntimeError(text) => {
-                let (message, traceback) = match text.split_once(TRACEBACK_HEADER) {
-                    Some((message, traceback)) => (message, Some(traceback)),
-                    None => (text.as_str(), None),
-                };
+                let (message, traceback) = split_traceback(text);
                 LuaError::new(ErrorKind::Runtime, message, traceback)
             }
             mlua::Error::MemoryError(message) => LuaError::new(ErrorKind::Memory, message, None),
@@ -91,6 +88,18 @@ impl fmt::Display for LuaError {
 
 impl std::error::Error for LuaError {}
 
+/// Splits "message\nstack traceback:\n...". A run's error carries the traceback its
+/// message handler took where it was raised (as under `lua`), and after it mlua adds the
+/// traceback of the thread once it died, which shows only the run's entry: that last
+/// one is dropped when there are two.
+fn split_traceback(text: &str) -> (&str, Option<&str>) {
+    let Some((rest, last)) = text.rsplit_once(TRACEBACK_HEADER) else { return (text, None) };
+    match rest.rsplit_once(TRACEBACK_HEADER) {
+        Some((message, traceback)) => (message, Some(traceback)),
+        None => (rest, Some(last)),
+    }
+}
+
 /// Reads "chunk:line:" at the start of a message. The chunk must look like a chunk
 /// name (no spaces, or Lua's `[string "..."]`), so that a message that merely contains
 /// "10:30:" is not mistaken for a location.
@@ -108,16 +117,13 @@ fn parse_location(message: &str) -> Option<Location> {
     Some(Location { chunk: chunk.to_owned(), line })
 }
 
-/// Drops the frames that only show the host: mlua's entry point at the bottom and its
-/// message handler at the top (both "[C]: in ?").
+/// Drops the frames at the top that only show the host (a message handler, "[C]: in
+/// ?"). The one at the bottom stays: a run's chunk is called from C, as under the
+/// stand-alone `lua`, whose tracebacks end in the same line.
 fn tidy_traceback(traceback: &str) -> String {
-    fn host_frame(line: &&&str) -> bool {
-        line.trim() == "[C]: in ?"
-    }
     let lines: Vec<&str> = traceback.lines().collect();
-    let start = lines.iter().take_while(host_frame).count();
-    let end = lines.len() - lines[start..].iter().rev().take_while(host_frame).count();
-    lines[start..end].join("\n")
+    let start = lines.iter().take_while(|line| line.trim() == "[C]: in ?").count();
+    lines[start..].join("\n")
 }
 
 #[cfg(test)]
@@ -135,8 +141,17 @@ mod tests {
     }
 
     #[test]
-    fn host_entry_frames_are_dropped_from_tracebacks() {
+    fn the_handler_traceback_is_kept_and_the_dead_threads_dropped() {
+        let run =
+            "main.lua:1: x\nstack traceback:\n\tmain.lua:1: in main chunk\n\t[C]: in ?\nstack traceback:\n\t[C]: in ?";
+        assert_eq!(split_traceback(run), ("main.lua:1: x", Some("\tmain.lua:1: in main chunk\n\t[C]: in ?")));
+        assert_eq!(split_traceback("x\nstack traceback:\n\tf"), ("x", Some("\tf")));
+        assert_eq!(split_traceback("x"), ("x", None));
+    }
+
+    #[test]
+    fn a_message_handler_frame_is_dropped_from_tracebacks() {
         let t = tidy_traceback("\t[C]: in ?\n\t[C]: in function 'error'\n\tmain.lua:1: in main chunk\n\t[C]: in ?");
-        assert_eq!(t, "\t[C]: in function 'error'\n\tmain.lua:1: in main chunk");
+        assert_eq!(t, "\t[C]: in function 'error'\n\tmain.lua:1: in main chunk\n\t[C]: in ?");
     }
 }

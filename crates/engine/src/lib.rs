@@ -1,6 +1,7 @@
 //! Moonkeep's engine: a Lua 5.4 VM with REPL semantics, captured output, readable
 //! values and errors that say where they happened. It knows nothing of the web: the
 //! browser app and the command line drive the same [`Vm`].
+#![forbid(unsafe_code)]
 
 mod error;
 mod inspect;
@@ -12,8 +13,8 @@ mod vm;
 pub use error::{ErrorKind, Location, LuaError};
 pub use inspect::{DeleteError, Deleted, Entry, Limits, Node, Row, Shown, Size, Slot, Upvalue};
 pub use memory::{
-    history, Cause, Problem, RestoreReport, SavePoint, SnapshotError, Version, FORMAT_VERSION, SECRET_LEN,
-    STORE_VERSION,
+    history, Cause, Problem, Quarantine, RestoreReport, SavePoint, SnapshotError, Version, FORMAT_VERSION,
+    SECRET_LEN, STORE_VERSION,
 };
 /// Snapshots: one portable file holding a whole Memory.
 pub mod snapshot {

@@ -14,10 +14,11 @@ const MAX_ENTRIES: usize = 100;
 /// A constructor longer than this on one line is laid out one entry per line.
 const LINE_WIDTH: usize = 72;
 
-/// Shows a value returned to the REPL. Strings appear raw, as `tostring` gives them.
+/// Shows a value returned to the REPL. Strings appear raw, as `tostring` gives them
+/// (bytes that are not UTF-8 as `\xFF`, as in output).
 pub(crate) fn show(value: &Value, tostring: &Function) -> String {
     match value {
-        Value::String(s) => s.to_string_lossy(),
+        Value::String(s) => crate::vm::display(&s.as_bytes()),
         _ => Renderer { tostring, path: Vec::new() }.value(value, 0),
     }
 }

@@ -115,26 +115,105 @@ static int tag_matches(const unsigned char key[MOONKEEP_SEAL_KEY_LEN], const cha
   return differ == 0;
 }
 
-/* load(chunk [, chunkname [, mode [, env]]]) for a binary string chunk, as stock load
- * does it, except that binary code must carry this VM's tag (which is not loaded). */
-int moonkeep_load_sealed(lua_State *L) {
-  size_t len;
-  const char *chunk = luaL_checklstring(L, 1, &len);
-  const char *chunkname = luaL_optstring(L, 2, chunk);
-  const char *mode = luaL_optstring(L, 3, "bt");
-  int env = !lua_isnone(L, 4) ? 4 : 0;
-  size_t body = len;
-  if (strchr(mode, 'b') != NULL) {
+#define REFUSED "binary chunk refused: Moonkeep loads only bytecode made by string.dump in this session"
+/* The reader's piece is kept here, as stock load keeps it (above load's 4 arguments). */
+#define PIECE_SLOT 5
+
+/* Stock load's reader: the next string of the reader function at index 1, NULL at the end. */
+static const char *next_piece(lua_State *L, size_t *size) {
+  luaL_checkstack(L, 2, "too many nested functions");
+  lua_pushvalue(L, 1);
+  lua_call(L, 0, 1);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    *size = 0;
+    return NULL;
+  }
+  if (!lua_isstring(L, -1)) luaL_error(L, "reader function must return a string");
+  lua_replace(L, PIECE_SLOT);
+  return lua_tolstring(L, PIECE_SLOT, size);
+}
+
+typedef struct {
+  int started;
+  int check_tag; /* the mode allows binary chunks */
+  int refused;
+} Reader;
+
+/* Reads a chunk from the reader function as stock load does. A binary chunk is read to
+ * its end first, to check its tag; a refused one ends the stream, and load then answers
+ * as it does for a refused string. */
+static const char *sealed_reader(lua_State *L, void *data, size_t *size) {
+  Reader *reader = (Reader *)data;
+  const char *piece;
+  if (reader->started == 2) {
+    *size = 0;
+    return NULL;
+  }
+  piece = next_piece(L, size);
+  if (reader->started || !reader->check_tag || piece == NULL || *size == 0 || piece[0] != LUA_SIGNATURE[0]) {
+    reader->started = 1;
+    return piece;
+  }
+  {
     unsigned char key[MOONKEEP_SEAL_KEY_LEN];
+    luaL_Buffer all;
+    size_t len;
+    const char *chunk;
+    reader->started = 2;
+    luaL_buffinit(L, &all);
+    luaL_addlstring(&all, piece, *size);
+    while ((piece = next_piece(L, size)) != NULL && *size > 0) luaL_addlstring(&all, piece, *size);
+    luaL_pushresult(&all);
+    lua_replace(L, PIECE_SLOT);
+    chunk = lua_tolstring(L, PIECE_SLOT, &len);
     seal_key(L, key);
     if (!tag_matches(key, chunk, len)) {
+      reader->refused = 1;
+      *size = 0;
+      return NULL;
+    }
+    *size = len - TAG_LEN;
+    return chunk;
+  }
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]): stock load, except that a binary chunk
+ * must carry this VM's tag (which is not loaded). */
+int moonkeep_load(lua_State *L) {
+  size_t len;
+  const char *chunk = lua_tolstring(L, 1, &len);
+  const char *mode = luaL_optstring(L, 3, "bt");
+  int env = !lua_isnone(L, 4) ? 4 : 0;
+  int binary_allowed = strchr(mode, 'b') != NULL;
+  int status;
+  if (chunk != NULL) {
+    const char *chunkname = luaL_optstring(L, 2, chunk);
+    size_t body = len;
+    if (binary_allowed && len > 0 && chunk[0] == LUA_SIGNATURE[0]) {
+      unsigned char key[MOONKEEP_SEAL_KEY_LEN];
+      seal_key(L, key);
+      if (!tag_matches(key, chunk, len)) {
+        luaL_pushfail(L);
+        lua_pushliteral(L, REFUSED);
+        return 2;
+      }
+      body = len - TAG_LEN;
+    } /* else: Lua refuses a binary chunk itself, naming the mode */
+    status = luaL_loadbufferx(L, chunk, body, chunkname, mode);
+  } else {
+    Reader reader = {0, binary_allowed, 0};
+    const char *chunkname = luaL_optstring(L, 2, "=(load)");
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, PIECE_SLOT);
+    status = lua_load(L, sealed_reader, &reader, chunkname, mode);
+    if (reader.refused) {
       luaL_pushfail(L);
-      lua_pushliteral(L, "binary chunk refused: Moonkeep loads only bytecode made by string.dump in this session");
+      lua_pushliteral(L, REFUSED);
       return 2;
     }
-    body = len - TAG_LEN;
-  } /* else: Lua refuses the binary chunk itself, naming the mode */
-  if (luaL_loadbufferx(L, chunk, body, chunkname, mode) != LUA_OK) {
+  }
+  if (status != LUA_OK) {
     luaL_pushfail(L);
     lua_insert(L, -2);
     return 2;

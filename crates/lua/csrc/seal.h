@@ -13,6 +13,6 @@
 
 uint64_t moonkeep_siphash24(const unsigned char key[16], const unsigned char *in, size_t len);
 int moonkeep_sealed_dump(lua_State *L);
-int moonkeep_load_sealed(lua_State *L);
+int moonkeep_load(lua_State *L);
 
 #endif

@@ -9,10 +9,16 @@
 
 use mlua::{Lua, LuaOptions, StdLib};
 
+pub mod playground;
 pub mod seal;
 pub mod walk;
 mod watchdog;
 pub use watchdog::{Halt, Watchdog};
+
+/// Where the unpatched Lua 5.4.9 sources are (the `lua-src` crate's): the engine's
+/// conformance tests build stock Lua from them as their oracle.
+#[doc(hidden)]
+pub const STOCK_LUA_SOURCES: &str = env!("MOONKEEP_STOCK_LUA_SOURCES");
 
 /// A new Lua 5.4 state with the standard libraries, `debug` included.
 ///
@@ -26,6 +32,19 @@ pub fn new_state() -> Lua {
     let libs = StdLib::ALL_SAFE | StdLib::DEBUG;
     // SAFETY: see above; the engine restricts `debug` before running user code.
     unsafe { Lua::unsafe_new_with(libs, LuaOptions::new()) }
+}
+
+/// The key C files a state's host data under (`G(L)`): the same for all its threads.
+pub(crate) fn state_key(lua: &Lua) -> usize {
+    extern "C" {
+        fn moonkeep_watchdog_key(state: *mut mlua::ffi::lua_State) -> *mut std::ffi::c_void;
+    }
+    // SAFETY: exec_raw lends a valid state pointer for the closure's duration.
+    unsafe {
+        let mut key = 0usize;
+        let _ = lua.exec_raw::<()>((), |state| key = moonkeep_watchdog_key(state) as usize);
+        key
+    }
 }
 
 /// Seconds on a monotonic clock with sub-millisecond resolution (`performance.now()` in
@@ -81,8 +100,6 @@ mod wasm {
         fn console_error(text: &str);
         #[wasm_bindgen(js_namespace = performance, js_name = now)]
         pub(crate) fn performance_now() -> f64;
-        #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
-        fn get_random_values(bytes: &mut [u8]) -> Result<(), JsValue>;
 
         type Date;
         #[wasm_bindgen(static_method_of = Date)]
@@ -91,21 +108,6 @@ mod wasm {
         fn new(ms: f64) -> Date;
         #[wasm_bindgen(method, js_name = getTimezoneOffset)]
         fn get_timezone_offset(this: &Date) -> f64;
-    }
-
-    /// Fills `bytes` from the browser's CSPRNG. Every browser Moonkeep runs in has one;
-    /// should it fail, the clocks are mixed in instead, so no two pages share bytes.
-    pub(crate) fn random_bytes(bytes: &mut [u8]) {
-        if get_random_values(bytes).is_ok() {
-            return;
-        }
-        let mut state = (Date::now().to_bits() ^ performance_now().to_bits().rotate_left(32)) | 1;
-        for b in bytes.iter_mut() {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            *b = state as u8;
-        }
     }
 
     pub(crate) fn utc_offset_seconds(t: f64) -> i64 {

@@ -18,7 +18,7 @@ const REGISTRY_KEY: &str = "moonkeep.seal";
 
 extern "C-unwind" {
     fn moonkeep_sealed_dump(state: *mut lua_State) -> c_int;
-    fn moonkeep_load_sealed(state: *mut lua_State) -> c_int;
+    fn moonkeep_load(state: *mut lua_State) -> c_int;
 }
 
 #[cfg(test)]
@@ -27,14 +27,14 @@ extern "C" {
 }
 
 /// The sealed pair for `lua`, under a fresh random key: `string.dump` (stock
-/// `string.dump`, then the tag) and the loader of binary string chunks, called as stock
-/// `load(chunk [, chunkname [, mode [, env]]])`, which refuses a chunk whose tag is not
-/// this VM's and otherwise loads the bytes before the tag.
+/// `string.dump`, then the tag) and `load` (stock `load(chunk [, chunkname [, mode [,
+/// env]]])`, strings and reader functions alike), which refuses a binary chunk whose
+/// tag is not this VM's and otherwise loads the bytes before the tag.
 pub fn bytecode_seal(lua: &Lua) -> Result<(Function, Function)> {
-    lua.set_named_registry_value(REGISTRY_KEY, lua.create_string(random_key())?)?;
+    lua.set_named_registry_value(REGISTRY_KEY, lua.create_string(random_key()?)?)?;
     // SAFETY: both are lua_CFunctions that use only the C API and raise errors through
     // it (seal.c); mlua calls them as it calls any C function.
-    unsafe { Ok((lua.create_c_function(moonkeep_sealed_dump)?, lua.create_c_function(moonkeep_load_sealed)?)) }
+    unsafe { Ok((lua.create_c_function(moonkeep_sealed_dump)?, lua.create_c_function(moonkeep_load)?)) }
 }
 
 /// SipHash-2-4 of `data` under `key`, as the seal computes it (for the tests).
@@ -44,21 +44,17 @@ fn siphash24(key: &[u8; KEY_LEN], data: &[u8]) -> u64 {
     unsafe { moonkeep_siphash24(key.as_ptr(), data.as_ptr(), data.len()) }
 }
 
-/// 16 unpredictable bytes: the browser's `crypto.getRandomValues`, natively the
-/// OS-seeded keys of std's `RandomState`.
-fn random_key() -> [u8; KEY_LEN] {
+/// 16 unpredictable bytes from the system's CSPRNG (the browser's
+/// `crypto.getRandomValues` in wasm). Without one there is no VM: a predictable key
+/// would let a crafted file pass the seal.
+fn random_key() -> Result<[u8; KEY_LEN]> {
     let mut key = [0u8; KEY_LEN];
-    #[cfg(target_arch = "wasm32")]
-    crate::wasm::random_bytes(&mut key);
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use std::collections::hash_map::RandomState;
-        use std::hash::BuildHasher;
-        let state = RandomState::new();
-        key[..8].copy_from_slice(&state.hash_one(0u64).to_le_bytes());
-        key[8..].copy_from_slice(&state.hash_one(1u64).to_le_bytes());
-    }
-    key
+    getrandom::fill(&mut key).map_err(|e| {
+        mlua::Error::runtime(format!(
+            "no secure random numbers to key the bytecode seal ({e}); use a browser with crypto.getRandomValues"
+        ))
+    })?;
+    Ok(key)
 }
 
 #[cfg(test)]
@@ -133,7 +129,7 @@ mod tests {
                 r#"local f = function() return 1 end
                 local sealed = sealed_dump(f)
                 local out = {}
-                for _, chunk in ipairs({ string.dump(f), sealed:sub(1, 20) .. "x" .. sealed:sub(22), sealed:sub(1, -2), "\27", "" }) do
+                for _, chunk in ipairs({ string.dump(f), sealed:sub(1, 20) .. "x" .. sealed:sub(22), sealed:sub(1, -2), "\27" }) do
                   local fn, err = load_sealed(chunk, "c", "b")
                   out[#out + 1] = fn == nil and err or "loaded"
                 end
@@ -141,7 +137,7 @@ mod tests {
             )
             .eval()
             .unwrap();
-        assert_eq!(refused.len(), 5);
+        assert_eq!(refused.len(), 4);
         for r in &refused {
             assert!(r.starts_with("binary chunk refused"), "{r}");
         }

@@ -6,6 +6,7 @@
 //! IndexedDB is asynchronous, so this store does not implement the engine's
 //! synchronous `Store` trait; it offers the same two operations as futures.
 //! (It compiles natively so the workspace builds, but only runs in a browser.)
+#![forbid(unsafe_code)]
 
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;

@@ -3,14 +3,21 @@
 //! redb is pure Rust (no C toolchain to build or cross-compile), keeps a database in a
 //! single file, and stores it as copy-on-write B-trees whose commits are atomic: a crash
 //! at any moment leaves either the previous commit or the new one, never a mix.
+#![forbid(unsafe_code)]
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+mod recover;
+mod salvage;
+
+pub use recover::Recovery;
+pub use salvage::serve_salvage_read;
+
 use moonkeep_engine::{Change, Store, StoreError};
-use redb::{Database, Durability, ReadableDatabase, TableDefinition};
+use redb::{ConcurrencyMode, Database, Durability, ReadableDatabase, TableDefinition};
 
 /// The single table: raw key bytes to raw value bytes, as the engine writes them.
 const RECORDS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("records");
@@ -20,15 +27,26 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 /// Pause between attempts while the file is held.
 const RETRY_PAUSE: Duration = Duration::from_millis(50);
 
-/// A [`Store`] backed by a redb database file, held open (and locked) while alive.
+/// A [`Store`] backed by a redb database file. A writer holds the file open (and
+/// locked) while alive; a reader holds the records it read.
 pub struct RedbStore {
-    db: Database,
+    handle: Handle,
     path: PathBuf,
+    recovery: Option<Recovery>,
+}
+
+enum Handle {
+    /// The one process that writes. Other processes may read beside it.
+    Writer(Database),
+    /// The last committed state, read once by a reader (none if there is no file).
+    Loaded(Vec<(Vec<u8>, Vec<u8>)>),
 }
 
 impl RedbStore {
-    /// Opens the database at `path`, creating it (and its folders) if missing. If another
-    /// process holds the file, retries for about 5 seconds before giving up.
+    /// Opens the database at `path` for writing, creating it (and its folders) if
+    /// missing. If another process writes to the file, retries for about 5 seconds
+    /// before giving up. A damaged file is rebuilt from what can be read of it and kept
+    /// aside ([`RedbStore::recovery`] says what happened).
     pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
         RedbStore::open_with_wait(path, DEFAULT_WAIT)
     }
@@ -44,24 +62,53 @@ impl RedbStore {
                 ))
             })?;
         }
-        // No deadline if `wait` is too long to represent: wait for as long as it takes.
-        let deadline = Instant::now().checked_add(wait);
-        let db = loop {
-            // Verifying the file on open makes redb report a damaged file as an error; a
-            // plain open trusts the file and may panic on one altered outside redb.
-            match Database::builder().set_check_integrity_on_open(true).create(path) {
-                Ok(db) => break db,
-                Err(redb::DatabaseError::DatabaseAlreadyOpen) if deadline.is_none_or(|end| Instant::now() < end) => {
-                    let left = deadline.map(|end| end.saturating_duration_since(Instant::now()));
-                    sleep(left.map_or(RETRY_PAUSE, |left| left.min(RETRY_PAUSE)));
-                }
-                Err(err) => return Err(describe(path, "open", err.into())),
+        refuse_empty(path)?;
+        let (db, recovery) = match open_writer(path, wait) {
+            Ok(db) => (db, None),
+            Err(err) if recover::is_damage(&err) && recover::looks_like_redb(path) => {
+                let recovery = recover::rebuild(path, &err)?;
+                (open_writer(path, wait).map_err(|err| describe(path, "open", err.into()))?, Some(recovery))
             }
+            Err(err) => return Err(describe(path, "open", err.into())),
         };
-        let store = RedbStore { db, path: path.to_path_buf() };
+        let store = RedbStore { handle: Handle::Writer(db), path: path.to_path_buf(), recovery };
         // Create the table up front, so that `load` on a new file finds it empty.
         store.write(|_| Ok(()))?;
         Ok(store)
+    }
+
+    /// Opens the database at `path` to read the last committed state, without ever
+    /// changing the file; another process may be writing to it meanwhile. A file that
+    /// does not exist reads as empty (and is not created).
+    pub fn open_read_only(path: &Path) -> Result<RedbStore, StoreError> {
+        let store =
+            |records, recovery| RedbStore { handle: Handle::Loaded(records), path: path.to_path_buf(), recovery };
+        if !path.exists() {
+            return Ok(store(Vec::new(), None));
+        }
+        refuse_empty(path)?;
+        if !recover::looks_like_redb(path) {
+            return Err(StoreError(format!(
+                "{} is not a Moonkeep database (it does not start as one). Choose another file.",
+                path.display()
+            )));
+        }
+        // Read by another process (see salvage.rs): a damaged page cannot end this one.
+        let read = salvage::read_file(path)?;
+        let recovery = (read.stopped.is_some() || read.previous).then(|| Recovery {
+            path: path.to_path_buf(),
+            cause: "some of it could not be read".into(),
+            records: read.records.len(),
+            stopped: read.stopped,
+            kept_as: None,
+            previous_commit: read.previous,
+        });
+        Ok(store(read.records, recovery))
+    }
+
+    /// What the open did about a file it could not open as it was, if anything.
+    pub fn recovery(&self) -> Option<&Recovery> {
+        self.recovery.as_ref()
     }
 
     /// The database file.
@@ -75,8 +122,14 @@ impl RedbStore {
         &self,
         apply: impl FnOnce(&mut redb::Table<&[u8], &[u8]>) -> Result<(), redb::Error>,
     ) -> Result<(), StoreError> {
+        let Handle::Writer(db) = &self.handle else {
+            return Err(StoreError(format!(
+                "{} was opened read-only, so nothing was saved to it.",
+                self.path.display()
+            )));
+        };
         let run = || -> Result<(), redb::Error> {
-            let mut txn = self.db.begin_write()?;
+            let mut txn = db.begin_write()?;
             txn.set_durability(Durability::Immediate)?;
             apply(&mut txn.open_table(RECORDS)?)?;
             Ok(txn.commit()?)
@@ -85,10 +138,49 @@ impl RedbStore {
     }
 }
 
+/// Opens for writing, waiting up to `wait` for another writer to let go of the file.
+fn open_writer(path: &Path, wait: Duration) -> Result<Database, redb::DatabaseError> {
+    // No deadline if `wait` is too long to represent: wait for as long as it takes.
+    let deadline = Instant::now().checked_add(wait);
+    loop {
+        // Verifying the file on open makes redb report a damaged file as an error; a
+        // plain open trusts the file and may panic on one altered outside redb.
+        // SingleWriter lets readers (`inspect`, `export`) open the file beside us.
+        let opened = Database::builder()
+            .set_check_integrity_on_open(true)
+            .set_concurrency_mode(ConcurrencyMode::SingleWriter)
+            .create(path);
+        match opened {
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) if deadline.is_none_or(|end| Instant::now() < end) => {
+                let left = deadline.map(|end| end.saturating_duration_since(Instant::now()));
+                sleep(left.map_or(RETRY_PAUSE, |left| left.min(RETRY_PAUSE)));
+            }
+            opened => return opened,
+        }
+    }
+}
+
+/// An empty file is not a new database: something truncated it, and opening it as a
+/// fresh Memory would hide that.
+fn refuse_empty(path: &Path) -> Result<(), StoreError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == 0 => Err(StoreError(format!(
+            "{} is empty (0 bytes): it holds no Memory, so it was not opened. If it once \
+             held your Memory, it was truncated: restore it from a backup; to start afresh, \
+             delete it.",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl Store for RedbStore {
     fn load(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         let read = || -> Result<_, redb::Error> {
-            let txn = self.db.begin_read()?;
+            let txn = match &self.handle {
+                Handle::Writer(db) => db.begin_read()?,
+                Handle::Loaded(records) => return Ok(records.clone()),
+            };
             let table = txn.open_table(RECORDS)?;
             let mut records = Vec::new();
             for entry in table.range::<&[u8]>(..)? {

@@ -69,7 +69,7 @@ pub struct Row {
     pub expanded: bool,
     /// For a link: the paths to expand so that its target is shown, outermost first.
     pub reveal: Vec<String>,
-    /// What [`crate::Vm::delete_entry`] removes; only table entries have one.
+    /// What [`crate::Vm::delete_row`] removes; only table entries have one.
     pub entry: Option<Entry>,
     /// Matches the filter (false for the rows shown only to lead to a match).
     pub matched: bool,

@@ -329,7 +329,8 @@ fn changes_to_standard_tables_that_memory_holds_are_reported_not_lost_silently()
     vm.restore(Vec::new(), SECRET).unwrap();
     run(&vm, "math.answer = 42 math.pi = 3 string.len = nil Memory.m = math Memory.G = _G mine = 'g'");
     let point = vm.save_point();
-    let problems: Vec<String> = point.problems.iter().map(ToString::to_string).collect();
+    let mut problems: Vec<String> = point.problems.iter().map(ToString::to_string).collect();
+    problems.sort();
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems[0].starts_with("Memory.G: the standard table _G is saved by name"), "{problems:?}");
     assert!(problems[0].contains("(_G.mine)"), "{problems:?}");

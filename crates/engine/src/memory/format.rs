@@ -1,7 +1,7 @@
 //! The persisted format, version 2: records, history keys, and how values are written
 //! in them.
 //! docs/FORMAT.md is the specification; every rule there has a test here or in
-//! tests/format.rs. Decoding never panics and never trusts a length it has not
+//! format_props.rs. Decoding never panics and never trusts a length it has not
 //! checked against the bytes actually present.
 
 use std::fmt;

@@ -13,6 +13,7 @@ mod damage_tests;
 mod format;
 pub mod history;
 mod path;
+mod quarantine;
 mod restore;
 mod save;
 mod snapshot;
@@ -30,6 +31,7 @@ use sha2::Sha256;
 use crate::store::Change;
 pub use format::{Cause, Version, FORMAT_VERSION, SECRET_LEN, STORE_VERSION};
 use format::{KeyName, Meta, Record, TAG_LEN};
+pub use quarantine::Quarantine;
 pub(crate) use restore::Restoring;
 pub use snapshot::{export, import, import_at, SnapshotError};
 pub(crate) use std_names::StdNames;
@@ -82,6 +84,8 @@ pub(crate) struct Keeper {
     newest_version: u64,
     secret: [u8; SECRET_LEN],
     next_id: u64,
+    /// Prototypes the host keeps from loading (`moonkeep import --trust`).
+    pub(crate) quarantine: Quarantine,
 }
 
 /// One save point: the changes for the store, and what could not be saved.
@@ -183,6 +187,7 @@ impl Keeper {
             newest_version: 0,
             secret: [0; SECRET_LEN],
             next_id: 1,
+            quarantine: Quarantine::default(),
         })
     }
 
@@ -211,9 +216,13 @@ impl Keeper {
 
 /// A prototype's authentication tag: HMAC-SHA-256 under the store's secret, truncated.
 fn tag(secret: &[u8; SECRET_LEN], bytecode: &[u8]) -> [u8; TAG_LEN] {
+    mac(secret, bytecode).finalize().into_bytes()[..TAG_LEN].try_into().expect("TAG_LEN <= 32")
+}
+
+fn mac(secret: &[u8; SECRET_LEN], bytecode: &[u8]) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(bytecode);
-    mac.finalize().into_bytes()[..TAG_LEN].try_into().expect("TAG_LEN <= 32")
+    mac
 }
 
 /// Identifies a record's content between save points: kind and uncompressed body,
@@ -228,7 +237,8 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-/// Constant-time comparison of authentication tags.
-fn tags_equal(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Whether `tag` is `bytecode`'s tag under `secret`, compared in constant time by the
+/// hmac crate.
+fn tag_verifies(secret: &[u8; SECRET_LEN], bytecode: &[u8], tag: &[u8; TAG_LEN]) -> bool {
+    mac(secret, bytecode).verify_truncated_left(tag).is_ok()
 }

@@ -12,12 +12,13 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, Table, Value};
+use rustc_hash::FxHashSet;
 
 use super::format::{self, KeyName, Record, Stored, Upvalue};
 use super::history;
 use super::path::{Parents, Step};
 use super::unrestored::{Place, StandIn};
-use super::{digest, sha256, tags_equal, Keeper, Problem, RestoreReport, SECRET_LEN};
+use super::{digest, sha256, tag_verifies, Keeper, Problem, RestoreReport, SECRET_LEN};
 
 /// The digest a damaged record is remembered by: never one a save point computes for
 /// the same key, since a damaged record's id is never given to a live object.
@@ -45,7 +46,7 @@ pub(crate) struct Restoring {
     root: u64,
     parents: Parents,
     /// Objects and prototypes the root reaches through intact records.
-    reached: HashSet<KeyName>,
+    reached: FxHashSet<KeyName>,
     built: HashMap<u64, Value>,
     verified: HashSet<u64>,
     /// Tables and their metatables, set once every table is filled.
@@ -80,7 +81,7 @@ impl Restoring {
             meta: None,
             root: 0,
             parents: Parents::default(),
-            reached: HashSet::new(),
+            reached: FxHashSet::default(),
             built: HashMap::new(),
             verified: HashSet::new(),
             metatables: Vec::new(),
@@ -403,10 +404,16 @@ impl Keeper {
             });
         };
         let first = !verified.contains(&id);
-        if first && !tags_equal(tag, &self.tag(bytecode)) {
+        if first && !tag_verifies(&self.secret, bytecode, tag) {
             return Err("its bytecode was not written by this store, so it was not loaded (foreign bytecode can \
                         corrupt the VM)"
                 .into());
+        }
+        if first {
+            // Not stored as far as a save point knows, so it is never deleted.
+            self.quarantine.admit(id).inspect_err(|_| {
+                self.stored.remove(&KeyName::Proto(id));
+            })?;
         }
         let function = lua
             .load(&bytecode[..])
@@ -618,10 +625,11 @@ pub(super) fn references(record: &Record, mut each: impl FnMut(KeyName, Step)) {
 
 /// First parents of every object reachable from the root through intact records,
 /// breadth first, for paths; and every object and prototype so reached.
-fn paths_from(root: u64, objects: &HashMap<u64, Record>) -> (Parents, HashSet<KeyName>) {
+fn paths_from(root: u64, objects: &HashMap<u64, Record>) -> (Parents, FxHashSet<KeyName>) {
     let mut parents = Parents::default();
     let mut queue = VecDeque::from([root]);
-    let mut seen = HashSet::from([KeyName::Object(root)]);
+    let mut seen = FxHashSet::default();
+    seen.insert(KeyName::Object(root));
     while let Some(id) = queue.pop_front() {
         let Some(record) = objects.get(&id) else { continue };
         references(record, |key, step| {
@@ -638,7 +646,7 @@ fn paths_from(root: u64, objects: &HashMap<u64, Record>) -> (Parents, HashSet<Ke
 
 /// Every record the given objects reach through intact records, themselves included.
 fn reach(from: &[u64], objects: &HashMap<u64, Record>) -> Vec<KeyName> {
-    let mut seen: HashSet<KeyName> = from.iter().map(|id| KeyName::Object(*id)).collect();
+    let mut seen: FxHashSet<KeyName> = from.iter().map(|id| KeyName::Object(*id)).collect();
     let mut queue: VecDeque<u64> = from.iter().copied().collect();
     while let Some(id) = queue.pop_front() {
         let Some(record) = objects.get(&id) else { continue };
@@ -657,7 +665,7 @@ fn reach(from: &[u64], objects: &HashMap<u64, Record>) -> Vec<KeyName> {
 /// refers to and that reaches the most records is taken for it (the secret is lost
 /// with the index record, so functions cannot be authenticated and stay out).
 fn salvage_root(objects: &HashMap<u64, Record>, report: &mut RestoreReport) -> Option<u64> {
-    let mut referenced = HashSet::new();
+    let mut referenced = FxHashSet::default();
     for record in objects.values() {
         references(record, |key, _| {
             referenced.insert(key);

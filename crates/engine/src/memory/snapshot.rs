@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use super::format::{self, Cause, KeyName, Meta, Record, SECRET_LEN};
 use super::history::{self, Target};
-use super::{tag, tags_equal};
+use super::{tag, tag_verifies};
 use crate::store::Change;
 
 const MAGIC: &[u8] = b"MOONKEEP-SNAPSHOT\n";
@@ -93,7 +93,7 @@ pub fn import_at(
         match (format::parse_key(&key), format::decode(&value)) {
             (Some(KeyName::Meta), Ok(Record::Meta(m))) => meta = Some(m),
             (Some(KeyName::Proto(_)), Ok(Record::Proto { tag: stored_tag, bytecode })) => {
-                let mine = secret.is_some_and(|s| tags_equal(&stored_tag, &tag(&s, &bytecode)));
+                let mine = secret.is_some_and(|s| tag_verifies(&s, &bytecode, &stored_tag));
                 if !mine {
                     untrusted += 1;
                 }

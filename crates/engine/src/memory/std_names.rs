@@ -3,7 +3,7 @@
 //! they are saved as their names and looked up again in the new VM. The names are
 //! found by walking the globals once, before any user code runs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::c_void;
 
 use mlua::{Lua, Value};
@@ -13,9 +13,9 @@ pub(crate) struct StdNames {
     /// Looked up for every table and function a save point meets.
     by_pointer: FxHashMap<*const c_void, String>,
     by_name: HashMap<String, Value>,
-    /// Each standard table's entries under string keys as the VM started, to tell
-    /// what a script changed in one (that is not saved: the table is saved by name).
-    pristine: HashMap<String, HashMap<Vec<u8>, Value>>,
+    /// A copy of each standard table as the VM started, to tell what a script changed
+    /// in one (that is not saved: the table is saved by name).
+    pristine: HashMap<String, Value>,
 }
 
 /// Tables are walked this deep below `_G`: `string` is depth 1, `string.format` 2.
@@ -26,7 +26,7 @@ impl StdNames {
         let mut names =
             StdNames { by_pointer: FxHashMap::default(), by_name: HashMap::new(), pristine: HashMap::new() };
         let globals = lua.globals();
-        names.add("_G".into(), Value::Table(globals.clone()));
+        names.add(lua, "_G".into(), Value::Table(globals.clone()))?;
         let mut level = vec![(String::new(), globals)];
         for depth in 0..DEPTH {
             let mut next = Vec::new();
@@ -42,7 +42,7 @@ impl StdNames {
                 entries.sort_by(|a, b| a.0.cmp(&b.0));
                 for (key, value) in entries {
                     let name = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
-                    let is_new = names.add(name.clone(), value.clone());
+                    let is_new = names.add(lua, name.clone(), value.clone())?;
                     if let (true, Value::Table(t)) = (is_new, value) {
                         if depth + 1 < DEPTH {
                             next.push((name, t));
@@ -57,28 +57,22 @@ impl StdNames {
 
     /// Records functions and tables under their first (shortest) name. Keeping the
     /// value keeps it alive, so its address cannot be reused by another object.
-    fn add(&mut self, name: String, value: Value) -> bool {
+    fn add(&mut self, lua: &Lua, name: String, value: Value) -> mlua::Result<bool> {
         if !matches!(value, Value::Function(_) | Value::Table(_)) {
-            return false;
+            return Ok(false);
         }
         let pointer = value.to_pointer();
         if self.by_pointer.contains_key(&pointer) {
-            return false;
+            return Ok(false);
         }
         self.by_pointer.insert(pointer, name.clone());
         if let Value::Table(t) = &value {
-            let entries = t
-                .pairs::<Value, Value>()
-                .filter_map(Result::ok)
-                .filter_map(|(k, v)| match k {
-                    Value::String(s) => Some((s.as_bytes().to_vec(), v)),
-                    _ => None,
-                })
-                .collect();
-            self.pristine.insert(name.clone(), entries);
+            let copy = lua.create_table()?;
+            t.for_each(|k: Value, v: Value| copy.raw_set(k, v))?;
+            self.pristine.insert(name.clone(), Value::Table(copy));
         }
         self.by_name.insert(name, value);
-        true
+        Ok(true)
     }
 
     /// Whether the standard value of this name is a table.
@@ -87,43 +81,31 @@ impl StdNames {
     }
 
     /// The keys of the standard table `name` that a script added, replaced or removed
-    /// (`Memory` in `_G` aside: it is Moonkeep's own), as Lua would write them.
+    /// (`Memory` in `_G` aside: it is Moonkeep's own), as Lua would write them, sorted.
     pub(crate) fn changed_keys(&self, name: &str) -> Vec<String> {
-        let (Some(pristine), Some(Value::Table(table))) = (self.pristine.get(name), self.by_name.get(name)) else {
+        let (Some(Value::Table(before)), Some(Value::Table(now))) = (self.pristine.get(name), self.by_name.get(name))
+        else {
             return Vec::new();
         };
-        let mut changed = Vec::new();
-        let mut present = 0;
-        for (key, value) in table.pairs::<Value, Value>().filter_map(Result::ok) {
-            let Value::String(key) = key else {
-                let key = match key {
-                    Value::Integer(i) => i.to_string(),
-                    Value::Number(n) => n.to_string(),
-                    Value::Boolean(b) => b.to_string(),
-                    other => format!("<{}>", other.type_name()),
-                };
-                changed.push(format!("{name}[{key}]"));
-                continue;
-            };
-            let bytes = key.as_bytes().to_vec();
-            match pristine.get(&bytes) {
-                Some(before) => {
-                    present += 1;
-                    if *before == value {
-                        continue;
-                    }
-                }
-                None if name == "_G" && bytes == b"Memory" => continue,
-                None => {}
+        let shown = |key: &Value| match key {
+            Value::String(s) => format!("{name}.{}", s.to_string_lossy()),
+            Value::Integer(i) => format!("{name}[{i}]"),
+            Value::Boolean(b) => format!("{name}[{b}]"),
+            other => format!("{name}[<{}>]", other.type_name()),
+        };
+        let mut changed = BTreeSet::new();
+        for (key, value) in now.pairs::<Value, Value>().flatten() {
+            let ours = name == "_G" && matches!(&key, Value::String(s) if s.as_bytes() == b"Memory");
+            if !ours && before.raw_get::<Value>(&key).is_ok_and(|was| was != value) {
+                changed.insert(shown(&key));
             }
-            changed.push(format!("{name}.{}", String::from_utf8_lossy(&bytes)));
         }
-        if present < pristine.len() {
-            let removed = pristine.keys().filter(|k| table.raw_get::<Value>(k.as_slice()).is_ok_and(|v| v.is_nil()));
-            changed.extend(removed.map(|k| format!("{name}.{} (removed)", String::from_utf8_lossy(k))));
+        for (key, _) in before.pairs::<Value, Value>().flatten() {
+            if now.raw_get::<Value>(&key).is_ok_and(|v| v.is_nil()) {
+                changed.insert(format!("{} (removed)", shown(&key)));
+            }
         }
-        changed.sort();
-        changed
+        changed.into_iter().collect()
     }
 
     /// The name of the standard value at this address, if it is one.

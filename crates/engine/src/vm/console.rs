@@ -26,33 +26,45 @@ impl Console {
         *self = Console::default();
     }
 
-    /// What was written since the last call, as text, while the run goes on. A UTF-8
-    /// sequence cut by the pause stays behind for the next call.
-    pub(crate) fn take_new(&mut self) -> String {
+    /// What was written since the last call, while the run goes on. A UTF-8 sequence
+    /// cut by the pause stays behind for the next call, so that each part shows alone.
+    pub(crate) fn take_new(&mut self) -> Vec<u8> {
         let complete = match std::str::from_utf8(&self.bytes) {
             Ok(_) => self.bytes.len(),
             Err(e) if e.error_len().is_none() => e.valid_up_to(),
             Err(_) => self.bytes.len(),
         };
         let rest = self.bytes.split_off(complete);
-        let text = String::from_utf8_lossy(&self.bytes).into_owned();
-        self.bytes = rest;
-        text
+        std::mem::replace(&mut self.bytes, rest)
     }
 
-    /// The rest of the run's output (bytes that are not UTF-8 shown as U+FFFD), with a
-    /// note of what was cut; starts a new run.
-    pub(crate) fn finish(&mut self, before: &str) -> String {
-        let mut text = String::from_utf8_lossy(&self.bytes).into_owned();
+    /// The rest of the run's output, with a note of what was cut; starts a new run.
+    /// `before` is what was taken earlier in the run.
+    pub(crate) fn finish(&mut self, before: &[u8]) -> Vec<u8> {
+        let mut bytes = std::mem::take(&mut self.bytes);
         if self.dropped > 0 {
-            if !text.ends_with('\n') && !(text.is_empty() && before.ends_with('\n')) {
-                text.push('\n');
+            let on_a_new_line = bytes.ends_with(b"\n") || (bytes.is_empty() && before.ends_with(b"\n"));
+            if !on_a_new_line {
+                bytes.push(b'\n');
             }
-            text.push_str(&format!("[output cut: {} more bytes not shown]\n", self.dropped));
+            bytes.extend_from_slice(format!("[output cut: {} more bytes not shown]\n", self.dropped).as_bytes());
         }
         self.clear();
-        text
+        bytes
     }
+}
+
+/// Output as text to show: Lua strings are bytes, and those that are not UTF-8 show as
+/// `\xFF` rather than vanishing into U+FFFD.
+pub(crate) fn display(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            text.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    text
 }
 
 #[cfg(test)]
@@ -64,10 +76,10 @@ mod tests {
         let mut c = Console::default();
         c.write(&vec![b'x'; OUTPUT_LIMIT - 1]);
         c.write(b"abc");
-        let text = c.finish("");
+        let text = display(&c.finish(b""));
         assert!(text.starts_with(&"x".repeat(OUTPUT_LIMIT - 1)));
         assert!(text.ends_with("a\n[output cut: 2 more bytes not shown]\n"), "{}", &text[text.len() - 60..]);
-        assert_eq!(c.finish(""), "");
+        assert_eq!(c.finish(b""), b"");
     }
 
     #[test]
@@ -76,8 +88,8 @@ mod tests {
         c.write(&vec![b'x'; OUTPUT_LIMIT]);
         assert_eq!(c.take_new().len(), OUTPUT_LIMIT);
         c.write(b"more");
-        assert_eq!(c.take_new(), "");
-        assert_eq!(c.finish("x\n"), "[output cut: 4 more bytes not shown]\n");
+        assert_eq!(c.take_new(), b"");
+        assert_eq!(c.finish(b"x\n"), b"[output cut: 4 more bytes not shown]\n");
     }
 
     #[test]
@@ -86,10 +98,16 @@ mod tests {
         let moon = "🌙".as_bytes();
         c.write(b"a");
         c.write(&moon[..2]);
-        assert_eq!(c.take_new(), "a");
+        assert_eq!(c.take_new(), b"a");
         c.write(&moon[2..]);
-        assert_eq!(c.take_new(), "🌙");
+        assert_eq!(c.take_new(), moon);
         c.write(b"\xff!");
-        assert_eq!(c.take_new(), "\u{fffd}!");
+        assert_eq!(c.take_new(), b"\xff!");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_show_as_escapes() {
+        assert_eq!(display(b"caf\xc3\xa9 \xff\xfe!"), "café \\xFF\\xFE!");
+        assert_eq!(display("🌙".as_bytes()), "🌙");
     }
 }

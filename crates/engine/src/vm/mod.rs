@@ -15,13 +15,15 @@ use std::time::Duration;
 
 use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua};
+use moonkeep_lua::playground::Library;
 use moonkeep_lua::Watchdog;
 
 use crate::error::LuaError;
 use crate::inspect::{self, DeleteError, Deleted, Graph, Limits, Node, Row};
-use crate::memory::{Keeper, Raw, RestoreReport, Restoring, SavePoint, SECRET_LEN};
+use crate::memory::{Keeper, Quarantine, Raw, RestoreReport, Restoring, SavePoint, SECRET_LEN};
 use console::Console;
 
+pub(crate) use console::display;
 pub use console::OUTPUT_LIMIT;
 pub use proof::KeyPrint;
 pub use run::{Run, Step};
@@ -30,14 +32,14 @@ pub use run::{Run, Step};
 /// "not enough memory" error long before the browser kills the tab.
 pub const MEMORY_LIMIT: usize = 1 << 30;
 
-/// A Lua 5.4 state with Moonkeep's standard library (see `playground.lua`).
+/// A Lua 5.4 state with Moonkeep's standard library (`moonkeep_lua::playground`).
 pub struct Vm {
     lua: Lua,
     console: Rc<RefCell<Console>>,
     keeper: RefCell<Keeper>,
     watchdog: Watchdog,
-    /// Tells the playground library which thread runs the script.
-    set_runner: Function,
+    /// The standard library: output, the run's entry and thread.
+    library: Library,
     time_budget: Cell<Option<Duration>>,
     /// Whether a [`Run`] is under way (started, not finished).
     running: Cell<bool>,
@@ -56,8 +58,11 @@ impl Restore {
 /// What one evaluation produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
-    /// Everything `print`, `io.write` and friends wrote during the run.
+    /// Everything `print`, `io.write` and friends wrote during the run, as text to
+    /// show: bytes that are not UTF-8 appear as `\xFF`.
     pub output: String,
+    /// The same output as the bytes Lua wrote (a command line writes these).
+    pub raw_output: Vec<u8>,
     /// The values the chunk returned, each shown as the REPL shows it, or the error.
     pub result: Result<Vec<String>, LuaError>,
     /// The returned values again as trees a console can unfold (tables' entries,
@@ -92,21 +97,21 @@ impl Vm {
     pub fn new() -> Result<Vm, LuaError> {
         let lua = moonkeep_lua::new_state();
         let console = Rc::new(RefCell::new(Console::default()));
-        let setup = || -> mlua::Result<(Keeper, Function)> {
+        let setup = || -> mlua::Result<(Keeper, Library)> {
             let raw = Raw::capture(&lua)?;
-            let set_runner = playground::install(&lua, &console)?;
+            let library = playground::install(&lua, &console)?;
             let keeper = Keeper::new(&lua, raw)?;
             lua.globals().raw_set("Memory", lua.create_table()?)?;
-            Ok((keeper, set_runner))
+            Ok((keeper, library))
         };
-        let (keeper, set_runner) = setup().map_err(|e| LuaError::from_mlua(&e))?;
+        let (keeper, library) = setup().map_err(|e| LuaError::from_mlua(&e))?;
         let watchdog = Watchdog::attach(&lua);
         let vm = Vm {
             lua,
             console,
             keeper: RefCell::new(keeper),
             watchdog,
-            set_runner,
+            library,
             time_budget: Cell::new(None),
             running: Cell::new(false),
         };
@@ -130,6 +135,12 @@ impl Vm {
         fresh_secret: [u8; SECRET_LEN],
     ) -> Result<RestoreReport, LuaError> {
         self.keeper.borrow_mut().restore(&self.lua, records, fresh_secret).map_err(|e| LuaError::from_mlua(&e))
+    }
+
+    /// Prototypes the next restore must not load, or must announce before loading
+    /// (see [`Quarantine`]).
+    pub fn set_quarantine(&self, quarantine: Quarantine) {
+        self.keeper.borrow_mut().quarantine = quarantine;
     }
 
     /// [`Vm::restore`] in slices, for a host that shows progress while a large Memory
@@ -167,6 +178,19 @@ impl Vm {
     /// that must stay responsive uses [`Vm::start`] and [`Vm::resume`] instead.
     pub fn eval(&self, source: &str, chunk: &str) -> Evaluation {
         let mut run = self.start(source, chunk);
+        loop {
+            if let Step::Finished(evaluation) = self.resume(&mut run, None) {
+                return evaluation;
+            }
+        }
+    }
+
+    /// Runs a script file as `lua FILE` does: its bytes as they are (Lua source need
+    /// not be UTF-8), a first line starting with `#` (`#!/usr/bin/env lua`) skipped,
+    /// the chunk named `@name` (`debug.getinfo(1).source`), no values shown. Binary
+    /// chunks are refused, as everywhere.
+    pub fn eval_file(&self, source: &[u8], name: &str) -> Evaluation {
+        let mut run = self.start_file(source, name);
         loop {
             if let Step::Finished(evaluation) = self.resume(&mut run, None) {
                 return evaluation;
@@ -231,6 +255,23 @@ impl Vm {
             self.compile(source, "stdin"),
             Err(LuaError { kind: crate::ErrorKind::Syntax { incomplete: true }, .. })
         )
+    }
+
+    fn compile_file(&self, source: &[u8], name: &str) -> Result<Function, LuaError> {
+        let source = source.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(source);
+        // Like lua.c: a first line starting with '#' is skipped, its newline kept so that
+        // line numbers stay right.
+        let source = match source.first() {
+            Some(b'#') => source.iter().position(|&b| b == b'\n').map_or(&source[source.len()..], |end| &source[end..]),
+            _ => source,
+        };
+        let name = format!("@{name}");
+        self.lua
+            .load(source)
+            .set_name(&name)
+            .set_mode(ChunkMode::Text)
+            .into_function()
+            .map_err(|e| LuaError::from_mlua(&e))
     }
 
     pub(crate) fn compile(&self, source: &str, chunk: &str) -> Result<Function, LuaError> {

@@ -107,7 +107,8 @@ impl Vm {
     fn call_watched(&self, f: Function) -> Result<MultiValue, LuaError> {
         let thread = self.lua.create_thread(f).map_err(|e| LuaError::from_mlua(&e))?;
         let halt_at = monotonic_seconds() + PROBE_BUDGET.as_secs_f64();
-        let resumed = self.resume_watched(&thread, f64::INFINITY, halt_at, "probe stopped: it ran longer than 2 s");
+        let resumed =
+            self.resume_watched(&thread, None, f64::INFINITY, halt_at, "probe stopped: it ran longer than 2 s");
         self.console.borrow_mut().clear();
         match resumed {
             Resumed::Returned(values) => Ok(values),

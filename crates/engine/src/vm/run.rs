@@ -7,10 +7,10 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use mlua::thread::ThreadStatus;
-use mlua::{MultiValue, Thread};
+use mlua::{Function, MultiValue, Thread};
 use moonkeep_lua::monotonic_seconds;
 
-use super::{Evaluation, Vm};
+use super::{console, Evaluation, Vm};
 use crate::error::{ErrorKind, LuaError};
 use crate::inspect::{self, Node};
 use crate::render;
@@ -18,14 +18,16 @@ use crate::render;
 /// An evaluation under way. Drive it with [`Vm::resume`] until it is finished.
 pub struct Run {
     state: State,
-    /// Output taken at pauses so far.
+    /// Output taken at pauses so far, as bytes and as text to show.
+    raw_output: Vec<u8>,
     output: String,
     /// Seconds spent running (pauses excluded), for the time budget.
     used: f64,
 }
 
 enum State {
-    Running(Thread),
+    /// The thread, and the chunk it is to call on its first resume.
+    Running(Thread, Option<Function>),
     /// Compilation failed, or another run was under way: nothing to run.
     Failed(LuaError),
     Finished,
@@ -48,14 +50,10 @@ pub enum Step {
 }
 
 impl Run {
-    /// Everything the run printed up to its last pause.
+    /// Everything the run printed up to its last pause, as text to show (bytes that
+    /// are not UTF-8 as `\xFF`).
     pub fn output(&self) -> &str {
         &self.output
-    }
-
-    /// Seconds of computing so far (pauses excluded).
-    pub fn elapsed(&self) -> Duration {
-        Duration::from_secs_f64(self.used)
     }
 }
 
@@ -66,20 +64,32 @@ impl Vm {
     /// A debug hook set by an earlier run is removed first: a hook that raises errors
     /// would otherwise fail every later run, `debug.sethook()` included.
     pub fn start(&self, source: &str, chunk: &str) -> Run {
-        let failed = |e| Run { state: State::Failed(e), output: String::new(), used: 0.0 };
+        self.start_with(|| self.compile(source, chunk))
+    }
+
+    /// Starts running a script file as the stand-alone `lua` runs `lua FILE` (see
+    /// [`Vm::eval_file`]).
+    pub fn start_file(&self, source: &[u8], name: &str) -> Run {
+        self.start_with(|| self.compile_file(source, name))
+    }
+
+    fn start_with(&self, compile: impl FnOnce() -> Result<Function, LuaError>) -> Run {
+        let failed = |e| Run { state: State::Failed(e), output: String::new(), raw_output: Vec::new(), used: 0.0 };
         if self.running.get() {
             return failed(LuaError::host("another run is still under way: stop it or wait for it to finish"));
         }
         self.lua.remove_hook();
         self.console.borrow_mut().clear();
         self.watchdog.interrupt_flag().store(false, Ordering::Relaxed);
-        let thread =
-            self.compile(source, chunk).and_then(|f| self.lua.create_thread(f).map_err(|e| LuaError::from_mlua(&e)));
-        match thread {
-            Ok(thread) => {
+        let started = compile().and_then(|f| {
+            let thread = self.lua.create_thread(self.library.entry().clone()).map_err(|e| LuaError::from_mlua(&e))?;
+            Ok((thread, f))
+        });
+        match started {
+            Ok((thread, f)) => {
                 self.running.set(true);
-                let _ = self.set_runner.call::<()>(&thread);
-                Run { state: State::Running(thread), output: String::new(), used: 0.0 }
+                let _ = self.library.set_runner(Some(&thread));
+                Run { state: State::Running(thread, Some(f)), output: String::new(), raw_output: Vec::new(), used: 0.0 }
             }
             Err(e) => failed(e),
         }
@@ -90,8 +100,8 @@ impl Vm {
     /// coroutine of the script's own, or a callback from C (`table.sort`'s comparator,
     /// `string.gsub`'s function), the run goes on to the end of that call.
     pub fn resume(&self, run: &mut Run, slice: Option<Duration>) -> Step {
-        let thread = match std::mem::replace(&mut run.state, State::Finished) {
-            State::Running(thread) => thread,
+        let (thread, chunk) = match std::mem::replace(&mut run.state, State::Finished) {
+            State::Running(thread, chunk) => (thread, chunk),
             State::Failed(e) => return self.finish(run, Err(e)),
             State::Finished => {
                 return self.finish(run, Err(LuaError::host("this run is already finished")));
@@ -106,12 +116,14 @@ impl Vm {
             ),
             None => (f64::INFINITY, String::new()),
         };
-        let resumed = self.resume_watched(&thread, pause_at, halt_at, &budget_message);
+        let resumed = self.resume_watched(&thread, chunk, pause_at, halt_at, &budget_message);
         run.used += monotonic_seconds() - started;
         match resumed {
             Resumed::Paused => {
-                run.output.push_str(&self.console.borrow_mut().take_new());
-                run.state = State::Running(thread);
+                let new = self.console.borrow_mut().take_new();
+                run.output.push_str(&console::display(&new));
+                run.raw_output.extend_from_slice(&new);
+                run.state = State::Running(thread, None);
                 Step::Paused
             }
             Resumed::Returned(values) => {
@@ -129,12 +141,19 @@ impl Vm {
         }
     }
 
-    /// Resumes `thread` under the watchdog: it pauses at the first safe point after
-    /// `pause_at` and halts with `halt_message` after `halt_at`. Anything but a pause
-    /// ends the watch.
-    pub(super) fn resume_watched(&self, thread: &Thread, pause_at: f64, halt_at: f64, halt_message: &str) -> Resumed {
+    /// Resumes `thread` (with `argument`, the first time) under the watchdog: it pauses
+    /// at the first safe point after `pause_at` and halts with `halt_message` after
+    /// `halt_at`. Anything but a pause ends the watch.
+    pub(super) fn resume_watched(
+        &self,
+        thread: &Thread,
+        argument: Option<Function>,
+        pause_at: f64,
+        halt_at: f64,
+        halt_message: &str,
+    ) -> Resumed {
         self.watchdog.watch(thread, pause_at, halt_at, halt_message);
-        let result = thread.resume::<MultiValue>(());
+        let result = thread.resume::<MultiValue>(argument);
         if self.watchdog.take_pause() && result.is_ok() && thread.status() == ThreadStatus::Resumable {
             return Resumed::Paused;
         }
@@ -160,12 +179,15 @@ impl Vm {
 
     fn finish_with(&self, run: &mut Run, result: Result<Vec<String>, LuaError>, values: Vec<Node>) -> Step {
         self.running.set(false);
-        let _ = self.set_runner.call::<()>(mlua::Nil);
+        let _ = self.library.flush();
+        let _ = self.library.set_runner(None);
         run.state = State::Finished;
         let mut output = std::mem::take(&mut run.output);
-        let rest = self.console.borrow_mut().finish(&output);
-        output.push_str(&rest);
-        Step::Finished(Evaluation { output, result, values })
+        let mut raw_output = std::mem::take(&mut run.raw_output);
+        let rest = self.console.borrow_mut().finish(&raw_output);
+        output.push_str(&console::display(&rest));
+        raw_output.extend_from_slice(&rest);
+        Step::Finished(Evaluation { output, raw_output, result, values })
     }
 }
 

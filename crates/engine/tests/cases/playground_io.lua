@@ -4,7 +4,7 @@ io.stdout:write("via stdout\n")
 io.stderr:write("via stderr\n")
 print(io.read(), io.read("l"), io.stdin:read("n"))
 for line in io.lines() do print("never", line) end
-print(io.type(io.stdout), io.type(42), tostring(io.stdout))
+print(io.type(io.stdout), io.type(42), tostring(io.stdout):match("^file %(0x%x+%)$") ~= nil)
 print(pcall(io.open, "notes.txt"))
 print(pcall(io.lines, "notes.txt"))
 print(pcall(io.write, {}))

@@ -2,6 +2,7 @@
 //! and a request that our storage be persistent, so the browser does not evict
 //! Memory under storage pressure (`navigator.storage.persist()`).
 
+use leptos::prelude::{RwSignal, Set};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -9,6 +10,28 @@ use wasm_bindgen_futures::JsFuture;
 pub struct Estimate {
     pub usage: f64,
     pub quota: f64,
+}
+
+/// Storage used and allowed, and whether the browser keeps it under pressure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quota {
+    pub estimate: Estimate,
+    pub persistent: bool,
+}
+
+impl Quota {
+    /// What the status bar says.
+    pub fn text(self) -> String {
+        let kept = if self.persistent { "persistent" } else { "the browser may evict it under pressure" };
+        format!("{} of {} used · {kept}", human_bytes(self.estimate.usage), human_bytes(self.estimate.quota))
+    }
+}
+
+/// Asks the browser again how much is used (after a save, say).
+pub async fn refresh(quota: RwSignal<Option<Quota>>, persistent: bool) {
+    if let Some(estimate) = estimate().await {
+        quota.set(Some(Quota { estimate, persistent }));
+    }
 }
 
 fn manager() -> Option<web_sys::StorageManager> {
@@ -37,7 +60,7 @@ pub async fn request_persistence() -> bool {
 }
 
 /// Bytes for people: "812 B", "1.4 MB", "2.0 GB".
-pub fn human_bytes(bytes: f64) -> String {
+fn human_bytes(bytes: f64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
     let mut value = bytes.max(0.0);
     let mut unit = 0;
@@ -49,5 +72,17 @@ pub fn human_bytes(bytes: f64) -> String {
         format!("{value:.0} {}", UNITS[0])
     } else {
         format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_is_said_in_units_people_read() {
+        let quota = Quota { estimate: Estimate { usage: 812.0, quota: 1.4e9 }, persistent: true };
+        assert_eq!(quota.text(), "812 B of 1.4 GB used · persistent");
+        assert_eq!(human_bytes(1_500_000.0), "1.5 MB");
     }
 }

@@ -1,14 +1,16 @@
 //! The Memory inspector's state: which rows are expanded, the filter, the rows the
 //! engine gave for them, the active row, and the last deletion (for Undo). The rows
 //! are refreshed after every finished run, after the restore, and after each change
-//! made here; the view draws only those in sight.
+//! made here; the view draws only those in sight (window.rs).
+
+pub mod window;
 
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use moonkeep_engine::{Deleted, Row, Shown, Vm};
 
-use crate::autosave::Autosave;
+use crate::persistence::Persistence;
 use crate::run::Runner;
 
 /// What the inspector tells the user about the last deletion.
@@ -34,11 +36,11 @@ pub struct Inspector {
     pending: StoredValue<Option<String>>,
     vm: StoredValue<Vm, LocalStorage>,
     runner: Runner,
-    autosave: Autosave,
+    persistence: Persistence,
 }
 
 impl Inspector {
-    pub fn new(vm: StoredValue<Vm, LocalStorage>, runner: Runner, autosave: Autosave) -> Inspector {
+    pub fn new(vm: StoredValue<Vm, LocalStorage>, runner: Runner, persistence: Persistence) -> Inspector {
         let inspector = Inspector {
             rows: RwSignal::new(Vec::new()),
             version: RwSignal::new(0),
@@ -50,11 +52,11 @@ impl Inspector {
             pending: StoredValue::new(None),
             vm,
             runner,
-            autosave,
+            persistence,
         };
         Effect::new(move |_| {
-            runner.runs.track();
-            if autosave.ready.get() {
+            runner.runs();
+            if persistence.restored() {
                 inspector.refresh();
             }
         });
@@ -64,7 +66,7 @@ impl Inspector {
     /// Asks the engine for the rows again. A run under way is left alone: its end
     /// refreshes.
     pub fn refresh(self) {
-        if !self.autosave.ready.get_untracked() || self.runner.running.get_untracked() {
+        if !self.persistence.restored_now() || self.runner.running_now() {
             return;
         }
         crate::mark("moonkeep:inspector-refresh");
@@ -153,7 +155,7 @@ impl Inspector {
 
     /// Deletes the entry a row stands for and saves; Undo puts it back.
     pub fn delete(self, index: usize) {
-        if self.runner.running.get_untracked() {
+        if self.runner.running_now() {
             return;
         }
         let Some(result) = self.with_row(index, |row| self.vm.with_value(|vm| vm.delete_row(row))) else { return };
@@ -166,7 +168,7 @@ impl Inspector {
             Err(e) => self.notice.set(Some(Notice::Failed(e.to_string()))),
         }
         self.refresh();
-        self.autosave.save(self.vm);
+        self.persistence.save();
     }
 
     pub fn undo(self) {
@@ -180,7 +182,12 @@ impl Inspector {
             Err(e) => self.notice.set(Some(Notice::Failed(e.to_string()))),
         }
         self.refresh();
-        self.autosave.save(self.vm);
+        self.persistence.save();
+    }
+
+    /// Makes row `index` the one the keyboard acts on.
+    pub fn select(self, index: usize) {
+        self.active.set(Some(index));
     }
 
     /// Acts on a key pressed in the tree; false if the key is not the tree's.
@@ -219,7 +226,7 @@ impl Inspector {
 
     /// Whether a run is under way (nothing may be deleted meanwhile).
     pub fn busy(self) -> bool {
-        self.runner.running.get()
+        self.runner.running()
     }
 
     pub fn filtering(self) -> bool {

@@ -53,3 +53,26 @@ pub fn acquire(steal: bool) -> impl std::future::Future<Output = Ownership> {
         }
     }
 }
+
+const TAKEN_OVER: &str = "another tab took Memory over; this tab no longer saves";
+
+/// When another tab steals the lock this tab holds (`held` rejects), this tab stops
+/// saving and says so.
+pub fn on_taken_over(held: Promise, state: leptos::prelude::RwSignal<super::SaveState>) {
+    use leptos::prelude::Set;
+    leptos::task::spawn_local(async move {
+        if JsFuture::from(held).await.is_err() {
+            state.set(super::SaveState::InAnotherTab { reason: TAKEN_OVER });
+        }
+    });
+}
+
+/// Takes the store from the tab that holds it, then reloads so that this tab starts
+/// from what that tab saved.
+pub fn take_over() {
+    leptos::task::spawn_local(async move {
+        if let Ownership::Owner(_) = acquire(true).await {
+            let _ = web_sys::window().map(|w| w.location().reload());
+        }
+    });
+}

@@ -1,0 +1,110 @@
+//! Start-up: open the store, ask for the tab lock, read the records and rebuild Memory
+//! in slices of about a frame, so that a large Memory loads with the page alive.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use moonkeep_engine::{LuaError, RestoreReport, Vm};
+use moonkeep_store_idb::IdbStore;
+
+use super::{fresh_secret, quota, tab_lock, Persistence, SaveState};
+use crate::now_ms;
+
+const IN_ANOTHER_TAB: &str = "Memory is open in another tab, which saves it; this tab does not";
+
+/// Restores Memory into the page's Vm in the background and sets the state it ends in.
+pub(super) fn start(persistence: Persistence) {
+    // Both asked now, while the page is still being built: the answers wait in the
+    // browser's queue instead of being asked for after the first paint. Records are
+    // read only once the lock is decided, so an owner reads what the last owner wrote.
+    // The open is awaited first and from the start: polled only after its upgrade
+    // had begun, indexed_db_futures would hand out the database while the upgrade's
+    // transaction still runs (seen: "A version change transaction is running").
+    let started = now_ms();
+    let lock = tab_lock::acquire(false);
+    let opening = IdbStore::open();
+    spawn_local(async move {
+        let opened = opening.await;
+        let ownership = lock.await;
+        let opened = match opened {
+            Ok(store) => store.load().await.map(|records| (store, records)),
+            Err(e) => Err(e),
+        };
+        let state = match opened {
+            Ok((store, records)) => {
+                let count = records.len();
+                let outcome = rebuild(persistence, records).await;
+                persistence.store.set_value(Some(Rc::new(store)));
+                match outcome {
+                    Ok(report) => {
+                        persistence.restore_ms.set(Some(now_ms() - started));
+                        persistence.problems.set(report.problems.iter().map(ToString::to_string).collect());
+                        SaveState::Saved { detail: restored_detail(&report, count, now_ms() - started) }
+                    }
+                    Err(reason) => SaveState::Failed { reason },
+                }
+            }
+            Err(e) => {
+                let empty = fresh_secret().map(|secret| persistence.vm.with_value(|vm| vm.restore(Vec::new(), secret)));
+                match empty {
+                    Ok(_) => SaveState::NoStorage { reason: e.0 },
+                    Err(reason) => SaveState::NoStorage { reason: format!("{}; {reason}", e.0) },
+                }
+            }
+        };
+        let keeping = !matches!(state, SaveState::NoStorage { .. });
+        let state = match (keeping, ownership) {
+            (true, tab_lock::Ownership::Follower) => SaveState::InAnotherTab { reason: IN_ANOTHER_TAB },
+            (true, tab_lock::Ownership::Owner(held)) => {
+                tab_lock::on_taken_over(held, persistence.state);
+                state
+            }
+            (true, tab_lock::Ownership::Unsupported) | (false, _) => state,
+        };
+        persistence.state.set(state);
+        crate::mark("moonkeep:restored");
+        if keeping {
+            let persistent = quota::request_persistence().await;
+            quota::refresh(persistence.quota, persistent).await;
+        }
+    });
+}
+
+fn restored_detail(report: &RestoreReport, records: usize, ms: f64) -> String {
+    let damaged = match report.problems.len() {
+        0 => String::new(),
+        n => format!(", {n} not restored"),
+    };
+    format!("restored {} objects from {records} records in {ms:.1} ms{damaged}", report.objects)
+}
+
+/// Rebuilds Memory from `records` in slices of about a frame, showing progress
+/// between them; the error says why Memory could not be restored.
+async fn rebuild(persistence: Persistence, records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<RestoreReport, String> {
+    const FRAME_MS: f64 = 12.0;
+    const UNITS: usize = 256;
+    let vm = persistence.vm;
+    let secret = fresh_secret()?;
+    let mut restore = vm.with_value(|vm| vm.begin_restore(records, secret));
+    loop {
+        let slice_started = now_ms();
+        let outcome = vm.with_value(|vm: &Vm| loop {
+            if let Some(outcome) = vm.restore_step(&mut restore, UNITS) {
+                break Some(outcome);
+            }
+            if now_ms() - slice_started > FRAME_MS {
+                break None;
+            }
+        });
+        match outcome {
+            Some(outcome) => {
+                return outcome.map_err(|e: LuaError| format!("Memory could not be restored: {e}"));
+            }
+            None => {
+                persistence.state.set(SaveState::Restoring { progress: Some(restore.progress()) });
+                crate::event_loop::next_task().await;
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Saving: a save point walked from the Vm at once (what Memory is at that moment is
+//! what gets saved) and committed in one IndexedDB transaction. The VM hears of it
+//! (`Vm::committed`) only once the transaction succeeded, so a failed save is retried
+//! by the next one; the status bar hears of it through [`SaveState`].
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use moonkeep_engine::SavePoint;
+use moonkeep_store_idb::IdbStore;
+
+use super::{quota, Persistence, SaveState};
+use crate::now_ms;
+
+impl Persistence {
+    /// A save point after a run (or a change in the inspector), committed in the
+    /// background.
+    pub fn save(self) {
+        if !self.may_save() {
+            return;
+        }
+        let Some((store, point, walk_ms)) = self.save_point() else { return };
+        if point.is_empty() {
+            return;
+        }
+        self.state.set(SaveState::Saving);
+        spawn_local(async move {
+            let _ = self.commit(&store, &point, walk_ms).await;
+            let persistent = self.quota.get_untracked().is_some_and(|q| q.persistent);
+            quota::refresh(self.quota, persistent).await;
+        });
+    }
+
+    /// A save point committed now; resolves with the milliseconds it took (walk and
+    /// commit), or why it could not be made.
+    pub async fn save_now(self) -> Result<f64, String> {
+        if !self.may_save() {
+            return Err("this tab does not save Memory (another tab does)".into());
+        }
+        let (store, point, walk_ms) = self.save_point().ok_or("this browser gives Moonkeep no storage")?;
+        self.commit(&store, &point, walk_ms).await.map(|commit_ms| walk_ms + commit_ms)
+    }
+
+    /// Walks Memory now, if there is a store; returns it with the save point and the
+    /// walk's milliseconds.
+    fn save_point(self) -> Option<(Rc<IdbStore>, SavePoint, f64)> {
+        let store = self.store.get_value()?;
+        let walk_started = now_ms();
+        let point = self.vm.with_value(|vm| vm.save_point());
+        let walk_ms = now_ms() - walk_started;
+        let unsaved: Vec<String> = point.problems.iter().map(ToString::to_string).collect();
+        if self.unsaved.with_untracked(|shown| *shown != unsaved) {
+            self.unsaved.set(unsaved);
+        }
+        Some((store, point, walk_ms))
+    }
+
+    /// Commits `point`, telling the VM and the status bar; the commit's milliseconds.
+    async fn commit(self, store: &IdbStore, point: &SavePoint, walk_ms: f64) -> Result<f64, String> {
+        self.state.set(SaveState::Saving);
+        let started = now_ms();
+        match store.commit(&point.changes).await {
+            Ok(()) => {
+                self.vm.with_value(|vm| vm.committed(point));
+                let commit_ms = now_ms() - started;
+                self.state.set(SaveState::Saved {
+                    detail: format!(
+                        "{} records, {} bytes: save point {walk_ms:.1} ms, commit {commit_ms:.1} ms",
+                        point.changes.len(),
+                        point.bytes_written,
+                    ),
+                });
+                Ok(commit_ms)
+            }
+            Err(e) => {
+                self.state.set(SaveState::Failed { reason: e.0.clone() });
+                Err(e.0)
+            }
+        }
+    }
+}
