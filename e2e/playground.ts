@@ -35,7 +35,7 @@ export async function editorText(page: Page): Promise<string> {
   );
 }
 
-/** Flips a byte in every stored record whose text contains `marker`, straight
+/** Flips a byte in every live object record whose text contains `marker`, straight
  * through IndexedDB; returns how many records were damaged. */
 export async function damageRecords(page: Page, marker: string): Promise<number> {
   return page.evaluate(
@@ -51,7 +51,10 @@ export async function damageRecords(page: Page, marker: string): Promise<number>
             const c = cursor.result;
             if (!c) return;
             const bytes = new Uint8Array(c.value);
-            if (new TextDecoder().decode(bytes).includes(marker)) {
+            // Live object records only (key "o" + id): version entries hold the source
+            // that made them, marker included.
+            const object = new Uint8Array(c.key as ArrayBuffer)[0] === 0x6f;
+            if (object && new TextDecoder().decode(bytes).includes(marker)) {
               const broken = bytes.slice();
               broken[4] ^= 0x55;
               c.update(broken);
@@ -67,4 +70,31 @@ export async function damageRecords(page: Page, marker: string): Promise<number>
       }),
     marker,
   );
+}
+
+/** Every record in IndexedDB, keys and values as hex. */
+export async function records(page: Page): Promise<Map<string, string>> {
+  const list = await page.evaluate(
+    () =>
+      new Promise<[string, string][]>((resolve, reject) => {
+        const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
+        const open = indexedDB.open('moonkeep');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const out: [string, string][] = [];
+          const cursor = open.result.transaction('records').objectStore('records').openCursor();
+          cursor.onsuccess = () => {
+            const c = cursor.result;
+            if (!c) {
+              open.result.close();
+              resolve(out);
+              return;
+            }
+            out.push([hex(c.key as ArrayBuffer), hex(c.value)]);
+            c.continue();
+          };
+        };
+      }),
+  );
+  return new Map(list);
 }

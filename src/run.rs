@@ -167,6 +167,7 @@ impl Runner {
             return;
         }
         self.console.begin(label);
+        self.persistence.made_by(chunk, &source);
         self.error.set(None);
         self.running.set(true);
         self.live_output.set(String::new());
@@ -204,7 +205,7 @@ impl Runner {
                         self.live_output.set(run.output().to_owned());
                     }
                     if now_ms() - last_save >= SAVE_EVERY {
-                        self.persistence.save();
+                        self.persistence.save_during_run();
                         last_save = now_ms();
                     }
                     crate::event_loop::next_task().await;

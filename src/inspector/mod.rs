@@ -161,6 +161,7 @@ impl Inspector {
         let Some(result) = self.with_row(index, |row| self.vm.with_value(|vm| vm.delete_row(row))) else { return };
         match result {
             Ok(deleted) => {
+                self.persistence.made_by("inspector", &format!("{} = nil -- deleted in the inspector", deleted.path()));
                 self.notice.set(Some(Notice::Deleted(deleted.path().to_owned())));
                 self.deleted.set_value(Some(deleted));
                 self.active.set(Some(index));
@@ -176,6 +177,7 @@ impl Inspector {
         let path = deleted.path().to_owned();
         match self.vm.with_value(|vm| vm.undo_delete(deleted)) {
             Ok(()) => {
+                self.persistence.made_by("inspector", &format!("-- {path} put back in the inspector (undo)"));
                 self.notice.set(None);
                 self.pending.set_value(Some(path));
             }

@@ -98,6 +98,16 @@ pub struct Persistence {
     quota: RwSignal<Option<Quota>>,
     /// How long the restore at page load took (store read + rebuild), in ms.
     restore_ms: RwSignal<Option<f64>>,
+    /// What made the changes the next save point records (its version's chunk and
+    /// source): the run under way, or an edit in the inspector.
+    origin: StoredValue<Origin>,
+}
+
+/// The chunk name and source a version records as what made it.
+#[derive(Clone, Default)]
+pub struct Origin {
+    pub chunk: String,
+    pub source: String,
 }
 
 impl Persistence {
@@ -112,6 +122,7 @@ impl Persistence {
             unsaved: RwSignal::new(Vec::new()),
             quota: RwSignal::new(None),
             restore_ms: RwSignal::new(None),
+            origin: StoredValue::new(Origin::default()),
         };
         restore::start(persistence);
         persistence
@@ -139,6 +150,11 @@ impl Persistence {
     /// Values the last restore could not bring back.
     pub fn problems(self) -> Vec<String> {
         self.problems.get()
+    }
+
+    /// What the next versions are made by, until told otherwise.
+    pub fn made_by(self, chunk: &str, source: &str) {
+        self.origin.set_value(Origin { chunk: chunk.to_owned(), source: source.to_owned() });
     }
 
     /// Values the last save point could not save.

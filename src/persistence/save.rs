@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use moonkeep_engine::SavePoint;
+use moonkeep_engine::{Cause, SavePoint};
 use moonkeep_store_idb::IdbStore;
 
 use super::{quota, Persistence, SaveState};
@@ -17,10 +17,19 @@ impl Persistence {
     /// A save point after a run (or a change in the inspector), committed in the
     /// background.
     pub fn save(self) {
+        self.save_as(Cause::Run);
+    }
+
+    /// A save point in the middle of a long run (its version says so).
+    pub fn save_during_run(self) {
+        self.save_as(Cause::DuringRun);
+    }
+
+    fn save_as(self, cause: Cause) {
         if !self.may_save() {
             return;
         }
-        let Some((store, point, walk_ms)) = self.save_point() else { return };
+        let Some((store, point, walk_ms)) = self.save_point(cause) else { return };
         if point.is_empty() {
             return;
         }
@@ -38,16 +47,17 @@ impl Persistence {
         if !self.may_save() {
             return Err("this tab does not save Memory (another tab does)".into());
         }
-        let (store, point, walk_ms) = self.save_point().ok_or("this browser gives Moonkeep no storage")?;
+        let (store, point, walk_ms) = self.save_point(Cause::Run).ok_or("this browser gives Moonkeep no storage")?;
         self.commit(&store, &point, walk_ms).await.map(|commit_ms| walk_ms + commit_ms)
     }
 
     /// Walks Memory now, if there is a store; returns it with the save point and the
     /// walk's milliseconds.
-    fn save_point(self) -> Option<(Rc<IdbStore>, SavePoint, f64)> {
+    fn save_point(self, cause: Cause) -> Option<(Rc<IdbStore>, SavePoint, f64)> {
         let store = self.store.get_value()?;
         let walk_started = now_ms();
-        let point = self.vm.with_value(|vm| vm.save_point());
+        let mut point = self.vm.with_value(|vm| vm.save_point());
+        self.origin.with_value(|o| point.describe(js_sys::Date::now() as u64, cause, &o.chunk, &o.source));
         let walk_ms = now_ms() - walk_started;
         let unsaved: Vec<String> = point.problems.iter().map(ToString::to_string).collect();
         if self.unsaved.with_untracked(|shown| *shown != unsaved) {
