@@ -17,5 +17,5 @@ pub use memory::{Problem, Quarantine, RestoreReport, SavePoint, SnapshotError, F
 pub mod snapshot {
     pub use crate::memory::{export, import, SnapshotError};
 }
-pub use store::{Change, MemoryStore, Store, StoreError};
+pub use store::{Change, MemoryStore, Records, Store, StoreError};
 pub use vm::{Evaluation, KeyPrint, Restore, Run, Step, Vm, MEMORY_LIMIT, OUTPUT_LIMIT};
