@@ -19,6 +19,35 @@ fi
 echo "native: $p passed, $f failed"
 passed=$((passed + p)); failed=$((failed + f))
 
+# The invariants ARCHITECTURE.md states, checked by code: each gate counts as one test.
+gate() {
+  local name=$1
+  shift
+  if "$@" > target/gate.log 2>&1; then
+    echo "gate $name: ok"
+    passed=$((passed + 1))
+  else
+    tail -n 40 target/gate.log
+    echo "gate $name: FAILED"
+    failed=$((failed + 1))
+    status=1
+  fi
+}
+unsafe_only_in_lua() {
+  local missing=0
+  for root in src/main.rs crates/engine/src/lib.rs crates/store-redb/src/lib.rs crates/store-idb/src/lib.rs \
+    crates/cli/src/main.rs bench/vm/src/lib.rs; do
+    grep -q '^#!\[forbid(unsafe_code)\]' "$root" || { echo "$root does not forbid unsafe code"; missing=1; }
+  done
+  return $missing
+}
+echo "==> gates: formatting, clippy (native and wasm32), doc links, unsafe only in crates/lua"
+gate "rustfmt" cargo fmt --all --check
+gate "clippy (native)" cargo clippy --workspace --all-targets --color never -- -D warnings
+gate "clippy (wasm32 web)" bash -c 'node editor/build.mjs && cargo clippy -p moonkeep-web -p moonkeep-store-idb --target wasm32-unknown-unknown --color never -- -D warnings'
+gate "doc links" env RUSTDOCFLAGS="-D rustdoc::broken_intra_doc_links -D rustdoc::private_intra_doc_links" cargo doc --workspace --no-deps --document-private-items --color never
+gate "unsafe only in crates/lua" unsafe_only_in_lua
+
 echo "==> browser: trunk build --release, then Playwright in Chromium"
 if trunk build --release 2>&1 | tail -n 3; [ "${PIPESTATUS[0]}" -eq 0 ]; then
   rm -f target/e2e-results.json

@@ -117,7 +117,7 @@ fn parse_location(message: &str) -> Option<Location> {
     Some(Location { chunk: chunk.to_owned(), line })
 }
 
-/// Drops the frames at the top that only show the host (a message handler, "[C]: in
+/// Drops the frames at the top that only show the host (a message handler, "\[C\]: in
 /// ?"). The one at the bottom stays: a run's chunk is called from C, as under the
 /// stand-alone `lua`, whose tracebacks end in the same line.
 fn tidy_traceback(traceback: &str) -> String {

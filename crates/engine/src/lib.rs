@@ -20,5 +20,5 @@ pub use memory::{
 pub mod snapshot {
     pub use crate::memory::{export, import, import_at, SnapshotError};
 }
-pub use store::{Change, MemoryStore, Store, StoreError};
+pub use store::{Change, MemoryStore, Records, Store, StoreError};
 pub use vm::{Evaluation, KeyPrint, Restore, Run, Step, Vm, MEMORY_LIMIT, OUTPUT_LIMIT};

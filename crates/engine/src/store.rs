@@ -25,6 +25,9 @@ pub enum Change {
     },
 }
 
+/// A store's records: keys and values, in key order.
+pub type Records = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// A failure of the storage itself (disk full, file locked, database damaged).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -33,7 +36,7 @@ pub struct StoreError(pub String);
 /// Records by key, committed atomically.
 pub trait Store {
     /// Every committed record, in key order.
-    fn load(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn load(&self) -> Result<Records, StoreError>;
 
     /// Applies every change or none: after a crash at any point during `commit`, a
     /// later `load` sees the state before it or the state after it, never a mix.
@@ -72,7 +75,7 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn load(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn load(&self) -> Result<Records, StoreError> {
         Ok(self.records.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 

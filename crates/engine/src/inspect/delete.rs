@@ -9,7 +9,7 @@ use super::graph::{Edge, KeyRef};
 use super::Row;
 use crate::memory::Raw;
 
-/// The table entry a [`Row`](super::Row) stands for: the edges from `Memory` to the
+/// The table entry a [`Row`] stands for: the edges from `Memory` to the
 /// table holding it (shared by its siblings), and its key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {

@@ -1,4 +1,4 @@
-//! The tree of Memory cut by [`Limits`](super::Limits), for `moonkeep inspect`.
+//! The tree of Memory cut by [`Limits`], for `moonkeep inspect`.
 
 use mlua::Value;
 

@@ -138,7 +138,7 @@ enum ProtoOrRecord {
     Proto(Vec<u8>),
 }
 
-fn read(snapshot: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, SnapshotError> {
+fn read(snapshot: &[u8]) -> Result<crate::store::Records, SnapshotError> {
     let body = snapshot.strip_prefix(MAGIC).ok_or(SnapshotError::NotASnapshot)?;
     let (&version, _) = body.split_first().ok_or_else(|| SnapshotError::Damaged("it is empty".into()))?;
     if version != SNAPSHOT_VERSION {
