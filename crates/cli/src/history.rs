@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use moonkeep_engine::history::{self, Collection, Retention};
-use moonkeep_engine::{snapshot, Cause, Change, Limits, MemoryStore, Store, Version, Vm};
+use moonkeep_engine::{snapshot, Cause, Change, Limits, MemoryStore, Records, Store, Version, Vm};
 use moonkeep_store_redb::RedbStore;
 
 /// Milliseconds since the Unix epoch, for version entries.
@@ -18,7 +18,7 @@ pub fn now() -> u64 {
 /// Opens a store for a session: a store of format version 1 becomes version 1 of a
 /// store with history, and a history over its budget is thinned and collected. Returns
 /// the records as they are then.
-pub fn prepare(store: &mut RedbStore) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+pub fn prepare(store: &mut RedbStore) -> Result<Records, String> {
     let mut records = store.load().map_err(|e| e.0)?;
     if let Some(changes) = history::migrate(&records, now()) {
         store.commit(&changes).map_err(|e| format!("cannot add history to this store: {}", e.0))?;
@@ -43,7 +43,7 @@ const COLLECT_SLICE: usize = 1024;
 
 /// The records of a store opened only to read (beside a writer, never changed): a
 /// store of format version 1 is read as its migration would make it, in memory.
-pub fn read(store: &RedbStore) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+pub fn read(store: &RedbStore) -> Result<Records, String> {
     let records = store.load().map_err(|e| e.0)?;
     let Some(changes) = history::migrate(&records, now()) else { return Ok(records) };
     let mut migrated = MemoryStore::new();
@@ -53,7 +53,7 @@ pub fn read(store: &RedbStore) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
 }
 
 /// A store opened to change it, migrated and thinned (`prepare`).
-fn open(db: &Path) -> Result<(RedbStore, Vec<(Vec<u8>, Vec<u8>)>), String> {
+fn open(db: &Path) -> Result<(RedbStore, Records), String> {
     let mut store = RedbStore::open(db).map_err(|e| e.0)?;
     if let Some(recovery) = store.recovery() {
         eprintln!("moonkeep: {recovery}");
@@ -63,7 +63,7 @@ fn open(db: &Path) -> Result<(RedbStore, Vec<(Vec<u8>, Vec<u8>)>), String> {
 }
 
 /// A store opened to read it (`read`).
-fn open_to_read(db: &Path) -> Result<(RedbStore, Vec<(Vec<u8>, Vec<u8>)>), String> {
+fn open_to_read(db: &Path) -> Result<(RedbStore, Records), String> {
     let store = RedbStore::open_read_only(db).map_err(|e| e.0)?;
     if let Some(recovery) = store.recovery() {
         eprintln!("moonkeep: {recovery}");

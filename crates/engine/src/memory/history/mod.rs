@@ -77,7 +77,7 @@ pub fn meta(records: &[(Vec<u8>, Vec<u8>)]) -> Result<Meta, HistoryError> {
 /// Version `number`'s Memory as the records of a store holding only it (meta, objects
 /// and prototypes its root reaches; no history): what a restore or a snapshot reads.
 /// A damaged record is kept as it is: the restore reports it by path.
-pub fn records_at(records: &[(Vec<u8>, Vec<u8>)], number: u64) -> Result<Vec<(Vec<u8>, Vec<u8>)>, HistoryError> {
+pub fn records_at(records: &[(Vec<u8>, Vec<u8>)], number: u64) -> Result<crate::store::Records, HistoryError> {
     let meta = meta(records)?;
     let root = root_of(records, number)?;
     let chosen = chosen_at(records, number);

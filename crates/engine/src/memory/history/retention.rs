@@ -140,7 +140,9 @@ fn needed_bytes(records: &[(Vec<u8>, Vec<u8>)], kept: &[u64]) -> u64 {
 /// The entry `h` K W holds K for the versions from the previous entry of K (or 0) up to
 /// W; it is needed if a kept version lies in that span.
 fn unneeded(records: &[(Vec<u8>, Vec<u8>)], kept: &[u64]) -> Vec<(Vec<u8>, usize)> {
-    let mut by_key: BTreeMap<KeyName, Vec<(u64, &[u8], usize)>> = BTreeMap::new();
+    /// A history entry of one key: the version that replaced it, its key, its size.
+    type Entry<'r> = (u64, &'r [u8], usize);
+    let mut by_key: BTreeMap<KeyName, Vec<Entry>> = BTreeMap::new();
     for (key, value) in records {
         if let Some((name, replaced_by)) = format::parse_history_key(key) {
             by_key.entry(name).or_default().push((replaced_by, key, value.len()));
