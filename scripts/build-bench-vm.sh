@@ -14,5 +14,5 @@ cargo build --release --target wasm32-unknown-unknown -p moonkeep-bench-vm 2>&1 
 rm -rf "$out"
 wasm-bindgen --target web --no-typescript --out-dir "$out" \
   "$cargo_target/wasm32-unknown-unknown/release/moonkeep_bench_vm.wasm"
-node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --zero-filled-memory --strip-producers "$out/moonkeep_bench_vm_bg.wasm" -o "$out/opt.wasm"
+node_modules/.bin/wasm-opt -Oz --converge --gufa --merge-similar-functions --low-memory-unused --zero-filled-memory --strip-producers "$out/moonkeep_bench_vm_bg.wasm" -o "$out/opt.wasm"
 mv "$out/opt.wasm" "$out/moonkeep_bench_vm_bg.wasm"
