@@ -71,7 +71,7 @@ impl Renderer<'_> {
         let mut others: Vec<(Value, Value)> =
             table.pairs::<Value, Value>().filter_map(Result::ok).filter(|(k, _)| !is_sequence_key(k, len)).collect();
         let total = len + others.len();
-        others.sort_by(|a, b| key_order(&a.0, &b.0));
+        sort_entries(&mut others);
         for (k, v) in others.into_iter().take(MAX_ENTRIES.saturating_sub(shown.len())) {
             let key = match &k {
                 Value::String(s) if is_identifier(&s.as_bytes()) => s.to_string_lossy(),
@@ -115,7 +115,13 @@ fn is_sequence_key(key: &Value, len: usize) -> bool {
 }
 
 /// Numbers in order, then strings, booleans and the rest: the order tables are shown in.
-pub(crate) fn key_order(a: &Value, b: &Value) -> Ordering {
+/// Sorts a table's entries by [`key_order`] of their keys. One function for every such
+/// sort: each call site of a generic sort is its own copy of the sorting code in the page.
+pub(crate) fn sort_entries(entries: &mut [(Value, Value)]) {
+    entries.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
+}
+
+fn key_order(a: &Value, b: &Value) -> Ordering {
     fn rank(v: &Value) -> u8 {
         match v {
             Value::Integer(_) | Value::Number(_) => 0,

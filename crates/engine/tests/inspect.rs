@@ -225,6 +225,18 @@ fn the_filter_keeps_matches_and_the_rows_leading_to_them() {
 }
 
 #[test]
+fn the_filter_ignores_the_case_of_ascii_letters_only() {
+    let vm = vm("Memory.cafe = 'CAFÉ au lait'\nMemory['été'] = 1\nMemory.other = 2");
+    let found = |filter| -> Vec<String> {
+        paths(&vm.memory_rows(&BTreeSet::new(), filter)).into_iter().map(String::from).collect()
+    };
+    assert_eq!(found("café"), ["Memory"], "É and é are different characters to the filter");
+    assert_eq!(found("cAFÉ AU"), ["Memory", "Memory.cafe"]);
+    assert_eq!(found("ÉTÉ"), ["Memory"]);
+    assert_eq!(found("été"), ["Memory", "Memory[\"été\"]"]);
+}
+
+#[test]
 fn delete_removes_exactly_the_entry_and_a_save_point_records_it() {
     let vm = vm("Memory[0.1] = 'float key'\n\
                  Memory[0.1 + 0.2] = 'not 0.3'\n\

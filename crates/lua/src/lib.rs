@@ -9,6 +9,8 @@
 
 use mlua::{Lua, LuaOptions, StdLib};
 
+#[cfg(target_arch = "wasm32")]
+mod heap;
 pub mod playground;
 pub mod seal;
 pub mod walk;

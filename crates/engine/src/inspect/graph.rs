@@ -8,7 +8,7 @@ use mlua::{Function, Value};
 
 use super::{Limits, Shown};
 use crate::memory::{Raw, StdNames};
-use crate::render::key_order;
+use crate::render::sort_entries;
 
 /// How a child hangs from its parent object; a list of these from `Memory` finds a
 /// value again with its real keys (a float key's text may not parse back to it).
@@ -133,7 +133,7 @@ impl<'a> Graph<'a> {
                     }
                     Ok(())
                 });
-                objects.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
+                sort_entries(&mut objects);
                 children.extend(objects.into_iter().map(|(k, v)| Child { edge: Edge::Key(KeyRef::of(&k)), value: v }));
                 (entries, children)
             }
@@ -158,7 +158,7 @@ impl<'a> Graph<'a> {
                     entries.push((k, v));
                     Ok(())
                 });
-                entries.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
+                sort_entries(&mut entries);
                 let metatable = t.metatable().map(|mt| Child { edge: Edge::Metatable, value: Value::Table(mt) });
                 metatable
                     .into_iter()

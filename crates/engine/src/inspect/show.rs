@@ -4,7 +4,7 @@ use mlua::{Function, Table, Value};
 
 use super::graph::{type_name, Edge, Graph, KeyRef};
 use super::{signature, Shown, Upvalue};
-use crate::render::{is_identifier, key_order, quote};
+use crate::render::{is_identifier, quote, sort_entries};
 
 /// Characters of a table's preview before it is cut with `…`.
 const PREVIEW_CHARS: usize = 48;
@@ -64,7 +64,7 @@ impl Graph<'_> {
     fn constructor(&self, t: &Table, entries: usize, budget: usize) -> String {
         let mut pairs: Vec<(Value, Value)> = if entries <= SORTED_PREVIEW {
             let mut all: Vec<(Value, Value)> = t.pairs().filter_map(Result::ok).collect();
-            all.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
+            sort_entries(&mut all);
             all
         } else {
             t.pairs().filter_map(Result::ok).take(budget / 2).collect()

@@ -16,7 +16,7 @@ use super::run::Resumed;
 use super::Vm;
 use crate::error::LuaError;
 use crate::memory::StdNames;
-use crate::render::{self, is_identifier, key_order, quote};
+use crate::render::{self, is_identifier, quote};
 
 /// How long one probe call (or evaluating the probe arguments) may compute.
 const PROBE_BUDGET: Duration = Duration::from_secs(2);
@@ -47,7 +47,7 @@ impl Vm {
             _ => return Ok(Vec::new()),
         };
         let mut entries: Vec<(Value, Value)> = memory.pairs::<Value, Value>().filter_map(Result::ok).collect();
-        entries.sort_by(|(a, _), (b, _)| key_order(a, b));
+        render::sort_entries(&mut entries);
         let tostring = self.keeper.borrow().raw.tostring.clone();
         let mut prints: Vec<KeyPrint> = entries
             .iter()
@@ -197,7 +197,7 @@ impl Digest<'_> {
         let mut entries: Vec<(Value, Value)> = t.pairs::<Value, Value>().filter_map(Result::ok).collect();
         // Keys of the same kind in a canonical order; tables and functions as keys
         // keep the order they have (rare in practice).
-        entries.sort_by(|(a, _), (b, _)| key_order(a, b));
+        render::sort_entries(&mut entries);
         h.update(&(entries.len() as u64).to_le_bytes());
         for (k, v) in &entries {
             self.value(h, k);
