@@ -5,10 +5,8 @@
 //! the records no kept version needs are then found and deleted a slice at a time
 //! ([`Collection`]), so that no commit is large and none blocks a run for long.
 
-use std::collections::BTreeMap;
-
 use super::{meta, versions};
-use crate::memory::format::{self, KeyName, Record};
+use crate::memory::format::{self, Record};
 use crate::store::Change;
 
 /// 50 MB: room for thousands of small versions, a small part of a browser's quota.
@@ -103,22 +101,22 @@ impl Retention {
 /// The versions the schedule keeps: all of the last hour, then the newest of each
 /// minute (for a day), of each hour (for 30 days) and of each day.
 pub(super) fn scheduled(all: &[(u64, u64)], now: u64) -> Vec<u64> {
-    let mut buckets: BTreeMap<(u64, u64), u64> = BTreeMap::new();
-    for &(number, time) in all {
-        let age = now.saturating_sub(time);
-        let width = match age {
-            a if a < HOUR => {
-                buckets.insert((0, number), number);
-                continue;
-            }
-            a if a < DAY => MINUTE,
-            a if a < 30 * DAY => HOUR,
-            _ => DAY,
-        };
-        let slot = buckets.entry((width, time / width)).or_insert(number);
-        *slot = (*slot).max(number);
-    }
-    buckets.into_values().collect()
+    // Each version's slot: its own in the last hour, else its minute, hour or day.
+    let mut slots: Vec<((u64, u64), u64)> = all
+        .iter()
+        .map(|&(number, time)| {
+            let width = match now.saturating_sub(time) {
+                a if a < HOUR => return ((0, number), number),
+                a if a < DAY => MINUTE,
+                a if a < 30 * DAY => HOUR,
+                _ => DAY,
+            };
+            ((width, time / width), number)
+        })
+        .collect();
+    slots.sort_unstable();
+    // The newest version of each slot: the last of its run.
+    slots.chunk_by(|a, b| a.0 == b.0).filter_map(|run| run.last().map(|&(_, number)| number)).collect()
 }
 
 /// Bytes of the history records that versions `kept` (sorted) need.
@@ -140,25 +138,30 @@ fn needed_bytes(records: &[(Vec<u8>, Vec<u8>)], kept: &[u64]) -> u64 {
 /// The entry `h` K W holds K for the versions from the previous entry of K (or 0) up to
 /// W; it is needed if a kept version lies in that span.
 fn unneeded(records: &[(Vec<u8>, Vec<u8>)], kept: &[u64]) -> Vec<(Vec<u8>, usize)> {
-    /// A history entry of one key: the version that replaced it, its key, its size.
-    type Entry<'r> = (u64, &'r [u8], usize);
-    let mut by_key: BTreeMap<KeyName, Vec<Entry>> = BTreeMap::new();
-    for (key, value) in records {
-        if let Some((name, replaced_by)) = format::parse_history_key(key) {
-            by_key.entry(name).or_default().push((replaced_by, key, value.len()));
-        }
+    // `h` K W sorts by K, then by W (big-endian): in key order (as stores load
+    // records), one key's entries are adjacent and oldest first. No map is needed.
+    let mut entries: Vec<(&[u8], usize)> = records
+        .iter()
+        .filter(|(k, _)| format::parse_history_key(k).is_some())
+        .map(|(k, v)| (k.as_slice(), v.len()))
+        .collect();
+    if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
     }
     let mut out = Vec::new();
-    for entries in by_key.values_mut() {
-        entries.sort_unstable_by_key(|e| e.0);
-        let mut from = 0;
-        for &(to, key, size) in entries.iter() {
-            let first_kept = kept.partition_point(|&n| n < from);
-            if kept.get(first_kept).is_none_or(|&n| n >= to) {
-                out.push((key.to_vec(), size));
-            }
-            from = to;
+    let mut previous = None;
+    let mut from = 0;
+    for (key, size) in entries {
+        let Some((name, to)) = format::parse_history_key(key) else { continue };
+        if previous != Some(name) {
+            previous = Some(name);
+            from = 0;
         }
+        let first_kept = kept.partition_point(|&n| n < from);
+        if kept.get(first_kept).is_none_or(|&n| n >= to) {
+            out.push((key.to_vec(), size));
+        }
+        from = to;
     }
     out
 }
