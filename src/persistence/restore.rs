@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use moonkeep_engine::history::{self, Collection};
+use moonkeep_engine::history;
 use moonkeep_engine::{LuaError, RestoreReport, StoreError, Vm};
 use moonkeep_store_idb::IdbStore;
 
@@ -37,11 +37,9 @@ pub(super) fn start(persistence: Persistence) {
             },
             Err(e) => Err(e),
         };
-        let mut collection = None;
         let state = match opened {
             Ok((store, records)) => {
                 let count = records.len();
-                collection = writes.then(|| Collection::find(&records)).filter(|c| !c.is_done());
                 let outcome = rebuild(persistence, records).await;
                 persistence.store.set_value(Some(Rc::new(store)));
                 match outcome {
@@ -76,42 +74,20 @@ pub(super) fn start(persistence: Persistence) {
             let persistent = quota::request_persistence().await;
             quota::refresh(persistence.quota, persistent).await;
         }
-        if let (Some(collection), Some(store)) = (collection, persistence.store.get_value()) {
-            collect(collection, &store).await;
-        }
     });
 }
 
 /// Opened by the tab that saves: a store of format version 1 becomes version 1 of a
-/// store with history (one commit, nothing else changes), and a history over its
-/// budget is thinned. Returns the records as they are then.
-async fn prepare(
-    store: &IdbStore,
-    mut records: Vec<(Vec<u8>, Vec<u8>)>,
-) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
-    let now = js_sys::Date::now() as u64;
-    if let Some(changes) = history::migrate(&records, now) {
-        store.commit(&changes).await?;
-        records = store.load().await?;
-    }
-    let thinned = history::retention(&records).thin(&records, now);
-    if !thinned.is_empty() {
-        store.commit(&thinned).await?;
-        records = store.load().await?;
-    }
-    Ok(records)
-}
-
-/// Deletes the history records no kept version needs, a slice a commit with the
-/// event loop in between, so that runs and saves go on meanwhile.
-async fn collect(mut collection: Collection, store: &IdbStore) {
-    const SLICE: usize = 256;
-    while !collection.is_done() {
-        if let Err(e) = store.commit(&collection.step(SLICE)).await {
-            web_sys::console::warn_1(&format!("the history was not thinned: {}", e.0).into());
-            return;
+/// store with history (one commit, nothing else changes). Returns the records as they
+/// are then. The page does not thin its history yet (the command line does): the
+/// retention code costs the page about 7 KB gzip, more than its budget has left.
+async fn prepare(store: &IdbStore, records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    match history::migrate(&records, js_sys::Date::now() as u64) {
+        Some(changes) => {
+            store.commit(&changes).await?;
+            store.load().await
         }
-        crate::event_loop::next_task().await;
+        None => Ok(records),
     }
 }
 
