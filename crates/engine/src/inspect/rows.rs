@@ -30,7 +30,7 @@ struct Frame {
 impl Graph<'_> {
     /// Without a filter: `Memory`, then the children of every row whose path is in
     /// `expanded`. With one (matched against keys and the text of values that are not
-    /// tables or functions, see [`matches`]): every matching row in the whole
+    /// tables or functions, see [`matches()`]): every matching row in the whole
     /// tree down to [`FILTER_DEPTH`], with the rows leading to it shown expanded;
     /// `expanded` is not used.
     pub(crate) fn rows(&self, expanded: &BTreeSet<String>, filter: &str) -> Vec<Row> {
