@@ -153,8 +153,9 @@ fn aside(path: &Path) -> PathBuf {
         .expect("some name is free")
 }
 
-/// The proleptic Gregorian date of a day count since 1970-01-01.
-fn civil_date(days: i64) -> (i64, u32, u32) {
+/// The proleptic Gregorian date of a day count since 1970-01-01 (the damaged file's
+/// stamp here; the command line's history writes its times with it too).
+pub fn civil_date(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
