@@ -21,3 +21,17 @@ test('every run is a version in IndexedDB, naming its code, and what it replaced
   expect(history.some(([, v]) => v.includes(hex('kept in the history')))).toBe(true);
   expect([...all].some(([k, v]) => k.startsWith(hex('o')) && v.includes(hex('kept in the history')))).toBe(false);
 });
+
+test('a restore reads the current Memory alone, however long the history', async ({ page }) => {
+  await page.goto('/');
+  for (let i = 0; i < 4; i++) {
+    await run(page, `Memory.n = ${i}; Memory.t = { i = ${i} }`);
+    await saved(page);
+  }
+  const all = await records(page);
+  const live = [...all.keys()].filter((k) => !k.startsWith(hex('h')) && !k.startsWith(hex('v')));
+  expect(all.size).toBeGreaterThan(live.length + 4);
+  await page.reload();
+  await expect(page.getByTestId('save-status')).toContainText(`from ${live.length} records`);
+  await expect(page.getByTestId('save-status')).not.toContainText(`from ${all.size} records`);
+});

@@ -30,7 +30,7 @@ pub(super) fn start(persistence: Persistence) {
         let ownership = lock.await;
         let writes = !matches!(ownership, tab_lock::Ownership::Follower);
         let opened = match opened {
-            Ok(store) => match store.load().await {
+            Ok(store) => match load(&store).await {
                 Ok(records) if writes => prepare(&store, records).await.map(|records| (store, records)),
                 Ok(records) => Ok((store, records)),
                 Err(e) => Err(e),
@@ -85,9 +85,20 @@ async fn prepare(store: &IdbStore, records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<V
     match history::migrate(&records, js_sys::Date::now() as u64) {
         Some(changes) => {
             store.commit(&changes).await?;
-            store.load().await
+            load(&store).await
         }
         None => Ok(records),
+    }
+}
+
+/// The records a restore needs: the current Memory's alone while its meta record
+/// names the current version (the newest, FORMAT.md R14), so a long history costs a
+/// restore nothing; every record otherwise, to number the next version past them all.
+async fn load(store: &IdbStore) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    let live = store.load_live().await?;
+    match history::meta(&live) {
+        Ok(_) => Ok(live),
+        Err(_) => store.load().await,
     }
 }
 

@@ -11,6 +11,7 @@
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::KeyRange;
 use js_sys::Uint8Array;
 use moonkeep_engine::{Change, StoreError};
 use wasm_bindgen::{JsCast, JsValue};
@@ -49,14 +50,36 @@ impl IdbStore {
         }
     }
 
-    /// Every record, in key order. Keys and values are asked for together, in one
-    /// read transaction (one round trip to the browser's store, not two).
+    /// Every record, in key order.
     pub async fn load(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.load_range(None).await
+    }
+
+    /// The records of the current Memory (FORMAT.md R1: `meta`, objects, prototypes and
+    /// `retention`), without the history: what a restore reads.
+    pub async fn load_live(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.load_range(Some((b"m", b"v"))).await
+    }
+
+    /// The version entries (`v` keys) alone: what a list of the history reads.
+    pub async fn load_versions(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.load_range(Some((b"v", b"w"))).await
+    }
+
+    /// The records whose keys lie in `from..to` (bytes compare as IndexedDB orders
+    /// binary keys), or every record, in key order. Keys and values are asked for
+    /// together, in one read transaction (one round trip to the browser's store).
+    async fn load_range(&self, keys: Option<(&[u8], &[u8])>) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         let fail = |e: indexed_db_futures::error::Error| StoreError(format!("IndexedDB could not be read: {e}"));
         let tx = self.db.transaction(RECORDS).build().map_err(fail)?;
         let store = tx.object_store(RECORDS).map_err(fail)?;
-        let keys = store.get_all_keys::<JsValue>().primitive().map_err(fail)?;
-        let values = store.get_all::<JsValue>().primitive().map_err(fail)?;
+        // Every key Moonkeep writes is binary, and the empty one is the least of them.
+        let range = match keys {
+            Some((from, to)) => KeyRange::Bound(array(from), false, array(to), true),
+            None => KeyRange::LowerBound(array(&[]), false),
+        };
+        let keys = store.get_all_keys::<JsValue>().with_query::<JsValue, _>(range.clone()).primitive().map_err(fail)?;
+        let values = store.get_all::<JsValue>().with_query::<JsValue, _>(range).primitive().map_err(fail)?;
         let keys: Vec<JsValue> = keys.await.map_err(fail)?.collect::<Result<_, _>>().map_err(fail)?;
         let values: Vec<JsValue> = values.await.map_err(fail)?.collect::<Result<_, _>>().map_err(fail)?;
         if keys.len() != values.len() {
