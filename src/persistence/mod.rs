@@ -12,7 +12,7 @@ mod tab_lock;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use moonkeep_engine::{Vm, SECRET_LEN};
+use moonkeep_engine::{Change, Vm, SECRET_LEN};
 use moonkeep_store_idb::IdbStore;
 
 pub use quota::Quota;
@@ -98,6 +98,9 @@ pub struct Persistence {
     quota: RwSignal<Option<Quota>>,
     /// How long the restore at page load took (store read + rebuild), in ms.
     restore_ms: RwSignal<Option<f64>>,
+    /// The version Memory stands at in this tab: the store's current one as of the
+    /// last restore or save point (0 before the first).
+    version: RwSignal<u64>,
     /// What made the changes the next save point records (its version's chunk and
     /// source): the run under way, or an edit in the inspector.
     origin: StoredValue<Origin>,
@@ -122,6 +125,7 @@ impl Persistence {
             unsaved: RwSignal::new(Vec::new()),
             quota: RwSignal::new(None),
             restore_ms: RwSignal::new(None),
+            version: RwSignal::new(0),
             origin: StoredValue::new(Origin::default()),
         };
         restore::start(persistence);
@@ -145,6 +149,31 @@ impl Persistence {
     /// Whether this tab saves (imports need it).
     pub fn saves(self) -> bool {
         self.state.with(SaveState::saves)
+    }
+
+    /// The version Memory stands at (see the field).
+    pub fn version(self) -> u64 {
+        self.version.get()
+    }
+
+    /// The store, once opened; None while restoring or without storage.
+    pub fn store(self) -> Option<Rc<IdbStore>> {
+        self.store.get_value()
+    }
+
+    /// Commits `changes` made outside a save point (a version restored, FORMAT.md R17)
+    /// and rebuilds Memory from the store.
+    pub async fn replace(self, changes: Vec<Change>) -> Result<(), String> {
+        if !self.may_save() {
+            return Err("this tab does not save Memory (another tab does)".into());
+        }
+        let store = self.store.get_value().ok_or("this browser gives Moonkeep no storage")?;
+        self.state.set(SaveState::Saving);
+        if let Err(e) = store.commit(&changes).await {
+            self.state.set(SaveState::Failed { reason: e.0.clone() });
+            return Err(e.0);
+        }
+        self.catch_up().await
     }
 
     /// Values the last restore could not bring back.

@@ -39,14 +39,12 @@ pub(super) fn start(persistence: Persistence) {
         };
         let state = match opened {
             Ok((store, records)) => {
-                let count = records.len();
                 let outcome = rebuild(persistence, records).await;
                 persistence.store.set_value(Some(Rc::new(store)));
                 match outcome {
-                    Ok(report) => {
+                    Ok(rebuilt) => {
                         persistence.restore_ms.set(Some(now_ms() - started));
-                        persistence.problems.set(report.problems.iter().map(ToString::to_string).collect());
-                        SaveState::Saved { detail: restored_detail(&report, count, now_ms() - started) }
+                        SaveState::Saved { detail: rebuilt.detail(now_ms() - started) }
                     }
                     Err(reason) => SaveState::Failed { reason },
                 }
@@ -85,7 +83,7 @@ async fn prepare(store: &IdbStore, records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<V
     match history::migrate(&records, js_sys::Date::now() as u64) {
         Some(changes) => {
             store.commit(&changes).await?;
-            load(&store).await
+            load(store).await
         }
         None => Ok(records),
     }
@@ -102,22 +100,66 @@ async fn load(store: &IdbStore) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
     }
 }
 
-fn restored_detail(report: &RestoreReport, records: usize, ms: f64) -> String {
-    let damaged = match report.problems.len() {
-        0 => String::new(),
-        n => format!(", {n} not restored"),
-    };
-    format!("restored {} objects from {records} records in {ms:.1} ms{damaged}", report.objects)
+impl Persistence {
+    /// Rebuilds Memory from what the store holds now, in place (the other globals
+    /// stay): after a version was restored, or another tab saved. Nothing runs
+    /// meanwhile (the state says Restoring); the state it had comes back after.
+    pub async fn catch_up(self) -> Result<(), String> {
+        let store = self.store.get_value().ok_or("this browser gives Moonkeep no storage")?;
+        let before = self.state.get_untracked();
+        let started = now_ms();
+        self.state.set(SaveState::Restoring { progress: None });
+        let rebuilt = match load(&store).await {
+            Ok(records) => rebuild(self, records).await,
+            Err(e) => Err(e.0),
+        };
+        self.state.set(match rebuilt {
+            Ok(ref rebuilt) if before.saves() => SaveState::Saved { detail: rebuilt.detail(now_ms() - started) },
+            Ok(_) => before,
+            Err(ref reason) => SaveState::Failed { reason: reason.clone() },
+        });
+        rebuilt.map(|_| ())
+    }
 }
 
-/// Rebuilds Memory from `records` in slices of about a frame, showing progress
-/// between them; the error says why Memory could not be restored.
-async fn rebuild(persistence: Persistence, records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<RestoreReport, String> {
+/// What a rebuild restored.
+struct Rebuilt {
+    objects: usize,
+    records: usize,
+    damaged: usize,
+}
+
+impl Rebuilt {
+    /// The status bar's words for it, given how long it took.
+    fn detail(&self, ms: f64) -> String {
+        let damaged = match self.damaged {
+            0 => String::new(),
+            n => format!(", {n} not restored"),
+        };
+        format!("restored {} objects from {} records in {ms:.1} ms{damaged}", self.objects, self.records)
+    }
+}
+
+/// Rebuilds Memory from `records`; sets the problems and the version Memory now
+/// stands at, or says why Memory could not be restored.
+async fn rebuild(persistence: Persistence, records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Rebuilt, String> {
+    let count = records.len();
+    let version = history::meta(&records).map_or(0, |m| m.version);
+    let report = rebuild_records(persistence, records).await?;
+    persistence.problems.set(report.problems.iter().map(ToString::to_string).collect());
+    persistence.version.set(version);
+    Ok(Rebuilt { objects: report.objects, records: count, damaged: report.problems.len() })
+}
+
+/// Restores `records` into the VM a slice of about a frame at a time, showing
+/// progress between slices.
+async fn rebuild_records(persistence: Persistence, records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<RestoreReport, String> {
     const FRAME_MS: f64 = 12.0;
     const UNITS: usize = 256;
     let vm = persistence.vm;
     let secret = fresh_secret()?;
-    let mut restore = vm.with_value(|vm| vm.begin_restore(records, secret));
+    let restoring = |e: LuaError| format!("Memory could not be restored: {e}");
+    let mut restore = vm.with_value(|vm| vm.begin_restore(records, secret)).map_err(restoring)?;
     loop {
         let slice_started = now_ms();
         let outcome = vm.with_value(|vm: &Vm| loop {
@@ -130,7 +172,7 @@ async fn rebuild(persistence: Persistence, records: Vec<(Vec<u8>, Vec<u8>)>) -> 
         });
         match outcome {
             Some(outcome) => {
-                return outcome.map_err(|e: LuaError| format!("Memory could not be restored: {e}"));
+                return outcome.map_err(restoring);
             }
             None => {
                 persistence.state.set(SaveState::Restoring { progress: Some(restore.progress()) });

@@ -73,6 +73,9 @@ impl Persistence {
         match store.commit(&point.changes).await {
             Ok(()) => {
                 self.vm.with_value(|vm| vm.committed(point));
+                if let Some(version) = point.version() {
+                    self.version.set(version);
+                }
                 let commit_ms = now_ms() - started;
                 self.state.set(SaveState::Saved {
                     detail: format!(

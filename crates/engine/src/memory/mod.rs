@@ -191,6 +191,21 @@ impl Keeper {
         })
     }
 
+    /// Forgets Memory's objects and what the store held, before a restore replaces
+    /// Memory in a VM that already ran (a page catching up with another tab, a version
+    /// restored). Ids never go back, so no id can name two objects.
+    pub(crate) fn forget(&mut self, lua: &Lua) -> mlua::Result<()> {
+        self.ids = ObjectIds::new(lua, PASS_CAPACITY)?;
+        self.proto_of.clear();
+        self.fingerprints.clear();
+        self.proto_by_hash.clear();
+        self.stored.clear();
+        self.unrestored = unrestored::Unrestored::default();
+        self.meta = None;
+        self.newest_version = 0;
+        Ok(())
+    }
+
     /// Records that `point` reached the store.
     pub(crate) fn committed(&mut self, point: &SavePoint) {
         for (key, digest) in &point.digests {

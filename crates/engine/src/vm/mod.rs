@@ -126,15 +126,19 @@ impl Vm {
         let _ = self.lua.set_memory_limit(bytes);
     }
 
-    /// Rebuilds `Memory` from a store's records. Call once, on a fresh VM, before any
-    /// user code. A new store (no records) adopts `fresh_secret` as the key that
-    /// authenticates its bytecode; an existing one keeps its own.
+    /// Rebuilds `Memory` from a store's records. A new store (no records) adopts
+    /// `fresh_secret` as the key that authenticates its bytecode; an existing one keeps
+    /// its own. On a VM that restored or saved before, the new `Memory` replaces the old
+    /// one and later save points are computed against these records alone (the other
+    /// globals stay).
     pub fn restore(
         &self,
         records: Vec<(Vec<u8>, Vec<u8>)>,
         fresh_secret: [u8; SECRET_LEN],
     ) -> Result<RestoreReport, LuaError> {
-        self.keeper.borrow_mut().restore(&self.lua, records, fresh_secret).map_err(|e| LuaError::from_mlua(&e))
+        let mut keeper = self.keeper.borrow_mut();
+        keeper.forget(&self.lua).map_err(|e| LuaError::from_mlua(&e))?;
+        keeper.restore(&self.lua, records, fresh_secret).map_err(|e| LuaError::from_mlua(&e))
     }
 
     /// Prototypes the next restore must not load, or must announce before loading
@@ -145,8 +149,13 @@ impl Vm {
 
     /// [`Vm::restore`] in slices, for a host that shows progress while a large Memory
     /// loads: call [`Vm::restore_step`] until it returns the report.
-    pub fn begin_restore(&self, records: Vec<(Vec<u8>, Vec<u8>)>, fresh_secret: [u8; SECRET_LEN]) -> Restore {
-        Restore(Restoring::new(records, fresh_secret))
+    pub fn begin_restore(
+        &self,
+        records: Vec<(Vec<u8>, Vec<u8>)>,
+        fresh_secret: [u8; SECRET_LEN],
+    ) -> Result<Restore, LuaError> {
+        self.keeper.borrow_mut().forget(&self.lua).map_err(|e| LuaError::from_mlua(&e))?;
+        Ok(Restore(Restoring::new(records, fresh_secret)))
     }
 
     /// Does about `units` of `restore`'s work (a unit is a record read, an object
