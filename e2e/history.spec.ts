@@ -35,3 +35,153 @@ test('a restore reads the current Memory alone, however long the history', async
   await expect(page.getByTestId('save-status')).toContainText(`from ${live.length} records`);
   await expect(page.getByTestId('save-status')).not.toContainText(`from ${all.size} records`);
 });
+
+test('a key deleted by mistake comes back with Undo last run, closures and shared tables too', async ({ page }) => {
+  await page.goto('/');
+  await run(
+    page,
+    'local shared = { n = 0 }\nMemory.list = { shared, shared }\nMemory.inc = function() shared.n = shared.n + 1 return shared.n end\nMemory.inc()',
+  );
+  await saved(page);
+  await run(page, 'Memory.list = nil -- the slip');
+  await saved(page);
+  await page.reload();
+  await saved(page);
+  await expect(page.getByTestId('undo-run')).toBeEnabled();
+  await page.getByTestId('undo-run').click();
+  await saved(page);
+  expect(await run(page, 'return rawequal(Memory.list[1], Memory.list[2]), Memory.inc(), Memory.list[1].n')).toContain(
+    '=> true\t2\t2',
+  );
+  // The undo was saved as a version of its own: it survives a reload.
+  await saved(page);
+  await page.reload();
+  await saved(page);
+  expect(await run(page, 'return Memory.list ~= nil')).toContain('=> true');
+});
+
+test('Ctrl+Alt+Z undoes the last run, and again the one before', async ({ page }) => {
+  await page.goto('/');
+  for (const k of [1, 2, 3]) {
+    await run(page, `Memory.k = ${k}`);
+    await saved(page);
+  }
+  await page.keyboard.press('Control+Alt+KeyZ');
+  await expect(page.getByTestId('history-entry').first()).toContainText('restore of version');
+  await saved(page);
+  expect(await run(page, 'return Memory.k')).toContain('=> 2');
+  // That run changed nothing, so it made no version: undoing again goes one run back.
+  await page.keyboard.press('Control+Alt+KeyZ');
+  await expect(page.getByTestId('history-entry').first()).toContainText('restore of version');
+  await saved(page);
+  expect(await run(page, 'return Memory.k')).toContain('=> 1');
+});
+
+test('the History panel lists versions, shows a past one read-only, compares and restores', async ({ page }) => {
+  await page.goto('/');
+  await run(page, 'Memory.z = 0 -- zero');
+  await saved(page);
+  await run(page, 'Memory.k = "old" Memory.t = { 1, 2 } -- first');
+  await saved(page);
+  await run(page, 'Memory.k = "new" Memory.t[3] = 3 Memory.added = true -- second');
+  await saved(page);
+  const entries = page.getByTestId('history-entry');
+  await expect(entries.first()).toContainText('-- second');
+  await expect(entries.first()).toHaveClass(/current/);
+  const versions = await entries.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-version'))));
+  expect(versions).toEqual([...versions].sort((a, b) => b - a));
+  const [second, first, zero] = versions;
+
+  // A past version in the inspector: labelled, read-only, its own values.
+  await page.locator(`[data-testid="history-entry"][data-version="${first}"] button`).click();
+  await expect(page.getByTestId('past-version')).toContainText(`Version ${first}`);
+  await expect(page.getByTestId('memory-tree')).toContainText('"old"');
+  await expect(page.getByTestId('memory-tree')).not.toContainText('added');
+  await expect(page.getByTestId('memory-delete')).toHaveCount(0);
+  // What that version changed from the one before it is shown with it.
+  await expect(page.getByTestId('history-comparison')).toContainText(`From version ${zero} to ${first}: 4 added`);
+
+  // Compared with the current version, path by path.
+  await page.getByTestId('history-diff-with').selectOption(String(second));
+  await page.getByTestId('history-diff').click();
+  const comparison = page.getByTestId('history-comparison');
+  await expect(comparison).toContainText(`From version ${first} to ${second}: 2 added, 0 removed, 2 changed`);
+  await expect(comparison).toContainText('Memory.k');
+  await expect(comparison).toContainText('"old" → "new"');
+  await expect(comparison).toContainText('Memory.added');
+
+  // Restore makes a new version equal to the chosen one; the current Memory is shown again.
+  await page.getByTestId('history-restore').click();
+  await expect(page.getByTestId('past-version')).toHaveCount(0);
+  await expect(entries.first()).toContainText(`restore of version ${first}`);
+  await saved(page);
+  expect(await run(page, 'return Memory.k, #Memory.t, Memory.added')).toContain('=> old\t2\tnil');
+  // The version before the restore is still there to go back to.
+  await page.locator(`[data-testid="history-entry"][data-version="${second}"] button`).click();
+  await page.getByTestId('history-restore').click();
+  await saved(page);
+  expect(await run(page, 'return Memory.k, #Memory.t, Memory.added')).toContain('=> new\t3\ttrue');
+});
+
+test('the History panel works from the keyboard', async ({ page }) => {
+  await page.goto('/');
+  await run(page, 'Memory.v = 1');
+  await saved(page);
+  await run(page, 'Memory.v = 2');
+  await saved(page);
+  const older = page.getByTestId('history-entry').nth(1).locator('button');
+  await older.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('past-version')).toBeVisible();
+  await page.getByTestId('history-restore').focus();
+  await page.keyboard.press('Enter');
+  await saved(page);
+  expect(await run(page, 'return Memory.v')).toContain('=> 1');
+});
+
+test('a damaged record of an old version is reported when that version is viewed, and the current one is whole', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await run(page, 'Memory.old = { "an old marker" } Memory.keep = 1');
+  await saved(page);
+  await run(page, 'Memory.old = nil Memory.keep = 2');
+  await saved(page);
+  // The old table now lives only in the history: damage it there.
+  const damaged = await page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const marker = Array.from(new TextEncoder().encode('an old marker'));
+        const open = indexedDB.open('moonkeep');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('records', 'readwrite');
+          const store = tx.objectStore('records');
+          let count = 0;
+          const cursor = store.openCursor();
+          cursor.onsuccess = () => {
+            const c = cursor.result;
+            if (!c) return;
+            const key = new Uint8Array(c.key as ArrayBuffer);
+            const value = new Uint8Array(c.value);
+            const text = Array.from(value);
+            const at = text.findIndex((_, i) => marker.every((b, j) => text[i + j] === b));
+            if (key[0] === 0x68 && at >= 0) {
+              value[at] ^= 0xff;
+              store.put(value.buffer, c.key);
+              count++;
+            }
+            c.continue();
+          };
+          tx.oncomplete = () => resolve(count);
+        };
+      }),
+  );
+  expect(damaged).toBe(1);
+  await page.reload();
+  await saved(page);
+  expect(await run(page, 'return Memory.keep, Memory.old')).toContain('=> 2\tnil');
+  await page.getByTestId('history-entry').nth(1).locator('button').click();
+  await expect(page.getByTestId('history')).toContainText('Memory.old');
+  await expect(page.getByTestId('past-version')).toBeVisible();
+});

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use moonkeep_engine::Vm;
 
 use crate::components::code_editor::CodeEditor;
+use crate::components::history_panel::HistoryPanel;
 use crate::components::memory_inspector::MemoryInspector;
 use crate::components::proof_panel::ProofPanel;
 use crate::components::script_tabs::ScriptTabs;
@@ -9,6 +10,7 @@ use crate::components::splitter::Splitter;
 use crate::components::status_bar::StatusBar;
 use crate::components::toolbar::Toolbar;
 use crate::console::{Console, ConsoleLog};
+use crate::history::History;
 use crate::layout::{Layout, Pane};
 use crate::persistence::Persistence;
 use crate::run::Runner;
@@ -24,6 +26,7 @@ pub struct Services {
     pub runner: Runner,
     pub console: ConsoleLog,
     pub preferences: Preferences,
+    pub history: History,
 }
 
 /// The services [`App`] provides (one context for them all: each context type costs the
@@ -51,7 +54,8 @@ pub fn App() -> impl IntoView {
     let persistence = Persistence::start(vm);
     let console = ConsoleLog::new();
     let runner = Runner::new(vm, persistence, console, preferences);
-    provide_context(Services { vm, persistence, runner, console, preferences });
+    let history = History::new(persistence, runner);
+    provide_context(Services { vm, persistence, runner, console, preferences, history });
     warm_up::once_ready(move || persistence.restored());
     // Leaving or hiding the page: a last save point, in case one is owed (a failed save).
     let _ = window_event_listener(leptos::ev::pagehide, move |_| persistence.save());
@@ -85,6 +89,7 @@ pub fn App() -> impl IntoView {
                 <Splitter pane=Pane::Inspector />
                 <div class="side-column">
                     <MemoryInspector />
+                    <HistoryPanel />
                     <ProofPanel />
                 </div>
             </div>

@@ -9,6 +9,7 @@ mod crash;
 mod demos;
 mod editor;
 mod event_loop;
+mod history;
 mod inspector;
 mod layout;
 mod persistence;

@@ -24,7 +24,8 @@ pub fn InspectorRow(inspector: Inspector, index: usize, on_act: Callback<()>) ->
     };
     let tag = (row.slot == Slot::Upvalue).then(|| view! { <span class="tag">"upvalue"</span> });
     let size = row.value.size().map(|s| view! { <span class="size">{s.to_string()}</span> });
-    let delete = row.entry.is_some().then(|| delete_button(inspector, index, &row.path, on_act));
+    let delete =
+        (row.entry.is_some() && !inspector.read_only()).then(|| delete_button(inspector, index, &row.path, on_act));
     let title = format!("{} = {}", row.path, row.value.preview());
     view! {
         <div

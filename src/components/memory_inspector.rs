@@ -12,8 +12,8 @@ use crate::inspector::Inspector;
 /// 100,000 entries cost as much to draw as 50.
 #[component]
 pub fn MemoryInspector() -> impl IntoView {
-    let Services { vm, runner, persistence, .. } = services();
-    let inspector = Inspector::new(vm, runner, persistence);
+    let Services { vm, runner, persistence, history, .. } = services();
+    let inspector = Inspector::new(vm, runner, persistence, history);
     let list = NodeRef::<Div>::new();
     let scroll_top = RwSignal::new(0.0);
     let height = RwSignal::new(ROW_HEIGHT * 20.0);
@@ -57,6 +57,16 @@ pub fn MemoryInspector() -> impl IntoView {
             aria-labelledby="memory-inspector-title"
         >
             {inspector_bar(inspector)}
+            {move || {
+                history.viewing().map(|number| {
+                    view! {
+                        <p class="inspector-notice past" role="status" data-testid="past-version">
+                            "Version " {number} ", a past version: read-only. "
+                            <button on:click=move |_| history.view_current()>"Show the current Memory"</button>
+                        </p>
+                    }
+                })
+            }}
             <InspectorNotice inspector=inspector />
             <div
                 class="inspector-list"

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use moonkeep_engine::{Deleted, Row, Shown, Vm};
 
+use crate::history::History;
 use crate::persistence::Persistence;
 use crate::run::Runner;
 
@@ -37,10 +38,17 @@ pub struct Inspector {
     vm: StoredValue<Vm, LocalStorage>,
     runner: Runner,
     persistence: Persistence,
+    /// Shows a past version instead of Memory, read-only, while one is viewed.
+    history: History,
 }
 
 impl Inspector {
-    pub fn new(vm: StoredValue<Vm, LocalStorage>, runner: Runner, persistence: Persistence) -> Inspector {
+    pub fn new(
+        vm: StoredValue<Vm, LocalStorage>,
+        runner: Runner,
+        persistence: Persistence,
+        history: History,
+    ) -> Inspector {
         let inspector = Inspector {
             rows: RwSignal::new(Vec::new()),
             version: RwSignal::new(0),
@@ -53,9 +61,11 @@ impl Inspector {
             vm,
             runner,
             persistence,
+            history,
         };
         Effect::new(move |_| {
             runner.runs();
+            history.viewing();
             if persistence.restored() {
                 inspector.refresh();
             }
@@ -70,9 +80,12 @@ impl Inspector {
             return;
         }
         crate::mark("moonkeep:inspector-refresh");
-        let rows = self.vm.with_value(|vm| {
-            self.expanded
-                .with_untracked(|expanded| self.filter.with_untracked(|filter| vm.memory_rows(expanded, filter)))
+        let rows = self.expanded.with_untracked(|expanded| {
+            self.filter.with_untracked(|filter| {
+                self.history
+                    .rows(expanded, filter)
+                    .unwrap_or_else(|| self.vm.with_value(|vm| vm.memory_rows(expanded, filter)))
+            })
         });
         crate::mark("moonkeep:inspector-rows");
         let previous = self.active.get_untracked();
@@ -155,7 +168,7 @@ impl Inspector {
 
     /// Deletes the entry a row stands for and saves; Undo puts it back.
     pub fn delete(self, index: usize) {
-        if self.runner.running_now() {
+        if self.runner.running_now() || self.read_only() {
             return;
         }
         let Some(result) = self.with_row(index, |row| self.vm.with_value(|vm| vm.delete_row(row))) else { return };
@@ -185,6 +198,12 @@ impl Inspector {
         }
         self.refresh();
         self.persistence.save();
+    }
+
+    /// Whether the rows are a past version's (nothing can be deleted), not tracked:
+    /// a change of version redraws every row.
+    pub fn read_only(self) -> bool {
+        self.history.viewing_now().is_some()
     }
 
     /// Makes row `index` the one the keyboard acts on.

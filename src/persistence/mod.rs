@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use moonkeep_engine::{Change, Vm, SECRET_LEN};
 use moonkeep_store_idb::IdbStore;
 
-pub use quota::Quota;
+pub use quota::{human_bytes, Quota};
 
 /// Where Memory stands between this tab and the store: the one answer to "may this
 /// tab run?" ([`SaveState::restored`]) and "does it save?" ([`SaveState::saves`]).
@@ -154,6 +154,11 @@ impl Persistence {
     /// The version Memory stands at (see the field).
     pub fn version(self) -> u64 {
         self.version.get()
+    }
+
+    /// `version`, without subscribing to it.
+    pub fn version_now(self) -> u64 {
+        self.version.get_untracked()
     }
 
     /// The store, once opened; None while restoring or without storage.

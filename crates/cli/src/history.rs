@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use moonkeep_engine::history::{self, Collection, Retention};
-use moonkeep_engine::{snapshot, Cause, Change, Limits, MemoryStore, Records, Store, Version, Vm};
+use moonkeep_engine::{snapshot, Change, Limits, MemoryStore, Records, Store, Version, Vm};
 use moonkeep_store_redb::RedbStore;
 
 /// Milliseconds since the Unix epoch, for version entries.
@@ -108,15 +108,7 @@ fn no_version(number: u64) -> String {
 }
 
 fn line(number: u64, entry: &Version, current: u64) -> String {
-    let what = match entry.cause {
-        Cause::Run => format!("{}: {}", entry.chunk, entry.source.lines().next().unwrap_or("").trim()),
-        Cause::DuringRun => {
-            format!("{} (saved during the run): {}", entry.chunk, entry.source.lines().next().unwrap_or("").trim())
-        }
-        Cause::Restore { of } => format!("restore of version {of}"),
-        Cause::Import => "import of a snapshot".into(),
-        Cause::Migration => "the Memory of format version 1".into(),
-    };
+    let what = entry.title();
     let mark = if number == current { "  (current)" } else { "" };
     let records = if entry.records == 1 { "record" } else { "records" };
     format!("{number}  {}  {what}  [{} {records}, {}]{mark}", time(entry.time), entry.records, size(entry.bytes))

@@ -66,6 +66,13 @@ impl IdbStore {
         self.load_range(Some((b"v", b"w"))).await
     }
 
+    /// The history's records (`h` and `v` keys): what measuring the history reads.
+    pub async fn load_history(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let mut records = self.load_range(Some((b"h", b"i"))).await?;
+        records.extend(self.load_versions().await?);
+        Ok(records)
+    }
+
     /// The records whose keys lie in `from..to` (bytes compare as IndexedDB orders
     /// binary keys), or every record, in key order. Keys and values are asked for
     /// together, in one read transaction (one round trip to the browser's store).

@@ -60,6 +60,48 @@ fn entry(value: &[u8]) -> Result<Version, String> {
     }
 }
 
+impl Version {
+    /// What made it, in a line: the run's chunk and the first line of its code, or the
+    /// restore, import or migration it was.
+    pub fn title(&self) -> String {
+        let first_line = self.source.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+        match self.cause {
+            Cause::Run => format!("{}: {first_line}", self.chunk),
+            Cause::DuringRun => format!("{} (saved during the run): {first_line}", self.chunk),
+            Cause::Restore { of } => format!("restore of version {of}"),
+            Cause::Import => "import of a snapshot".into(),
+            Cause::Migration => "the Memory of format version 1".into(),
+        }
+    }
+}
+
+/// The version "Undo last run" makes current again: the one the last run started
+/// from, seen from version `current`. A restore stands for the version it restored,
+/// so undoing again goes one run further back; save points made during the run are
+/// passed over; a version the history no longer keeps is replaced by the newest kept
+/// one before it. None when no run is left to undo. `versions` is [`versions`]' list.
+pub fn before_last_run(versions: &[(u64, Result<Version, String>)], current: u64) -> Option<u64> {
+    let find = |number: u64| versions.iter().find(|(n, _)| *n == number).and_then(|(_, v)| v.as_ref().ok());
+    let mut at = current;
+    // Each step goes to an older version: a crafted cycle of restores ends.
+    for _ in 0..=versions.len() {
+        let entry = find(at)?;
+        match entry.cause {
+            Cause::Restore { of } if of < at => at = of,
+            Cause::Run | Cause::DuringRun => {
+                let mut parent = entry.parent;
+                while let Some(Version { cause: Cause::DuringRun, parent: p, .. }) = find(parent) {
+                    parent = *p;
+                }
+                let kept = versions.iter().map(|(n, _)| *n).filter(|n| *n <= parent).max();
+                return kept.filter(|n| *n != current);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// The store's meta record.
 pub fn meta(records: &[(Vec<u8>, Vec<u8>)]) -> Result<Meta, HistoryError> {
     let value = records

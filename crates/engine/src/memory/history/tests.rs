@@ -407,3 +407,61 @@ fn a_full_quota_is_met_by_thinning_and_else_fails_with_the_current_version_intac
     assert!(report.problems.is_empty());
     assert_eq!(value(&now, "Memory.i, Memory.huge"), "11\tnil");
 }
+
+fn listed(entries: &[(u64, Cause, u64)]) -> Vec<(u64, Result<Version, String>)> {
+    let mut out: Vec<_> = entries
+        .iter()
+        .map(|&(number, cause, parent)| (number, Ok(Version { cause, ..Version::of_run(1, parent, 1, 1) })))
+        .collect();
+    out.reverse();
+    out
+}
+
+#[test]
+fn undo_goes_back_one_run_at_a_time_past_save_points_made_during_a_run() {
+    // 1 run, 2 run, 3 and 4 saved during a long run, 5 its end.
+    let mut versions = vec![
+        (1, Cause::Run, 0),
+        (2, Cause::Run, 1),
+        (3, Cause::DuringRun, 2),
+        (4, Cause::DuringRun, 3),
+        (5, Cause::Run, 4),
+    ];
+    assert_eq!(before_last_run(&listed(&versions), 5), Some(2), "the long run is undone whole");
+    // Undo made 6 (a restore of 2): undoing again undoes run 2.
+    versions.push((6, Cause::Restore { of: 2 }, 5));
+    assert_eq!(before_last_run(&listed(&versions), 6), Some(1));
+    versions.push((7, Cause::Restore { of: 1 }, 6));
+    assert_eq!(before_last_run(&listed(&versions), 7), None, "the first run has nothing before it");
+    // A run killed mid-way left only save points made during it.
+    let killed = [(1, Cause::Run, 0), (2, Cause::DuringRun, 1), (3, Cause::DuringRun, 2)];
+    assert_eq!(before_last_run(&listed(&killed), 3), Some(1));
+}
+
+#[test]
+fn undo_falls_back_to_the_newest_kept_version_and_stops_at_imports_and_cycles() {
+    // Retention thinned 2 and 3 away: run 4 came from 3, so 1 is what is left before it.
+    let thinned = [(1, Cause::Run, 0), (4, Cause::Run, 3)];
+    assert_eq!(before_last_run(&listed(&thinned), 4), Some(1));
+    let imported = [(1, Cause::Run, 0), (2, Cause::Import, 1)];
+    assert_eq!(before_last_run(&listed(&imported), 2), None);
+    let crafted = [(1, Cause::Restore { of: 2 }, 0), (2, Cause::Restore { of: 1 }, 1)];
+    assert_eq!(before_last_run(&listed(&crafted), 2), None);
+    let damaged = vec![(2, Ok(Version::of_run(1, 1, 1, 1))), (1, Err("damaged".to_owned()))];
+    assert_eq!(before_last_run(&damaged, 2), Some(1), "a damaged entry is still a version to go back to");
+}
+
+#[test]
+fn a_versions_title_names_what_made_it() {
+    let run = Version {
+        chunk: "main.lua".into(),
+        source: "\n  Memory.x = 1 -- set\nmore".into(),
+        ..Version::of_run(1, 0, 1, 1)
+    };
+    assert_eq!(run.title(), "main.lua: Memory.x = 1 -- set");
+    assert_eq!(Version { cause: Cause::Restore { of: 7 }, ..run.clone() }.title(), "restore of version 7");
+    assert_eq!(
+        Version { cause: Cause::DuringRun, ..run }.title(),
+        "main.lua (saved during the run): Memory.x = 1 -- set"
+    );
+}
