@@ -46,7 +46,7 @@ impl Entry {
                     "{} {}, {} written",
                     v.records,
                     if v.records == 1 { "record" } else { "records" },
-                    crate::persistence::human_bytes(v.bytes as f64)
+                    size(v.bytes)
                 ),
             },
             Err(e) => Entry {
@@ -96,8 +96,9 @@ pub struct History {
     /// viewing, comparing and restoring read (the history is not read before).
     records: StoredValue<Option<(u64, Rc<Records>)>, LocalStorage>,
     comparison: RwSignal<Option<Comparison>>,
-    /// Bytes the history takes (its `h` and `v` records), once measured.
+    /// Bytes the history takes (its `h` and `v` records) and may take, once measured.
     bytes: RwSignal<Option<u64>>,
+    budget: RwSignal<Option<u64>>,
     /// When it was last measured (ms on the page's clock).
     measured: StoredValue<f64>,
     /// What the last action could not do, or a restore's problems.
@@ -116,6 +117,7 @@ impl History {
             records: StoredValue::new_local(None),
             comparison: RwSignal::new(None),
             bytes: RwSignal::new(None),
+            budget: RwSignal::new(None),
             measured: StoredValue::new(f64::NEG_INFINITY),
             notice: RwSignal::new(None),
             busy: RwSignal::new(false),
@@ -134,14 +136,35 @@ impl History {
         self.entries.with(|entries| f(entries))
     }
 
-    /// "14 versions, 1.2 MB" (the size once measured).
+    /// "14 versions, 1.2 MB of 50.0 MB" (sizes once measured).
     pub fn size_text(self) -> String {
         let count = self.entries.with(Vec::len);
         let versions = if count == 1 { "version" } else { "versions" };
-        match self.bytes.get() {
-            Some(bytes) => format!("{count} {versions}, {}", crate::persistence::human_bytes(bytes as f64)),
-            None => format!("{count} {versions}"),
+        match (self.bytes.get(), self.budget.get()) {
+            (Some(bytes), Some(budget)) => format!("{count} {versions}, {} of {}", size(bytes), size(budget)),
+            _ => format!("{count} {versions}"),
         }
+    }
+
+    /// The history's budget in whole MB, once read.
+    pub fn budget_mb(self) -> Option<u64> {
+        self.budget.get().map(|b| b.div_ceil(MB))
+    }
+
+    /// Sets how much the history may take (in MB), then keeps it within that.
+    pub fn set_budget_mb(self, mb: u64) {
+        let Some(store) = self.persistence.store() else { return };
+        if mb == 0 || !self.may_restore() {
+            self.notice.set(Some("The history's budget is set in the tab that saves, and is at least 1 MB.".into()));
+            return;
+        }
+        let change = history::set_retention(history::Retention { budget: mb.saturating_mul(MB) });
+        spawn_local(async move {
+            match store.commit(&[change]).await {
+                Ok(()) => self.keep_within_budget(true),
+                Err(e) => self.notice.set(Some(e.0)),
+            }
+        });
     }
 
     /// The chosen version's code and the comparison shown, as markup.
@@ -184,16 +207,39 @@ impl History {
         self.with_versions(Box::new(move |versions| {
             self.entries.set(versions.iter().map(|(n, v)| Entry::of(*n, v)).collect());
         }));
+        self.keep_within_budget(false);
+    }
+
+    /// Measures the history (at most every few seconds, unless `now`) and, in the tab
+    /// that saves, thins it once it outgrows its budget (FORMAT.md R19), then deletes
+    /// what no kept version needs a slice at a time, between which runs go on.
+    fn keep_within_budget(self, now: bool) {
         const MEASURE_EVERY_MS: f64 = 10_000.0;
+        const COLLECT_SLICE: usize = 256;
         let Some(store) = self.persistence.store() else { return };
-        if crate::now_ms() - self.measured.get_value() < MEASURE_EVERY_MS {
+        if !now && crate::now_ms() - self.measured.get_value() < MEASURE_EVERY_MS {
             return;
         }
         self.measured.set_value(crate::now_ms());
         spawn_local(async move {
-            if let Ok(records) = store.load_history().await {
-                self.bytes.set(Some(history::usage(&records).bytes));
+            let Ok(records) = store.load_history().await else { return };
+            let retention = history::retention(&records);
+            self.bytes.set(Some(history::usage(&records).bytes));
+            self.budget.set(Some(retention.budget));
+            let thinned = retention.thin(&records, js_sys::Date::now() as u64);
+            if thinned.is_empty() || !self.persistence.saves() || store.commit(&thinned).await.is_err() {
+                return;
             }
+            let Ok(records) = store.load_history().await else { return };
+            let mut collection = history::Collection::find(&records);
+            while !collection.is_done() && self.persistence.saves() {
+                if store.commit(&collection.step(COLLECT_SLICE)).await.is_err() {
+                    break;
+                }
+                crate::event_loop::next_task().await;
+            }
+            self.measured.set_value(f64::NEG_INFINITY);
+            self.refresh();
         });
     }
 
@@ -362,6 +408,18 @@ pub fn details_markup(source: &str, comparison: Option<&Comparison>) -> String {
     out + "</ul></div>"
 }
 
+/// A megabyte as the history's budget counts it (the command line's too).
+const MB: u64 = 1024 * 1024;
+
+/// Bytes as the command line's `history` writes them: "812 B", "1.4 KB", "50.0 MB".
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / MB as f64),
+    }
+}
+
 /// Text made safe to place in markup (element content or a quoted attribute).
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -455,6 +513,8 @@ mod tests {
         let entry = Entry::of(4, &Ok(version));
         assert_eq!((entry.number, entry.title.as_str()), (4, "main.lua: Memory.x = 1"));
         assert_eq!(entry.written, "2 records, 1.5 KB written");
+        assert_eq!(size(50 * 1024 * 1024), "50.0 MB");
+        assert_eq!(size(1023), "1023 B");
         let damaged = Entry::of(5, &Err("truncated".into()));
         assert_eq!(damaged.title, "its entry cannot be read: truncated");
     }

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use moonkeep_engine::{Change, Vm, SECRET_LEN};
 use moonkeep_store_idb::IdbStore;
 
-pub use quota::{human_bytes, Quota};
+pub use quota::Quota;
 
 /// Where Memory stands between this tab and the store: the one answer to "may this
 /// tab run?" ([`SaveState::restored`]) and "does it save?" ([`SaveState::saves`]).

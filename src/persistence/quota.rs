@@ -60,7 +60,7 @@ pub async fn request_persistence() -> bool {
 }
 
 /// Bytes for people: "812 B", "1.4 MB", "2.0 GB".
-pub fn human_bytes(bytes: f64) -> String {
+fn human_bytes(bytes: f64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
     let mut value = bytes.max(0.0);
     let mut unit = 0;

@@ -66,9 +66,13 @@ impl IdbStore {
         self.load_range(Some((b"v", b"w"))).await
     }
 
-    /// The history's records (`h` and `v` keys): what measuring the history reads.
+    /// The history's records (`h` and `v` keys) with the `meta` and `retention`
+    /// records, and no object or prototype: what measuring and thinning the history
+    /// read.
     pub async fn load_history(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         let mut records = self.load_range(Some((b"h", b"i"))).await?;
+        records.extend(self.load_range(Some((b"meta", b"meta\0"))).await?);
+        records.extend(self.load_range(Some((b"retention", b"retention\0"))).await?);
         records.extend(self.load_versions().await?);
         Ok(records)
     }
