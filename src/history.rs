@@ -204,8 +204,10 @@ impl History {
     /// Lists the versions again (reads only their entries), and measures the history
     /// at most every few seconds (that reads all of it).
     pub fn refresh(self) {
+        crate::mark("moonkeep:history-list");
         self.with_versions(Box::new(move |versions| {
             self.entries.set(versions.iter().map(|(n, v)| Entry::of(*n, v)).collect());
+            crate::mark("moonkeep:history-listed");
         }));
         self.keep_within_budget(false);
     }
@@ -345,6 +347,7 @@ impl History {
             });
             self.notice.set(outcome.unwrap_or_else(Some));
             self.busy.set(false);
+            crate::mark("moonkeep:history-done");
         });
     }
 }

@@ -1,0 +1,108 @@
+// The history in headless Chromium with VERSIONS one-key versions (1,000 by default) of
+// the benchmark Memory (bench/memory_browser.lua: 100 tables x 100 values + 1,000
+// functions): a one-key save point early and late in the history, the bytes a one-key
+// version adds, listing the history, showing an old version (a restore into a VM of
+// its own, beside the page's own restore at load) and comparing two versions. Times
+// come from the page's status bar and performance marks.
+// Usage: node bench/history_browser.mjs [VERSIONS]   (needs dist/, see scripts/bench.sh)
+import { chromium } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHROMIUM, median, serve } from './harness.mjs';
+
+const versions = Number(process.argv[2] ?? 1000);
+const port = Number(process.env.MOONKEEP_BENCH_PORT ?? 8091);
+const root = join(import.meta.dirname, '..');
+const build = readFileSync(join(root, 'bench/memory_browser.lua'), 'utf8');
+const ms = (x) => `${x.toFixed(1)} ms`;
+
+/** Runs what the editor holds and waits for its save; the save point's and the
+ * commit's ms as the status bar tells them. */
+function runAndSave(page) {
+  return page.evaluate(async () => {
+    const output = document.querySelector('[data-testid=console-output]');
+    const status = document.querySelector('[data-testid=save-status]');
+    const runs = Number(output.dataset.runs);
+    document.querySelector('[data-testid=run]').click();
+    while (Number(output.dataset.runs) === runs || status.dataset.state !== 'saved') {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const m = status.textContent.match(/save point ([\d.]+) ms, commit ([\d.]+) ms/);
+    return m ? Number(m[1]) + Number(m[2]) : NaN;
+  });
+}
+
+/** Does `action` and resolves with the ms until the page's mark `name` follows it. */
+async function until(page, name, action) {
+  const t0 = await page.evaluate(() => performance.now());
+  await action();
+  await page.waitForFunction(([n, t]) => performance.getEntriesByName(n).some((e) => e.startTime >= t), [name, t0], { timeout: 300_000 });
+  return page.evaluate(([n, t]) => performance.getEntriesByName(n).find((e) => e.startTime >= t).startTime - t, [name, t0]);
+}
+
+const server = await serve(join(root, 'dist'), port);
+const browser = await chromium.launch(CHROMIUM);
+try {
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
+  await page.getByTestId('editor').fill(build);
+  await page.getByTestId('run').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
+
+  const oneKey = (i) => `Memory.items[${(i % 100) + 1}].key8 = 'changed ${i}'`;
+  const early = [];
+  const late = [];
+  for (let i = 0; i < versions; i++) {
+    await page.getByTestId('editor').fill(oneKey(i));
+    const saveMs = await runAndSave(page);
+    if (i < 20) early.push(saveMs);
+    if (i >= versions - 20) late.push(saveMs);
+  }
+  const bytes = await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('moonkeep');
+    open.onsuccess = () => {
+      let history = 0;
+      let count = 0;
+      const cursor = open.result.transaction('records').objectStore('records').openCursor();
+      cursor.onsuccess = () => {
+        const c = cursor.result;
+        if (!c) return resolve({ history, count });
+        const k = new Uint8Array(c.key);
+        if (k[0] === 0x68 || k[0] === 0x76) history += k.length + c.value.byteLength;
+        if (k[0] === 0x76) count++;
+        c.continue();
+      };
+    };
+  }));
+
+  const listed = await page.evaluate(() => {
+    const last = (n) => performance.getEntriesByName(n).at(-1).startTime;
+    return last('moonkeep:history-listed') - last('moonkeep:history-list');
+  });
+  // An old version shown: the first one read reads every record; the second reuses them.
+  const entry = (n) => page.locator(`[data-testid="history-entry"][data-version="${n}"] button`);
+  const views = [];
+  for (const n of [2, 3, 4, 5, 6]) {
+    views.push(await until(page, 'moonkeep:history-done', () => entry(n).click()));
+  }
+  const diffs = [];
+  for (let i = 0; i < 5; i++) {
+    diffs.push(await until(page, 'moonkeep:history-done', () => page.getByTestId('history-diff').click()));
+  }
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
+  const restored = await page.getByTestId('save-status').textContent();
+
+  console.log(`history in Chromium: ${bytes.count} versions of the benchmark Memory (one key changed in each)`);
+  console.log(`  one-key save point + commit, first 20 versions: median ${ms(median(early))}`);
+  console.log(`  one-key save point + commit, last 20 versions:  median ${ms(median(late))}   (target: not slower)`);
+  console.log(`  history records: ${(bytes.history / 1024).toFixed(1)} KB, ${Math.round(bytes.history / bytes.count)} bytes per version`);
+  console.log(`  listing the history (version entries read and listed): ${ms(listed)}   (target < 20 ms)`);
+  console.log(`  showing an old version, first (reads every record): ${ms(views[0])}; then median ${ms(median(views.slice(1)))}`);
+  console.log(`  the page's own restore at load: ${restored.match(/in [\d.]+ ms/)?.[0] ?? restored}`);
+  console.log(`  comparing two versions (version 6 with the current one): median ${ms(median(diffs))}`);
+} finally {
+  await browser.close();
+  server.kill();
+}
