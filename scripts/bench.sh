@@ -28,9 +28,13 @@ done
 echo "==> Memory persistence (native, cargo --release)"
 cargo run --quiet --release -p moonkeep-engine --example memory_bench
 
+echo "==> History: 1,000 one-key versions (native, cargo --release)"
+cargo run --quiet --release -p moonkeep-engine --example history_bench
+
 echo "==> Memory inspector rows (native, cargo --release)"
 cargo run --quiet --release -p moonkeep-engine --example inspect_bench
 
 echo "==> Chromium"
 node bench/browser.mjs target/bench/native.tsv target/bench/lua54.tsv "$RUNS"
 node bench/inspector_browser.mjs "$RUNS"
+node bench/history_browser.mjs
