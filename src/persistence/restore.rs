@@ -85,7 +85,7 @@ async fn prepare(store: &IdbStore, records: Vec<(Vec<u8>, Vec<u8>)>) -> Result<V
     match history::migrate(&records, js_sys::Date::now() as u64) {
         Some(changes) => {
             store.commit(&changes).await?;
-            load(&store).await
+            load(store).await
         }
         None => Ok(records),
     }
