@@ -2,6 +2,14 @@
 //! it does; no Lua semantics live here.
 #![forbid(unsafe_code)]
 
+// .cargo/config.toml sets this cfg for wasm32; a RUSTFLAGS variable would silently drop
+// it and add 26 KB gzip to the page.
+#[cfg(all(target_arch = "wasm32", not(erase_components)))]
+compile_error!(
+    "the page must be built with `--cfg erase_components` (.cargo/config.toml); \
+     a RUSTFLAGS variable replaces that file's flags: add the cfg to it or unset it"
+);
+
 mod app;
 mod components;
 mod console;
