@@ -192,10 +192,7 @@ fn time(ms: u64) -> String {
     if ms == 0 {
         return "time unknown".into();
     }
-    let seconds = ms / 1000;
-    let (days, rest) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = moonkeep_store_redb::civil_date(days as i64);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rest / 3600, rest / 60 % 60, rest % 60)
+    format!("{} UTC", moonkeep_engine::time::date_time(ms, 0))
 }
 
 #[cfg(test)]

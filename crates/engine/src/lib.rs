@@ -8,6 +8,7 @@ mod inspect;
 mod memory;
 mod render;
 mod store;
+pub mod time;
 mod vm;
 
 pub use error::{ErrorKind, Location, LuaError};

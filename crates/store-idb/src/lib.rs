@@ -66,6 +66,14 @@ impl IdbStore {
         self.load_range(Some((b"v", b"w"))).await
     }
 
+    /// The entries of the versions after version `number` (their keys order as their
+    /// numbers: big-endian): what a list that holds `number` reads to catch up.
+    pub async fn load_versions_after(&self, number: u64) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let mut from = b"v".to_vec();
+        from.extend_from_slice(&number.saturating_add(1).to_be_bytes());
+        self.load_range(Some((&from, b"w"))).await
+    }
+
     /// The history's records (`h` and `v` keys) with the `meta` and `retention`
     /// records, and no object or prototype: what measuring and thinning the history
     /// read.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 mod recover;
 mod salvage;
 
-pub use recover::{civil_date, Recovery};
+pub use recover::Recovery;
 pub use salvage::serve_salvage_read;
 
 use moonkeep_engine::{Change, Store, StoreError};
