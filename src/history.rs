@@ -125,7 +125,7 @@ impl History {
         // A new version (a run, a restore, another tab's): list it.
         Effect::new(move |_| {
             if persistence.version() > 0 {
-                history.refresh();
+                history.list_new();
             }
         });
         history
@@ -201,14 +201,35 @@ impl History {
         self.persistence.saves()
     }
 
-    /// Lists the versions again (reads only their entries), and measures the history
-    /// at most every few seconds (that reads all of it).
-    pub fn refresh(self) {
+    /// Lists the versions again (reads only their entries).
+    fn refresh(self) {
+        self.with_versions(
+            None,
+            Box::new(move |versions| {
+                self.entries.set(versions.iter().map(|(n, v)| Entry::of(*n, v)).collect());
+            }),
+        );
+    }
+
+    /// Lists the versions made since the newest listed (reads only their entries), or
+    /// all again if the store's numbering went back; measures the history at most
+    /// every few seconds (that reads all of it).
+    fn list_new(self) {
         crate::mark("moonkeep:history-list");
-        self.with_versions(Box::new(move |versions| {
-            self.entries.set(versions.iter().map(|(n, v)| Entry::of(*n, v)).collect());
-            crate::mark("moonkeep:history-listed");
-        }));
+        let newest = self.entries.with_untracked(|e| e.first().map_or(0, |e| e.number));
+        if self.persistence.version_now() <= newest {
+            self.refresh();
+        } else {
+            self.with_versions(
+                Some(newest),
+                Box::new(move |versions| {
+                    self.entries.update(|entries| {
+                        entries.splice(0..0, versions.iter().map(|(n, v)| Entry::of(*n, v)));
+                    });
+                    crate::mark("moonkeep:history-listed");
+                }),
+            );
+        }
         self.keep_within_budget(false);
     }
 
@@ -240,16 +261,21 @@ impl History {
                 }
                 crate::event_loop::next_task().await;
             }
-            self.measured.set_value(f64::NEG_INFINITY);
             self.refresh();
+            self.keep_within_budget(true);
         });
     }
 
-    /// Reads the version entries and does `then` with them (newest first).
-    fn with_versions(self, then: Box<dyn FnOnce(Versions)>) {
+    /// Reads the version entries (those after version `after`, if given) and does
+    /// `then` with them, newest first.
+    fn with_versions(self, after: Option<u64>, then: Box<dyn FnOnce(Versions)>) {
         let Some(store) = self.persistence.store() else { return };
         spawn_local(async move {
-            match store.load_versions().await {
+            let records = match after {
+                Some(newest) => store.load_versions_after(newest).await,
+                None => store.load_versions().await,
+            };
+            match records {
                 Ok(records) => then(history::versions(&records)),
                 Err(e) => self.notice.set(Some(e.0)),
             }
@@ -318,10 +344,13 @@ impl History {
             return;
         }
         let current = self.persistence.version_now();
-        self.with_versions(Box::new(move |versions| match history::before_last_run(&versions, current) {
-            Some(number) => self.restore(number),
-            None => self.notice.set(Some("There is no run to undo.".into())),
-        }));
+        self.with_versions(
+            None,
+            Box::new(move |versions| match history::before_last_run(&versions, current) {
+                Some(number) => self.restore(number),
+                None => self.notice.set(Some("There is no run to undo.".into())),
+            }),
+        );
     }
 
     /// Reads every record (once per version of Memory) and does `action` with them;
@@ -439,10 +468,10 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// A time in the browser's locale and zone.
+/// A time on the browser's clock ("2026-12-07 17:51:04").
 pub fn local_time(ms: u64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    let offset = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).get_timezone_offset();
+    moonkeep_engine::time::date_time(ms, -(offset as i64))
 }
 
 /// The version `number` was made from, if the history still keeps it.
