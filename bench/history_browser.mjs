@@ -83,6 +83,9 @@ try {
   const listedNew = await lastListing();
   // An old version shown: the first one read reads every record; the second reuses them.
   const entry = (n) => page.locator(`[data-testid="history-entry"][data-version="${n}"] button`);
+  // The list draws the newest 100: show the oldest too.
+  const older = page.getByRole('button', { name: 'Show older versions' });
+  while (await older.count()) await older.click();
   const views = [];
   for (const n of [2, 3, 4, 5, 6]) {
     views.push(await until(page, 'moonkeep:history-done', () => entry(n).click()));

@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 use moonkeep_engine::history::{self, Difference};
 use moonkeep_engine::{Records, Row, Version, Vm};
 
+use crate::figures::fixed;
 use crate::persistence::Persistence;
 use crate::run::Runner;
 
@@ -447,8 +448,8 @@ const MB: u64 = 1024 * 1024;
 fn size(bytes: u64) -> String {
     match bytes {
         b if b < 1024 => format!("{b} B"),
-        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
-        b => format!("{:.1} MB", b as f64 / MB as f64),
+        b if b < 1024 * 1024 => format!("{} KB", fixed(b as f64 / 1024.0, 1)),
+        b => format!("{} MB", fixed(b as f64 / MB as f64, 1)),
     }
 }
 

@@ -17,6 +17,7 @@ mod crash;
 mod demos;
 mod editor;
 mod event_loop;
+mod figures;
 mod history;
 mod inspector;
 mod layout;

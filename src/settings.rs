@@ -130,7 +130,7 @@ impl KeyValues for Browser {
 /// is reported and left in place, not overwritten until the user changes the setting.
 pub fn read<T: DeserializeOwned>(storage: &impl KeyValues, key: &str) -> Option<T> {
     let text = storage.get(key)?;
-    match serde_json::from_str(&text) {
+    match from_json(&text) {
         Ok(value) => Some(value),
         Err(e) => {
             warn(&format!("{key} in the browser's storage is not what Moonkeep expects ({e}); using the default"));
@@ -141,8 +141,33 @@ pub fn read<T: DeserializeOwned>(storage: &impl KeyValues, key: &str) -> Option<
 
 /// Keeps `value` under `key`; a failure is reported (the page goes on without it).
 pub fn write<T: Serialize>(storage: &impl KeyValues, key: &str, value: &T) -> Result<(), String> {
-    let text = serde_json::to_string(value).map_err(|e| format!("{key}: {e}"))?;
+    let text = to_json(value).map_err(|e| format!("{key}: {e}"))?;
     storage.set(key, &text).inspect_err(|e| warn(&format!("not kept: {e}")))
+}
+
+/// A value from JSON text: in the browser through its own JSON.parse.
+#[cfg(target_arch = "wasm32")]
+fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let value = js_sys::JSON::parse(text).map_err(|e| e.as_string().unwrap_or_else(|| "not JSON".into()))?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+/// A value as JSON text (objects, not Maps, in the browser: what JSON.stringify writes).
+#[cfg(target_arch = "wasm32")]
+fn to_json<T: Serialize>(value: &T) -> Result<String, String> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let value = value.serialize(&serializer).map_err(|e| e.to_string())?;
+    js_sys::JSON::stringify(&value).map(String::from).map_err(|_| "cannot be written as JSON".into())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn to_json<T: Serialize>(value: &T) -> Result<String, String> {
+    serde_json::to_string(value).map_err(|e| e.to_string())
 }
 
 /// The settings, from `moonkeep.settings` or, the first time, from the keys of earlier
