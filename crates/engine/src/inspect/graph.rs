@@ -7,45 +7,8 @@ use std::collections::{HashMap, VecDeque};
 use mlua::{Function, Value};
 
 use super::{Limits, Shown};
-use crate::memory::{Raw, StdNames};
+use crate::memory::{extend, Edge, Key, Raw, StdNames};
 use crate::render::sort_entries;
-
-/// How a child hangs from its parent object; a list of these from `Memory` finds a
-/// value again with its real keys (a float key's text may not parse back to it).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Edge {
-    Key(KeyRef),
-    Upvalue { index: u32, name: String },
-    Metatable,
-}
-
-/// A table key, exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum KeyRef {
-    Boolean(bool),
-    Integer(i64),
-    /// The float's bits: Lua turns integral float keys into integers, and NaN is no key.
-    Float(u64),
-    String(Vec<u8>),
-    /// A table, function or other object used as a key, by address (the table holds
-    /// the key, so the address stays its own while the entry exists).
-    Object {
-        type_name: &'static str,
-        pointer: usize,
-    },
-}
-
-impl KeyRef {
-    pub(crate) fn of(key: &Value) -> KeyRef {
-        match key {
-            Value::Boolean(b) => KeyRef::Boolean(*b),
-            Value::Integer(i) => KeyRef::Integer(*i),
-            Value::Number(n) => KeyRef::Float(n.to_bits()),
-            Value::String(s) => KeyRef::String(s.as_bytes().to_vec()),
-            other => KeyRef::Object { type_name: other.type_name(), pointer: other.to_pointer() as usize },
-        }
-    }
-}
 
 pub(super) struct Child {
     pub edge: Edge,
@@ -134,7 +97,7 @@ impl<'a> Graph<'a> {
                     Ok(())
                 });
                 sort_entries(&mut objects);
-                children.extend(objects.into_iter().map(|(k, v)| Child { edge: Edge::Key(KeyRef::of(&k)), value: v }));
+                children.extend(objects.into_iter().map(|(k, v)| Child { edge: Edge::Key(Key::of(&k)), value: v }));
                 (entries, children)
             }
             Value::Function(f) => {
@@ -162,7 +125,7 @@ impl<'a> Graph<'a> {
                 let metatable = t.metatable().map(|mt| Child { edge: Edge::Metatable, value: Value::Table(mt) });
                 metatable
                     .into_iter()
-                    .chain(entries.into_iter().map(|(k, v)| Child { edge: Edge::Key(KeyRef::of(&k)), value: v }))
+                    .chain(entries.into_iter().map(|(k, v)| Child { edge: Edge::Key(Key::of(&k)), value: v }))
                     .collect()
             }
             Value::Function(f) => self.upvalues(f),
@@ -233,20 +196,10 @@ impl<'a> Graph<'a> {
         }
         let mut paths = vec!["Memory".to_owned()];
         for edge in edges.into_iter().rev() {
-            let next = self.extend(paths.last().expect("starts with Memory"), edge, &self.key_text(edge));
+            let next = extend(paths.last().expect("starts with Memory"), edge);
             paths.push(next);
         }
         paths
-    }
-
-    /// `path` followed by `edge`, whose key reads `key`.
-    pub(super) fn extend(&self, path: &str, edge: &Edge, key: &str) -> String {
-        match edge {
-            Edge::Key(_) if key.starts_with('[') => format!("{path}{key}"),
-            Edge::Key(_) => format!("{path}.{key}"),
-            Edge::Upvalue { name, .. } => format!("{path} (upvalue '{name}')"),
-            Edge::Metatable => format!("getmetatable({path})"),
-        }
     }
 }
 

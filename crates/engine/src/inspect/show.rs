@@ -2,8 +2,9 @@
 
 use mlua::{Function, Table, Value};
 
-use super::graph::{type_name, Edge, Graph, KeyRef};
+use super::graph::{type_name, Graph};
 use super::{signature, Shown, Upvalue};
+use crate::memory::{Edge, Key};
 use crate::render::{is_identifier, quote, sort_entries};
 
 /// Characters of a table's preview before it is cut with `…`.
@@ -144,18 +145,17 @@ impl Graph<'_> {
         }
     }
 
-    /// The key as Lua writes it after its parent: `name`, `[3]`, `["a b"]`, `[0.1]`;
-    /// an upvalue's name; `metatable`.
+    /// The key as Lua writes it after its parent: `name`, `[3]`, `["a b"]`, `[0.1]`
+    /// (long strings cut); an upvalue's name; `metatable`.
     pub(super) fn key_text(&self, edge: &Edge) -> String {
         match edge {
-            Edge::Key(KeyRef::String(s)) if is_identifier(s) => String::from_utf8_lossy(s).into_owned(),
-            Edge::Key(KeyRef::String(s)) => format!("[{}]", cut_string(s, self.limits.string_chars)),
-            Edge::Key(KeyRef::Integer(i)) => format!("[{i}]"),
-            Edge::Key(KeyRef::Float(bits)) => format!("[{}]", self.number(&Value::Number(f64::from_bits(*bits)))),
-            Edge::Key(KeyRef::Boolean(b)) => format!("[{b}]"),
-            Edge::Key(KeyRef::Object { type_name, pointer }) => format!("[{type_name}: {pointer:#x}]"),
+            Edge::Key(Key::String(s)) if s.len() > self.limits.string_chars => {
+                format!("[{}]", cut_string(s, self.limits.string_chars))
+            }
+            Edge::Key(key) => key.index(),
             Edge::Upvalue { name, .. } => name.clone(),
             Edge::Metatable => "metatable".into(),
+            Edge::ObjectKey => "<key>".into(),
         }
     }
 }

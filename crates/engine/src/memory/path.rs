@@ -1,31 +1,172 @@
-//! Where an object sits in Memory, written as Lua would: `Memory.jobs[3]`,
+//! Where a value sits in Memory, written as Lua would: `Memory.jobs[3]`,
 //! `getmetatable(Memory.point).__index`, `Memory.counter (upvalue 'n')`.
-//! Paths are only built when something needs reporting; the walk records each
-//! object's first parent.
+//!
+//! One vocabulary for every walk of the graph: an [`Edge`] is one step from an
+//! object to a value it holds, a [`Path`] a root followed by edges, and [`extend`] the
+//! one spelling of a step, used by save reports, restore problems, the history's
+//! diffs, the inspector and the proof alike.
 
+use std::fmt;
+
+use mlua::Value;
 use rustc_hash::FxHashMap;
 
 use super::format::Stored;
 use crate::render::{is_identifier, quote};
 
-#[derive(Debug, Clone)]
-pub(crate) enum Step {
-    Key(Stored),
-    Upvalue(String),
+/// One step from an object to a value it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Edge {
+    /// The value of a table entry.
+    Key(Key),
+    /// A table's metatable.
     Metatable,
-    /// An object used as a key.
-    KeyObject,
+    /// A Lua function's upvalue, 1-based. `name` is its name, or `#index` where only
+    /// the position is known (the history's records hold no names).
+    Upvalue { index: u32, name: String },
+    /// A table or function used as a key in the table.
+    ObjectKey,
 }
 
+/// A table key, exactly: the same key finds the same entry again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    Boolean(bool),
+    Integer(i64),
+    /// The float's bits: Lua turns integral float keys into integers, and NaN is no key.
+    Float(u64),
+    String(Vec<u8>),
+    /// A table, function or other object used as a key, by address while it lives.
+    Object {
+        type_name: &'static str,
+        address: usize,
+    },
+    /// An object used as a key in a stored record, by its id.
+    Record(u64),
+    /// A value of the standard environment used as a key, by name.
+    Std(String),
+}
+
+/// A place in Memory (or in a standard table): a root name and the edges from it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Path {
+    root: String,
+    edges: Vec<Edge>,
+}
+
+impl Path {
+    pub fn new(root: impl Into<String>, edges: Vec<Edge>) -> Path {
+        Path { root: root.into(), edges }
+    }
+
+    pub fn push(&mut self, edge: Edge) {
+        self.edges.push(edge);
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.edges.iter().fold(self.root.clone(), |path, edge| extend(&path, edge));
+        f.write_str(&text)
+    }
+}
+
+/// `path` followed by `edge`: the one spelling of a step.
+pub(crate) fn extend(path: &str, edge: &Edge) -> String {
+    match edge {
+        Edge::Key(key @ Key::String(s)) if is_identifier(s) => format!("{path}.{}", key.index()),
+        Edge::Key(key) => format!("{path}{}", key.index()),
+        Edge::Metatable => format!("getmetatable({path})"),
+        Edge::Upvalue { name, .. } => format!("{path} (upvalue '{name}')"),
+        Edge::ObjectKey => format!("{path}[<key>]"),
+    }
+}
+
+impl Key {
+    /// The key as Lua writes it after its table: `name`, `[3]`, `[0.5]`, `["a b"]`,
+    /// `[table: 0x55d0c8f0a2b0]`.
+    pub fn index(&self) -> String {
+        match self {
+            Key::String(s) if is_identifier(s) => String::from_utf8_lossy(s).into_owned(),
+            Key::String(s) => format!("[{}]", quote(s)),
+            Key::Boolean(b) => format!("[{b}]"),
+            Key::Integer(i) => format!("[{i}]"),
+            Key::Float(bits) => format!("[{}]", float_text(f64::from_bits(*bits))),
+            Key::Object { type_name, address } => format!("[{type_name}: {address:#x}]"),
+            Key::Record(id) => format!("[<object {id}>]"),
+            Key::Std(name) => format!("[{name}]"),
+        }
+    }
+
+    /// A live key.
+    pub fn of(key: &Value) -> Key {
+        match key {
+            Value::Boolean(b) => Key::Boolean(*b),
+            Value::Integer(i) => Key::Integer(*i),
+            Value::Number(n) => Key::Float(n.to_bits()),
+            Value::String(s) => Key::String(s.as_bytes().to_vec()),
+            other => Key::Object { type_name: other.type_name(), address: other.to_pointer() as usize },
+        }
+    }
+
+    /// A key as a record stores it. Nil is no key; a malformed record's nil key reads `[nil]`.
+    pub(crate) fn stored(key: &Stored) -> Key {
+        match key {
+            Stored::Nil => Key::Std("nil".into()),
+            Stored::Boolean(b) => Key::Boolean(*b),
+            Stored::Integer(i) => Key::Integer(*i),
+            Stored::Float(bits) => Key::Float(*bits),
+            Stored::String(s) => Key::String(s.clone()),
+            Stored::Object(id) => Key::Record(*id),
+            Stored::Std(name) => Key::Std(name.clone()),
+        }
+    }
+}
+
+/// A float as Lua's `tostring` writes it: C's `%.14g`, and `.0` after what would
+/// otherwise read as an integer (`1.0`, `1e+100`, `0.1`, `-inf`).
+pub(crate) fn float_text(n: f64) -> String {
+    if n.is_nan() {
+        return if n.is_sign_negative() { "-nan" } else { "nan" }.into();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    // %g: the exponent of %e with 14 significant digits decides the notation.
+    let scientific = format!("{n:.13e}");
+    let (mantissa, exponent) = scientific.split_once('e').expect("Rust writes an exponent");
+    let exponent: i32 = exponent.parse().expect("an integer exponent");
+    let mut text = if (-4..14).contains(&exponent) {
+        trim_zeros(format!("{n:.*}", (13 - exponent) as usize))
+    } else {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim_zeros(mantissa.to_owned()), exponent.abs())
+    };
+    if text.bytes().all(|b| b == b'-' || b.is_ascii_digit()) {
+        text.push_str(".0");
+    }
+    text
+}
+
+/// `1.2500` -> `1.25`, `3.000` -> `3`: %g's removal of trailing zeros.
+fn trim_zeros(mut text: String) -> String {
+    if text.contains('.') {
+        text.truncate(text.trim_end_matches('0').trim_end_matches('.').len());
+    }
+    text
+}
+
+/// How each object was first reached in a walk, to write its path when needed: walks
+/// record a parent per object, and only a report builds a path.
 #[derive(Default)]
 pub(crate) struct Parents {
-    first: FxHashMap<u64, (u64, Step)>,
+    first: FxHashMap<u64, (u64, Edge)>,
 }
 
 impl Parents {
     /// Remembers how `child` was first reached; later routes are ignored.
-    pub(crate) fn note(&mut self, child: u64, parent: u64, step: Step) {
-        self.first.entry(child).or_insert((parent, step));
+    pub(crate) fn note(&mut self, child: u64, parent: u64, edge: Edge) {
+        self.first.entry(child).or_insert((parent, edge));
     }
 
     /// Forgets every route, keeping the room they took.
@@ -34,44 +175,36 @@ impl Parents {
     }
 
     /// The path of object `id`.
-    pub(crate) fn path(&self, id: u64) -> String {
-        let mut steps = Vec::new();
+    pub(crate) fn path(&self, id: u64) -> Path {
+        let mut edges = Vec::new();
         let mut at = id;
-        while let Some((parent, step)) = self.first.get(&at) {
-            steps.push(step);
+        while let Some((parent, edge)) = self.first.get(&at) {
+            edges.push(edge.clone());
             at = *parent;
-            if steps.len() > 10_000 {
+            if edges.len() > 10_000 {
                 break; // a damaged store could make a loop of parents
             }
         }
-        steps.iter().rev().fold("Memory".to_owned(), |path, step| extend(path, step))
+        edges.reverse();
+        Path::new("Memory", edges)
     }
 
-    /// The path of `step` taken from object `id`.
-    pub(crate) fn path_of(&self, id: u64, step: &Step) -> String {
-        extend(self.path(id), step)
+    /// The path of `edge` taken from object `id`.
+    pub(crate) fn path_of(&self, id: u64, edge: &Edge) -> Path {
+        let mut path = self.path(id);
+        path.push(edge.clone());
+        path
     }
-}
 
-pub(crate) fn extend(path: String, step: &Step) -> String {
-    match step {
-        Step::Key(Stored::String(s)) if is_identifier(s) => format!("{path}.{}", String::from_utf8_lossy(s)),
-        Step::Key(key) => format!("{path}[{}]", key_text(key)),
-        Step::Upvalue(name) => format!("{path} (upvalue '{name}')"),
-        Step::Metatable => format!("getmetatable({path})"),
-        Step::KeyObject => format!("{path}[<key>]"),
-    }
-}
-
-fn key_text(key: &Stored) -> String {
-    match key {
-        Stored::Nil => "nil".into(),
-        Stored::Boolean(b) => b.to_string(),
-        Stored::Integer(i) => i.to_string(),
-        Stored::Float(bits) => format!("{}", f64::from_bits(*bits)),
-        Stored::String(s) => quote(s),
-        Stored::Object(id) => format!("<object {id}>"),
-        Stored::Std(name) => name.clone(),
+    /// Gives upvalue edges known only by position their names: `name(closure, index)`.
+    pub(crate) fn name_upvalues(&mut self, name: impl Fn(u64, u32) -> Option<String>) {
+        for (parent, edge) in self.first.values_mut() {
+            if let Edge::Upvalue { index, name: known } = edge {
+                if let Some(found) = name(*parent, *index) {
+                    *known = found;
+                }
+            }
+        }
     }
 }
 
@@ -79,17 +212,112 @@ fn key_text(key: &Stored) -> String {
 mod tests {
     use super::*;
 
+    fn key(k: Key) -> Edge {
+        Edge::Key(k)
+    }
+
     #[test]
     fn paths_read_like_lua() {
         let mut p = Parents::default();
-        p.note(2, 1, Step::Key(Stored::String(b"jobs".to_vec())));
-        p.note(3, 2, Step::Key(Stored::Integer(3)));
-        p.note(4, 3, Step::Metatable);
-        p.note(5, 4, Step::Key(Stored::String(b"a b".to_vec())));
-        p.note(3, 1, Step::Key(Stored::Integer(99))); // a second route is ignored
-        assert_eq!(p.path(1), "Memory");
-        assert_eq!(p.path(3), "Memory.jobs[3]");
-        assert_eq!(p.path(5), "getmetatable(Memory.jobs[3])[\"a b\"]");
-        assert_eq!(p.path_of(2, &Step::Upvalue("co".into())), "Memory.jobs (upvalue 'co')");
+        p.note(2, 1, key(Key::String(b"jobs".to_vec())));
+        p.note(3, 2, key(Key::Integer(3)));
+        p.note(4, 3, Edge::Metatable);
+        p.note(5, 4, key(Key::String(b"a b".to_vec())));
+        p.note(3, 1, key(Key::Integer(99))); // a second route is ignored
+        assert_eq!(p.path(1).to_string(), "Memory");
+        assert_eq!(p.path(3).to_string(), "Memory.jobs[3]");
+        assert_eq!(p.path(5).to_string(), "getmetatable(Memory.jobs[3])[\"a b\"]");
+        let co = Edge::Upvalue { index: 1, name: "co".into() };
+        assert_eq!(p.path_of(2, &co).to_string(), "Memory.jobs (upvalue 'co')");
+    }
+
+    /// Every kind of edge, spelled once.
+    #[test]
+    fn every_edge_has_one_spelling() {
+        let cases: Vec<(Edge, &str)> = vec![
+            (key(Key::String(b"name".to_vec())), "Memory.name"),
+            (key(Key::String(b"not an identifier".to_vec())), "Memory[\"not an identifier\"]"),
+            (key(Key::String(b"end".to_vec())), "Memory[\"end\"]"),
+            (key(Key::String(b"a\"\n".to_vec())), "Memory[\"a\\\"\\n\"]"),
+            (key(Key::Integer(-7)), "Memory[-7]"),
+            (key(Key::Float(1.5f64.to_bits())), "Memory[1.5]"),
+            (key(Key::Float(1e100f64.to_bits())), "Memory[1e+100]"),
+            (key(Key::Float(0.1f64.to_bits())), "Memory[0.1]"),
+            (key(Key::Float(f64::INFINITY.to_bits())), "Memory[inf]"),
+            (key(Key::Boolean(true)), "Memory[true]"),
+            (key(Key::Object { type_name: "table", address: 0x55d0 }), "Memory[table: 0x55d0]"),
+            (key(Key::Record(12)), "Memory[<object 12>]"),
+            (key(Key::Std("print".into())), "Memory[print]"),
+            (Edge::Metatable, "getmetatable(Memory)"),
+            (Edge::Upvalue { index: 2, name: "n".into() }, "Memory (upvalue 'n')"),
+            (Edge::Upvalue { index: 2, name: "#2".into() }, "Memory (upvalue '#2')"),
+            (Edge::ObjectKey, "Memory[<key>]"),
+        ];
+        for (edge, expected) in cases {
+            assert_eq!(Path::new("Memory", vec![edge]).to_string(), expected);
+        }
+        let nested = Path::new(
+            "Memory",
+            vec![
+                key(Key::String(b"f".to_vec())),
+                Edge::Upvalue { index: 1, name: "cache".into() },
+                Edge::Metatable,
+                key(Key::String(b"__index".to_vec())),
+            ],
+        );
+        assert_eq!(nested.to_string(), "getmetatable(Memory.f (upvalue 'cache')).__index");
+        assert_eq!(Path::new("string", vec![key(Key::String(b"x".to_vec()))]).to_string(), "string.x");
+    }
+
+    /// Float keys read as Lua's own `tostring` writes them, compared with the VM's.
+    #[test]
+    fn floats_are_spelled_as_lua_tostring() {
+        let lua = moonkeep_lua::new_state();
+        let tostring: mlua::Function = lua.globals().get("tostring").unwrap();
+        let mut floats = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            0.5,
+            1.5,
+            2.0f64.powi(53),
+            1e14,
+            1e15,
+            1e16,
+            123456789012345.0,
+            1e-4,
+            1e-5,
+            0.00012345678901234,
+            3.14159265358979,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            9.99999999999995e13,
+            9.999999999999951e13,
+            0.999999999999995,
+            1e100,
+            -1e-100,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        // A deterministic spread of bit patterns over every exponent.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            if f.is_finite() {
+                floats.push(f);
+            }
+        }
+        for f in floats {
+            let lua_text: String = tostring.call(f).unwrap();
+            assert_eq!(float_text(f), lua_text, "{f:e} ({:#x})", f.to_bits());
+        }
     }
 }

@@ -16,7 +16,7 @@ use rustc_hash::FxHashSet;
 
 use super::format::{self, KeyName, Record, Stored, Upvalue};
 use super::history;
-use super::path::{Parents, Step};
+use super::path::{Edge, Key, Parents};
 use super::unrestored::{Place, StandIn};
 use super::{digest, sha256, tag_verifies, Keeper, Problem, RestoreReport, SECRET_LEN};
 
@@ -145,6 +145,7 @@ impl Keeper {
                 }
                 Phase::Create => {
                     let Some(&id) = r.order.get(r.next) else {
+                        self.name_upvalues(r);
                         r.phase = Phase::Fill;
                         r.next = 0;
                         continue;
@@ -288,6 +289,16 @@ impl Keeper {
         Ok(())
     }
 
+    /// Paths through upvalues name them as save reports do, now that the closures
+    /// that have names (loaded from their prototypes) exist.
+    fn name_upvalues(&self, r: &mut Restoring) {
+        let getupvalue = &self.raw.getupvalue;
+        r.parents.name_upvalues(|closure, index| match r.built.get(&closure) {
+            Some(f @ Value::Function(_)) => getupvalue.call::<Option<String>>((f, index)).ok().flatten(),
+            _ => None,
+        });
+    }
+
     /// Phase 2, up to `r.order[end]`: tables filled, upvalues set and joined.
     fn fill(&mut self, lua: &Lua, r: &mut Restoring, end: usize) {
         let mut fill = Fill {
@@ -310,7 +321,7 @@ impl Keeper {
             };
             // A record that passed every check and still fails costs its own value.
             if let Err(e) = filled {
-                let path = r.parents.path(id);
+                let path = r.parents.path(id).to_string();
                 fill.problems.push(Problem { path, reason: format!("could not be filled in: {e}") });
             }
         }
@@ -472,13 +483,13 @@ struct Fill<'a> {
 
 impl Fill<'_> {
     fn table(&mut self, id: u64, table: &Table, metatable: &Stored, entries: &[(Stored, Stored)]) -> mlua::Result<()> {
-        if let Value::Table(mt) = self.value(metatable, id, &Step::Metatable, Place::Metatable)? {
+        if let Value::Table(mt) = self.value(metatable, id, &Edge::Metatable, Place::Metatable)? {
             self.metatables.push((table.clone(), mt));
         }
         for (k, v) in entries {
-            let key = self.value(k, id, &Step::KeyObject, Place::Key)?;
+            let key = self.value(k, id, &Edge::ObjectKey, Place::Key)?;
             let place = Place::Value(encoded(&stand_in_key(k, &key)));
-            let value = self.value(v, id, &Step::Key(k.clone()), place)?;
+            let value = self.value(v, id, &Edge::Key(Key::stored(k)), place)?;
             table.raw_set(key, value)?;
         }
         Ok(())
@@ -491,7 +502,7 @@ impl Fill<'_> {
                 Upvalue::Own(stored) => {
                     let raw = &self.keeper.raw;
                     let name = raw.getupvalue.call::<Option<String>>((function, index))?.unwrap_or_default();
-                    let value = self.value(stored, id, &Step::Upvalue(name), Place::Upvalue(i))?;
+                    let value = self.value(stored, id, &Edge::Upvalue { index, name }, Place::Upvalue(i))?;
                     self.keeper.raw.setupvalue.call::<()>((function, index, value))?;
                 }
                 Upvalue::Shared { closure, index: at } => match self.built.get(closure) {
@@ -508,7 +519,7 @@ impl Fill<'_> {
                         let shown = vec![0, encoded(&Stored::Nil)[0]];
                         self.stand_ins.push((id, StandIn { place: Place::Upvalue(i), shown, original }));
                         self.problems.push(Problem {
-                            path: self.parents.path(id),
+                            path: self.parents.path(id).to_string(),
                             reason: format!("upvalue {index} was shared with a function that could not be restored"),
                         });
                     }
@@ -520,7 +531,7 @@ impl Fill<'_> {
 
     /// A stored value in the new VM; a reference that cannot be resolved becomes a
     /// string saying why, is reported, and is noted at `place` in object `from`.
-    fn value(&mut self, stored: &Stored, from: u64, step: &Step, place: Place) -> mlua::Result<Value> {
+    fn value(&mut self, stored: &Stored, from: u64, edge: &Edge, place: Place) -> mlua::Result<Value> {
         Ok(match stored {
             Stored::Nil => Value::Nil,
             Stored::Boolean(b) => Value::Boolean(*b),
@@ -534,20 +545,20 @@ impl Fill<'_> {
                         Some(e) => e.clone(),
                         None => "its record is missing".into(),
                     };
-                    self.broken(stored, from, step, place, reason)?
+                    self.broken(stored, from, edge, place, reason)?
                 }
             },
             Stored::Std(name) => match self.keeper.std.value_of(name) {
                 Some(v) => v.clone(),
                 None => {
                     let reason = format!("the standard value {name} does not exist here");
-                    self.broken(stored, from, step, place, reason)?
+                    self.broken(stored, from, edge, place, reason)?
                 }
             },
         })
     }
 
-    fn broken(&mut self, stored: &Stored, from: u64, step: &Step, place: Place, reason: String) -> mlua::Result<Value> {
+    fn broken(&mut self, stored: &Stored, from: u64, edge: &Edge, place: Place, reason: String) -> mlua::Result<Value> {
         let text = format!("<not restored: {reason}>");
         let (mut shown, mut original) = (Vec::new(), Vec::new());
         if let Place::Upvalue(_) = place {
@@ -561,7 +572,7 @@ impl Fill<'_> {
         }
         format::put_value(&mut original, stored);
         self.stand_ins.push((from, StandIn { place, shown, original }));
-        self.problems.push(Problem { path: self.parents.path_of(from, step), reason });
+        self.problems.push(Problem { path: self.parents.path_of(from, edge).to_string(), reason });
         Ok(Value::String(self.lua.create_string(text)?))
     }
 }
@@ -593,31 +604,31 @@ fn unusable(record: &Record) -> Option<&'static str> {
     }
 }
 
-/// The references a record holds: objects (with the step to them) and its prototype.
-pub(super) fn references(record: &Record, mut each: impl FnMut(KeyName, Step)) {
-    let mut object = |stored: &Stored, step: Step| {
+/// The references a record holds: objects (with the edge to them) and its prototype.
+/// Records hold no upvalue names: upvalues are named `#index` here.
+pub(super) fn references(record: &Record, mut each: impl FnMut(KeyName, Edge)) {
+    let mut object = |stored: &Stored, edge: Edge| {
         if let Stored::Object(id) = stored {
-            each(KeyName::Object(*id), step);
+            each(KeyName::Object(*id), edge);
         }
     };
     match record {
         Record::Table { metatable, entries } => {
-            object(metatable, Step::Metatable);
+            object(metatable, Edge::Metatable);
             for (k, v) in entries {
-                object(k, Step::KeyObject);
-                object(v, Step::Key(k.clone()));
+                object(k, Edge::ObjectKey);
+                object(v, Edge::Key(Key::stored(k)));
             }
         }
         Record::Closure { proto, upvalues } => {
-            for (i, up) in upvalues.iter().enumerate() {
+            for (i, up) in (1..).zip(upvalues) {
+                let edge = Edge::Upvalue { index: i, name: format!("#{i}") };
                 match up {
-                    Upvalue::Own(v) => object(v, Step::Upvalue(format!("#{}", i + 1))),
-                    Upvalue::Shared { closure, .. } => {
-                        object(&Stored::Object(*closure), Step::Upvalue(format!("#{}", i + 1)))
-                    }
+                    Upvalue::Own(v) => object(v, edge),
+                    Upvalue::Shared { closure, .. } => object(&Stored::Object(*closure), edge),
                 }
             }
-            each(KeyName::Proto(*proto), Step::KeyObject);
+            each(KeyName::Proto(*proto), Edge::ObjectKey);
         }
         _ => {}
     }
@@ -632,10 +643,10 @@ fn paths_from(root: u64, objects: &HashMap<u64, Record>) -> (Parents, FxHashSet<
     seen.insert(KeyName::Object(root));
     while let Some(id) = queue.pop_front() {
         let Some(record) = objects.get(&id) else { continue };
-        references(record, |key, step| {
+        references(record, |key, edge| {
             if seen.insert(key) {
                 if let KeyName::Object(child) = key {
-                    parents.note(child, id, step);
+                    parents.note(child, id, edge);
                     queue.push_back(child);
                 }
             }

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::{chosen_at, root_of, HistoryError};
 use crate::memory::format::{self, KeyName, Record, Stored, Upvalue};
-use crate::memory::path::{extend, Parents, Step};
+use crate::memory::path::{extend, Edge, Key, Parents};
 use crate::memory::sha256;
 use crate::render::quote;
 
@@ -69,9 +69,9 @@ impl<'r> Graph<'r> {
             let Some(&bytes) = chosen.get(&KeyName::Object(id)) else { continue };
             let record = format::decode(bytes).map_err(|e| e.to_string());
             if let Ok(record) = &record {
-                children(record, |child, step| {
+                children(record, |child, edge| {
                     if seen.insert(child) {
-                        graph.parents.note(child, id, step);
+                        graph.parents.note(child, id, edge);
                         queue.push_back(child);
                     }
                 });
@@ -116,26 +116,26 @@ impl<'r> Graph<'r> {
     /// Each place in object `id` (metatable, entries, upvalues), named from `base`
     /// (the object's path), and what it holds.
     fn places(&self, id: u64, base: &str) -> Vec<(String, String)> {
-        let path = |step: Step| extend(base.to_owned(), &step);
+        let path = |edge: Edge| extend(base, &edge);
         match self.objects.get(&id).map(|(_, record)| record) {
             Some(Ok(Record::Table { metatable, entries })) => {
-                let metatable = (*metatable != Stored::Nil).then(|| (path(Step::Metatable), self.show(metatable)));
+                let metatable = (*metatable != Stored::Nil).then(|| (path(Edge::Metatable), self.show(metatable)));
                 metatable
                     .into_iter()
-                    .chain(entries.iter().map(|(k, v)| (path(Step::Key(k.clone())), self.show(v))))
+                    .chain(entries.iter().map(|(k, v)| (path(Edge::Key(Key::stored(k))), self.show(v))))
                     .collect()
             }
             Some(Ok(Record::Closure { upvalues, .. })) => upvalues
                 .iter()
-                .enumerate()
-                .map(|(i, up)| {
+                .zip(1..)
+                .map(|(up, i)| {
                     let shown = match up {
                         Upvalue::Own(v) => self.show(v),
                         Upvalue::Shared { closure, index } => {
                             format!("shared with {} (upvalue '#{index}')", self.parents.path(*closure))
                         }
                     };
-                    (path(Step::Upvalue(format!("#{}", i + 1))), shown)
+                    (path(upvalue(i)), shown)
                 })
                 .collect(),
             Some(Err(e)) => vec![(base.to_owned(), format!("<damaged record: {e}>"))],
@@ -146,13 +146,15 @@ impl<'r> Graph<'r> {
 
 /// An object only one version holds: each of its places, as `make` says.
 fn list(id: u64, graph: &Graph, out: &mut Vec<Difference>, make: impl Fn(String, String) -> Difference) {
-    out.extend(graph.places(id, &graph.parents.path(id)).into_iter().map(|(path, shown)| make(path, shown)));
+    out.extend(
+        graph.places(id, &graph.parents.path(id).to_string()).into_iter().map(|(path, shown)| make(path, shown)),
+    );
 }
 
 /// An object both versions hold with different records: its places compared, named
 /// by the new version's path (so that a moved object compares too).
 fn compare(id: u64, old: &Graph, new: &Graph, out: &mut Vec<Difference>) {
-    let base = new.parents.path(id);
+    let base = new.parents.path(id).to_string();
     let before: HashMap<String, String> = old.places(id, &base).into_iter().collect();
     let after = new.places(id, &base);
     for (path, shown) in &after {
@@ -169,31 +171,36 @@ fn compare(id: u64, old: &Graph, new: &Graph, out: &mut Vec<Difference>) {
     }
 }
 
-/// The objects a record refers to, with the step to each.
-fn children(record: &Record, mut each: impl FnMut(u64, Step)) {
+/// The objects a record refers to, with the edge to each.
+fn children(record: &Record, mut each: impl FnMut(u64, Edge)) {
     match record {
         Record::Table { metatable, entries } => {
             if let Stored::Object(id) = metatable {
-                each(*id, Step::Metatable);
+                each(*id, Edge::Metatable);
             }
             for (k, v) in entries {
                 if let Stored::Object(id) = k {
-                    each(*id, Step::KeyObject);
+                    each(*id, Edge::ObjectKey);
                 }
                 if let Stored::Object(id) = v {
-                    each(*id, Step::Key(k.clone()));
+                    each(*id, Edge::Key(Key::stored(k)));
                 }
             }
         }
         Record::Closure { upvalues, .. } => {
-            for (i, up) in upvalues.iter().enumerate() {
+            for (up, i) in upvalues.iter().zip(1..) {
                 if let Upvalue::Own(Stored::Object(id)) = up {
-                    each(*id, Step::Upvalue(format!("#{}", i + 1)));
+                    each(*id, upvalue(i));
                 }
             }
         }
         _ => {}
     }
+}
+
+/// Records hold no upvalue names (the bytecode does): a diff names them by position.
+fn upvalue(index: u32) -> Edge {
+    Edge::Upvalue { index, name: format!("#{index}") }
 }
 
 /// Longest string shown whole in a preview.
