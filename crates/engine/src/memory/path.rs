@@ -11,7 +11,7 @@ use std::fmt;
 use mlua::Value;
 use rustc_hash::FxHashMap;
 
-use super::format::Stored;
+use super::format::{KeyName, Record, Stored, Upvalue};
 use crate::render::{is_identifier, quote};
 
 /// One step from an object to a value it holds.
@@ -79,6 +79,13 @@ pub(crate) fn extend(path: &str, edge: &Edge) -> String {
         Edge::Metatable => format!("getmetatable({path})"),
         Edge::Upvalue { name, .. } => format!("{path} (upvalue '{name}')"),
         Edge::ObjectKey => format!("{path}[<key>]"),
+    }
+}
+
+impl Edge {
+    /// An upvalue known only by its position: records hold no names (the bytecode does).
+    pub(crate) fn upvalue_at(index: u32) -> Edge {
+        Edge::Upvalue { index, name: format!("#{index}") }
     }
 }
 
@@ -154,6 +161,36 @@ fn trim_zeros(mut text: String) -> String {
         text.truncate(text.trim_end_matches('0').trim_end_matches('.').len());
     }
     text
+}
+
+/// The references a record holds: objects (with the edge to them) and its prototype.
+pub(crate) fn references(record: &Record, mut each: impl FnMut(KeyName, Edge)) {
+    let mut object = |stored: &Stored, edge: Edge| {
+        if let Stored::Object(id) = stored {
+            each(KeyName::Object(*id), edge);
+        }
+    };
+    match record {
+        Record::Table { metatable, entries } => {
+            object(metatable, Edge::Metatable);
+            for (k, v) in entries {
+                object(k, Edge::ObjectKey);
+                object(v, Edge::Key(Key::stored(k)));
+            }
+        }
+        Record::Closure { proto, upvalues } => {
+            for (i, up) in (1..).zip(upvalues) {
+                let edge = Edge::upvalue_at(i);
+                match up {
+                    Upvalue::Own(v) => object(v, edge),
+                    Upvalue::Shared { closure, .. } => object(&Stored::Object(*closure), edge),
+                }
+            }
+            // A prototype is no place in Memory: the edge is never written.
+            each(KeyName::Proto(*proto), Edge::ObjectKey);
+        }
+        _ => {}
+    }
 }
 
 /// How each object was first reached in a walk, to write its path when needed: walks

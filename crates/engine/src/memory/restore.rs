@@ -16,7 +16,7 @@ use rustc_hash::FxHashSet;
 
 use super::format::{self, KeyName, Record, Stored, Upvalue};
 use super::history;
-use super::path::{Edge, Key, Parents};
+use super::path::{references, Edge, Key, Parents};
 use super::unrestored::{Place, StandIn};
 use super::{digest, sha256, tag_verifies, Keeper, Problem, RestoreReport, SECRET_LEN};
 
@@ -601,36 +601,6 @@ fn unusable(record: &Record) -> Option<&'static str> {
             _ => None,
         }),
         _ => None,
-    }
-}
-
-/// The references a record holds: objects (with the edge to them) and its prototype.
-/// Records hold no upvalue names: upvalues are named `#index` here.
-pub(super) fn references(record: &Record, mut each: impl FnMut(KeyName, Edge)) {
-    let mut object = |stored: &Stored, edge: Edge| {
-        if let Stored::Object(id) = stored {
-            each(KeyName::Object(*id), edge);
-        }
-    };
-    match record {
-        Record::Table { metatable, entries } => {
-            object(metatable, Edge::Metatable);
-            for (k, v) in entries {
-                object(k, Edge::ObjectKey);
-                object(v, Edge::Key(Key::stored(k)));
-            }
-        }
-        Record::Closure { proto, upvalues } => {
-            for (i, up) in (1..).zip(upvalues) {
-                let edge = Edge::Upvalue { index: i, name: format!("#{i}") };
-                match up {
-                    Upvalue::Own(v) => object(v, edge),
-                    Upvalue::Shared { closure, .. } => object(&Stored::Object(*closure), edge),
-                }
-            }
-            each(KeyName::Proto(*proto), Edge::ObjectKey);
-        }
-        _ => {}
     }
 }
 

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::{chosen_at, root_of, HistoryError};
 use crate::memory::format::{self, KeyName, Record, Stored, Upvalue};
-use crate::memory::path::{extend, Edge, Key, Parents};
+use crate::memory::path::{extend, references, Edge, Key, Parents};
 use crate::memory::sha256;
 use crate::render::quote;
 
@@ -69,10 +69,12 @@ impl<'r> Graph<'r> {
             let Some(&bytes) = chosen.get(&KeyName::Object(id)) else { continue };
             let record = format::decode(bytes).map_err(|e| e.to_string());
             if let Ok(record) = &record {
-                children(record, |child, edge| {
-                    if seen.insert(child) {
-                        graph.parents.note(child, id, edge);
-                        queue.push_back(child);
+                references(record, |key, edge| {
+                    if let KeyName::Object(child) = key {
+                        if seen.insert(child) {
+                            graph.parents.note(child, id, edge);
+                            queue.push_back(child);
+                        }
                     }
                 });
                 if let Record::Closure { proto, .. } = record {
@@ -135,7 +137,7 @@ impl<'r> Graph<'r> {
                             format!("shared with {} (upvalue '#{index}')", self.parents.path(*closure))
                         }
                     };
-                    (path(upvalue(i)), shown)
+                    (path(Edge::upvalue_at(i)), shown)
                 })
                 .collect(),
             Some(Err(e)) => vec![(base.to_owned(), format!("<damaged record: {e}>"))],
@@ -169,38 +171,6 @@ fn compare(id: u64, old: &Graph, new: &Graph, out: &mut Vec<Difference>) {
             out.push(Difference { path, old: Some(was), new: None });
         }
     }
-}
-
-/// The objects a record refers to, with the edge to each.
-fn children(record: &Record, mut each: impl FnMut(u64, Edge)) {
-    match record {
-        Record::Table { metatable, entries } => {
-            if let Stored::Object(id) = metatable {
-                each(*id, Edge::Metatable);
-            }
-            for (k, v) in entries {
-                if let Stored::Object(id) = k {
-                    each(*id, Edge::ObjectKey);
-                }
-                if let Stored::Object(id) = v {
-                    each(*id, Edge::Key(Key::stored(k)));
-                }
-            }
-        }
-        Record::Closure { upvalues, .. } => {
-            for (up, i) in upvalues.iter().zip(1..) {
-                if let Upvalue::Own(Stored::Object(id)) = up {
-                    each(*id, upvalue(i));
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Records hold no upvalue names (the bytecode does): a diff names them by position.
-fn upvalue(index: u32) -> Edge {
-    Edge::Upvalue { index, name: format!("#{index}") }
 }
 
 /// Longest string shown whole in a preview.
