@@ -6,10 +6,11 @@
 //! one spelling of a step, used by save reports, restore problems, the history's
 //! diffs, the inspector and the proof alike.
 
+use std::collections::VecDeque;
 use std::fmt;
 
 use mlua::Value;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::format::{KeyName, Record, Stored, Upvalue};
 use crate::render::{is_identifier, quote};
@@ -191,6 +192,30 @@ pub(crate) fn references(record: &Record, mut each: impl FnMut(KeyName, Edge)) {
         }
         _ => {}
     }
+}
+
+/// The walk of stored records: breadth first from `roots` through `record(id)`, an
+/// object's record when it is intact. Every object and prototype reached (the roots
+/// included), and how each object was first reached.
+pub(crate) fn walk_records<'r>(
+    roots: &[u64],
+    record: impl Fn(u64) -> Option<&'r Record>,
+) -> (Parents, FxHashSet<KeyName>) {
+    let mut parents = Parents::default();
+    let mut seen: FxHashSet<KeyName> = roots.iter().map(|id| KeyName::Object(*id)).collect();
+    let mut queue: VecDeque<u64> = roots.iter().copied().collect();
+    while let Some(id) = queue.pop_front() {
+        let Some(record) = record(id) else { continue };
+        references(record, |key, edge| {
+            if seen.insert(key) {
+                if let KeyName::Object(child) = key {
+                    parents.note(child, id, edge);
+                    queue.push_back(child);
+                }
+            }
+        });
+    }
+    (parents, seen)
 }
 
 /// How each object was first reached in a walk, to write its path when needed: walks

@@ -8,7 +8,7 @@
 //! costs only its own value: it comes back as a string naming the problem, and the
 //! record stays in the store as it was, with everything it reaches (`unrestored.rs`).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, Table, Value};
@@ -16,7 +16,7 @@ use rustc_hash::FxHashSet;
 
 use super::format::{self, KeyName, Record, Stored, Upvalue};
 use super::history;
-use super::path::{references, Edge, Key, Parents};
+use super::path::{references, walk_records, Edge, Key, Parents};
 use super::unrestored::{Place, StandIn};
 use super::{digest, sha256, tag_verifies, Keeper, Problem, RestoreReport, SECRET_LEN};
 
@@ -261,7 +261,7 @@ impl Keeper {
             return Ok(false);
         };
         r.root = root;
-        (r.parents, r.reached) = paths_from(root, &r.objects);
+        (r.parents, r.reached) = walk_records(&[root], |id| r.objects.get(&id));
         r.order = r.objects.keys().copied().filter(|id| r.reached.contains(&KeyName::Object(*id))).collect();
         r.order.sort_unstable();
         Ok(true)
@@ -394,7 +394,8 @@ impl Keeper {
                 _ => None,
             })
             .collect();
-        self.unrestored.hold(reach(&unbuilt, &r.objects), orphans, always);
+        let reached = walk_records(&unbuilt, |id| r.objects.get(&id)).1;
+        self.unrestored.hold(reached.into_iter().collect(), orphans, always);
     }
 
     /// Loads a closure's bytecode, if its record is whole and was written by this store.
@@ -604,44 +605,6 @@ fn unusable(record: &Record) -> Option<&'static str> {
     }
 }
 
-/// First parents of every object reachable from the root through intact records,
-/// breadth first, for paths; and every object and prototype so reached.
-fn paths_from(root: u64, objects: &HashMap<u64, Record>) -> (Parents, FxHashSet<KeyName>) {
-    let mut parents = Parents::default();
-    let mut queue = VecDeque::from([root]);
-    let mut seen = FxHashSet::default();
-    seen.insert(KeyName::Object(root));
-    while let Some(id) = queue.pop_front() {
-        let Some(record) = objects.get(&id) else { continue };
-        references(record, |key, edge| {
-            if seen.insert(key) {
-                if let KeyName::Object(child) = key {
-                    parents.note(child, id, edge);
-                    queue.push_back(child);
-                }
-            }
-        });
-    }
-    (parents, seen)
-}
-
-/// Every record the given objects reach through intact records, themselves included.
-fn reach(from: &[u64], objects: &HashMap<u64, Record>) -> Vec<KeyName> {
-    let mut seen: FxHashSet<KeyName> = from.iter().map(|id| KeyName::Object(*id)).collect();
-    let mut queue: VecDeque<u64> = from.iter().copied().collect();
-    while let Some(id) = queue.pop_front() {
-        let Some(record) = objects.get(&id) else { continue };
-        references(record, |key, _| {
-            if seen.insert(key) {
-                if let KeyName::Object(child) = key {
-                    queue.push_back(child);
-                }
-            }
-        });
-    }
-    seen.into_iter().collect()
-}
-
 /// Without an index record the root is not known: the table that no other record
 /// refers to and that reaches the most records is taken for it (the secret is lost
 /// with the index record, so functions cannot be authenticated and stay out).
@@ -658,7 +621,9 @@ fn salvage_root(objects: &HashMap<u64, Record>, report: &mut RestoreReport) -> O
         .map(|(id, _)| *id)
         .collect();
     candidates.sort_unstable();
-    let root = candidates.into_iter().max_by_key(|id| (paths_from(*id, objects).1.len(), std::cmp::Reverse(*id)))?;
+    let root = candidates
+        .into_iter()
+        .max_by_key(|id| (walk_records(&[*id], |id| objects.get(&id)).1.len(), std::cmp::Reverse(*id)))?;
     report.problems.push(Problem {
         path: "Memory".into(),
         reason: format!(

@@ -4,13 +4,13 @@
 //! a table or function is previewed (`table (3 entries)`, `function 1a2b3c4d5e6f (2
 //! upvalues)`); one that only one version holds lists its entries as added or removed.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxHashMap;
 
 use super::{chosen_at, root_of, HistoryError};
 use crate::memory::format::{self, KeyName, Record, Stored, Upvalue};
-use crate::memory::path::{extend, references, Edge, Key, Parents};
+use crate::memory::path::{extend, walk_records, Edge, Key, Parents};
 use crate::memory::sha256;
 use crate::render::quote;
 
@@ -62,26 +62,26 @@ struct Graph<'r> {
 
 impl<'r> Graph<'r> {
     fn read(root: u64, chosen: &FxHashMap<KeyName, &'r [u8]>) -> Graph<'r> {
-        let mut graph = Graph { objects: HashMap::new(), digests: HashMap::new(), parents: Parents::default() };
-        let mut queue = VecDeque::from([root]);
-        let mut seen = HashSet::from([root]);
-        while let Some(id) = queue.pop_front() {
-            let Some(&bytes) = chosen.get(&KeyName::Object(id)) else { continue };
-            let record = format::decode(bytes).map_err(|e| e.to_string());
-            if let Ok(record) = &record {
-                references(record, |key, edge| {
-                    if let KeyName::Object(child) = key {
-                        if seen.insert(child) {
-                            graph.parents.note(child, id, edge);
-                            queue.push_back(child);
-                        }
-                    }
-                });
-                if let Record::Closure { proto, .. } = record {
-                    graph.digest(*proto, chosen);
-                }
-            }
-            graph.objects.insert(id, (bytes, record));
+        let mut objects: HashMap<u64, (&'r [u8], Result<Record, String>)> = chosen
+            .iter()
+            .filter_map(|(key, &bytes)| match key {
+                KeyName::Object(id) => Some((*id, (bytes, format::decode(bytes).map_err(|e| e.to_string())))),
+                _ => None,
+            })
+            .collect();
+        let (parents, reached) = walk_records(&[root], |id| objects.get(&id).and_then(|(_, r)| r.as_ref().ok()));
+        objects.retain(|id, _| reached.contains(&KeyName::Object(*id)));
+        let mut graph = Graph { objects, digests: HashMap::new(), parents };
+        let protos: Vec<u64> = graph
+            .objects
+            .values()
+            .filter_map(|(_, record)| match record {
+                Ok(Record::Closure { proto, .. }) => Some(*proto),
+                _ => None,
+            })
+            .collect();
+        for proto in protos {
+            graph.digest(proto, chosen);
         }
         graph
     }
