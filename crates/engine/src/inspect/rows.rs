@@ -92,7 +92,8 @@ impl Graph<'_> {
                 Edge::Key(k) => (Slot::Entry, Some(Entry::new(frame.steps.clone(), k.clone()))),
                 Edge::Upvalue { .. } => (Slot::Upvalue, None),
                 Edge::Metatable => (Slot::Metatable, None),
-                Edge::ObjectKey => unreachable!("the inspector shows object keys in their entries"),
+                // The inspector lists no key objects apart from their entries.
+                Edge::ObjectKey => (Slot::Entry, None),
             };
             let next = open.then(|| {
                 let children = self.children(&child.value);

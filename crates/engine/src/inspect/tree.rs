@@ -48,10 +48,9 @@ impl Graph<'_> {
             let path = extend(&node.path, &child.edge);
             let described = self.describe(&child.value, Some((address(value), &child.edge)));
             let slot = match child.edge {
-                Edge::Key(_) => Slot::Entry,
+                Edge::Key(_) | Edge::ObjectKey => Slot::Entry,
                 Edge::Upvalue { .. } => Slot::Upvalue,
                 Edge::Metatable => Slot::Metatable,
-                Edge::ObjectKey => unreachable!("the inspector shows object keys in their entries"),
             };
             let mut below = Node { key, path, slot, value: described.value, children: Vec::new(), hidden: 0 };
             if described.expandable {

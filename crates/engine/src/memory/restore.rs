@@ -261,7 +261,7 @@ impl Keeper {
             return Ok(false);
         };
         r.root = root;
-        (r.parents, r.reached) = walk_records(&[root], |id| r.objects.get(&id));
+        (r.parents, r.reached) = walk_records(&[root], &|id| r.objects.get(&id));
         r.order = r.objects.keys().copied().filter(|id| r.reached.contains(&KeyName::Object(*id))).collect();
         r.order.sort_unstable();
         Ok(true)
@@ -294,7 +294,7 @@ impl Keeper {
     fn name_upvalues(&self, r: &mut Restoring) {
         let getupvalue = &self.raw.getupvalue;
         r.parents.name_upvalues(|closure, index| match r.built.get(&closure) {
-            Some(f @ Value::Function(_)) => getupvalue.call::<Option<String>>((f, index)).ok().flatten(),
+            Some(Value::Function(f)) => getupvalue.call::<Option<String>>((f, index)).ok().flatten(),
             _ => None,
         });
     }
@@ -394,7 +394,7 @@ impl Keeper {
                 _ => None,
             })
             .collect();
-        let reached = walk_records(&unbuilt, |id| r.objects.get(&id)).1;
+        let reached = walk_records(&unbuilt, &|id| r.objects.get(&id)).1;
         self.unrestored.hold(reached.into_iter().collect(), orphans, always);
     }
 
@@ -623,7 +623,7 @@ fn salvage_root(objects: &HashMap<u64, Record>, report: &mut RestoreReport) -> O
     candidates.sort_unstable();
     let root = candidates
         .into_iter()
-        .max_by_key(|id| (walk_records(&[*id], |id| objects.get(&id)).1.len(), std::cmp::Reverse(*id)))?;
+        .max_by_key(|id| (walk_records(&[*id], &|id| objects.get(&id)).1.len(), std::cmp::Reverse(*id)))?;
     report.problems.push(Problem {
         path: "Memory".into(),
         reason: format!(

@@ -69,7 +69,7 @@ impl<'r> Graph<'r> {
                 _ => None,
             })
             .collect();
-        let (parents, reached) = walk_records(&[root], |id| objects.get(&id).and_then(|(_, r)| r.as_ref().ok()));
+        let (parents, reached) = walk_records(&[root], &|id| objects.get(&id).and_then(|(_, r)| r.as_ref().ok()));
         objects.retain(|id, _| reached.contains(&KeyName::Object(*id)));
         let mut graph = Graph { objects, digests: HashMap::new(), parents };
         let protos: Vec<u64> = graph
