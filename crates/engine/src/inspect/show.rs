@@ -4,7 +4,7 @@ use mlua::{Function, Table, Value};
 
 use super::graph::{type_name, Graph};
 use super::{signature, Shown, Upvalue};
-use crate::memory::{Edge, Key};
+use crate::memory::{float_text, Edge, Key};
 use crate::render::{is_identifier, quote, sort_entries};
 
 /// Characters of a table's preview before it is cut with `…`.
@@ -25,7 +25,7 @@ impl Graph<'_> {
             Value::Nil => "nil".into(),
             Value::Boolean(b) => b.to_string(),
             Value::Integer(i) => i.to_string(),
-            Value::Number(_) => self.number(value),
+            Value::Number(n) => float_text(*n),
             Value::String(s) => {
                 let bytes = s.as_bytes();
                 return Shown::String { text: cut_string(&bytes, self.limits.string_chars), bytes: bytes.len() };
@@ -35,11 +35,6 @@ impl Graph<'_> {
             other => return Shown::Other { type_name: other.type_name(), text: other.type_name().into() },
         };
         Shown::Scalar { type_name: type_name(value), text }
-    }
-
-    /// A number exactly as Lua's `tostring` writes it ("1.0", "1e+100", "-nan").
-    fn number(&self, value: &Value) -> String {
-        self.raw.tostring.call::<String>(value).unwrap_or_default()
     }
 
     pub(super) fn function(&self, f: &Function) -> Shown {

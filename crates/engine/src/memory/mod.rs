@@ -31,7 +31,7 @@ use sha2::Sha256;
 use crate::store::Change;
 pub use format::{Cause, Version, FORMAT_VERSION, SECRET_LEN, STORE_VERSION};
 use format::{KeyName, Meta, Record, TAG_LEN};
-pub(crate) use path::extend;
+pub(crate) use path::{extend, float_text};
 pub use path::{Edge, Key, Path};
 pub use quarantine::Quarantine;
 pub(crate) use restore::Restoring;
