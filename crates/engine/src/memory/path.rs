@@ -183,23 +183,25 @@ fn significant_digits(n: f64) -> (Vec<u8>, i32) {
     let power = if biased == 0 { -1074 } else { biased - 1075 };
     let decimals = if mantissa == 0 { 0 } else { (-(power + mantissa.trailing_zeros() as i32)).max(0) as usize };
     let mut digits = format!("{n:.decimals$}").into_bytes();
-    let point = digits.iter().position(|&d| d == b'.').unwrap_or(digits.len()) as i32;
-    digits.retain(|&d| d != b'.');
+    let point = digits.iter().position(|&d| d == b'.').unwrap_or(digits.len());
+    if point < digits.len() {
+        digits.remove(point);
+    }
     let first = digits.iter().position(|&d| d != b'0').unwrap_or(digits.len() - 1);
-    digits.drain(..first);
-    let mut exponent = point - first as i32 - 1;
+    let mut exponent = point as i32 - first as i32 - 1;
+    let mut digits = digits.split_off(first);
     if digits.len() > 14 {
-        let (next, beyond) = (digits[14], &digits[15..]);
-        let up = next > b'5' || (next == b'5' && (beyond.iter().any(|&d| d != b'0') || digits[13] % 2 == 1));
-        digits.truncate(14);
+        let tail = digits.split_off(14);
+        let up = tail[0] > b'5' || (tail[0] == b'5' && (tail[1..].iter().any(|&d| d != b'0') || digits[13] % 2 == 1));
         if up {
-            match digits.iter().rposition(|&d| d != b'9') {
-                Some(i) => {
-                    digits[i] += 1;
-                    digits.truncate(i + 1);
-                }
+            // Carry: trailing nines become zeros (dropped below), or all of them a 1.
+            while digits.last() == Some(&b'9') {
+                digits.pop();
+            }
+            match digits.last_mut() {
+                Some(d) => *d += 1,
                 None => {
-                    digits = vec![b'1'];
+                    digits.push(b'1');
                     exponent += 1;
                 }
             }
