@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use moonkeep_engine::{Evaluation, LuaError, Step, Vm};
+use moonkeep_engine::{Evaluation, LuaError, Run, Step, Vm};
 
 use crate::console::ConsoleLog;
 use crate::now_ms;
@@ -65,7 +65,8 @@ const SAVE_EVERY: f64 = 1000.0;
 /// editor, the console and the inspector read its signals and call its methods.
 #[derive(Clone, Copy)]
 pub struct Runner {
-    /// A run is under way (the page's view of the Vm's run, for drawing).
+    /// The reactive view of [`Vm::running`], which is the one record of a run under
+    /// way: copied from the Vm only when a run starts and when it ends.
     running: RwSignal<bool>,
     /// Output of the run under way, up to its last pause.
     live_output: RwSignal<String>,
@@ -169,16 +170,17 @@ impl Runner {
         self.console.begin(label);
         self.persistence.made_by(chunk, &source);
         self.error.set(None);
-        self.running.set(true);
+        let run = self.vm.with_value(|vm| vm.start(&source, chunk));
+        self.copy_running();
         self.live_output.set(String::new());
         leptos::task::spawn_local(async move {
-            let evaluation = self.drive(&source, chunk).await;
+            let evaluation = self.drive(run).await;
             let mark = code.and_then(|code| evaluation.result.as_ref().err().and_then(|e| ErrorMark::of(e, &code)));
             self.error.set(mark);
             self.live_output.set(String::new());
             self.console.finish(evaluation);
             self.runs.update(|n| *n += 1);
-            self.running.set(false);
+            self.copy_running();
             crate::mark("moonkeep:run-finished");
             self.persistence.save();
         });
@@ -192,8 +194,11 @@ impl Runner {
         }
     }
 
-    async fn drive(self, source: &str, chunk: &str) -> Evaluation {
-        let mut run = self.vm.with_value(|vm| vm.start(source, chunk));
+    fn copy_running(self) {
+        self.running.set(self.vm.with_value(Vm::running));
+    }
+
+    async fn drive(self, mut run: Run) -> Evaluation {
         let mut last_save = now_ms();
         loop {
             match self.vm.with_value(|vm| vm.resume(&mut run, Some(SLICE))) {

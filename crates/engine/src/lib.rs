@@ -14,8 +14,8 @@ mod vm;
 pub use error::{ErrorKind, Location, LuaError};
 pub use inspect::{DeleteError, Deleted, Entry, Limits, Node, Row, Shown, Size, Slot, Upvalue};
 pub use memory::{
-    history, Cause, Problem, Quarantine, RestoreReport, SavePoint, SnapshotError, Version, FORMAT_VERSION, SECRET_LEN,
-    STORE_VERSION,
+    history, Cause, Edge, Key, Path, Problem, Quarantine, RestoreReport, SavePoint, SnapshotError, Version,
+    FORMAT_VERSION, SECRET_LEN, STORE_VERSION,
 };
 /// Snapshots: one portable file holding a whole Memory.
 pub mod snapshot {

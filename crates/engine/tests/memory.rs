@@ -255,6 +255,34 @@ fn a_damaged_record_costs_only_its_own_value() {
     assert_eq!(store2.load().unwrap().into_iter().find(|(k, _)| *k == key).unwrap().1, damaged);
 }
 
+/// A value reached through an upvalue is reported by the restore with the path a save
+/// report gives the same place: the upvalue by its name, keys as Lua writes them.
+#[test]
+fn restore_problems_name_places_as_save_reports_do() {
+    let place = |value: &str| {
+        format!(
+            "local cache = {{ [1e100] = {{ inner = {value} }} }}
+             Memory.f = function() return cache end"
+        )
+    };
+    let (vm, mut store) = fresh();
+    run(&vm, &place("coroutine.create(print)"));
+    let saved = save(&vm, &mut store).problems;
+    assert_eq!(saved.len(), 1, "{saved:?}");
+
+    let (vm, mut store) = fresh();
+    run(&vm, &place("{ 'will be damaged' }"));
+    save(&vm, &mut store);
+    drop(vm);
+    let key =
+        store.load().unwrap().into_iter().find(|(_, v)| v.windows(4).any(|w| w == b"will")).map(|(k, _)| k).unwrap();
+    store.records_mut().get_mut(&key).unwrap()[5] ^= 0x40;
+    let (_, report) = reopen(&store);
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].path, "Memory.f (upvalue 'cache')[1e+100].inner");
+    assert_eq!(report.problems[0].path, saved[0].path);
+}
+
 #[test]
 fn bytecode_from_another_store_is_not_loaded() {
     let (vm, mut store) = fresh();

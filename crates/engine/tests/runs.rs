@@ -240,6 +240,24 @@ fn one_run_at_a_time() {
     assert_eq!(evaluation.result.unwrap(), vec!["first"]);
 }
 
+/// The Vm is the one record of whether a run is under way (the page draws it from here).
+#[test]
+fn the_vm_says_whether_a_run_is_under_way() {
+    let vm = vm();
+    assert!(!vm.running());
+    let mut run = vm.start("for i = 1, 1e8 do end", "main.lua");
+    assert!(vm.running());
+    assert!(matches!(vm.resume(&mut run, Some(Duration::from_millis(1))), Step::Paused));
+    assert!(vm.running());
+    while !matches!(vm.resume(&mut run, None), Step::Finished(_)) {}
+    assert!(!vm.running());
+    // A chunk that does not compile never starts.
+    let mut broken = vm.start("return +", "main.lua");
+    assert!(!vm.running());
+    assert!(matches!(vm.resume(&mut broken, None), Step::Finished(e) if e.result.is_err()));
+    assert!(!vm.running());
+}
+
 #[test]
 fn the_budget_counts_computing_not_pauses() {
     let vm = with_budget(300);

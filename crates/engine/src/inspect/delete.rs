@@ -5,16 +5,15 @@ use std::sync::Arc;
 
 use mlua::{Lua, Table, Value};
 
-use super::graph::{Edge, KeyRef};
 use super::Row;
-use crate::memory::Raw;
+use crate::memory::{Edge, Key, Raw};
 
 /// The table entry a [`Row`] stands for: the edges from `Memory` to the
 /// table holding it (shared by its siblings), and its key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     table: Arc<[Edge]>,
-    key: KeyRef,
+    key: Key,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,7 +35,7 @@ pub struct Deleted {
 }
 
 impl Entry {
-    pub(super) fn new(table: Arc<[Edge]>, key: KeyRef) -> Entry {
+    pub(super) fn new(table: Arc<[Edge]>, key: Key) -> Entry {
         Entry { table, key }
     }
 }
@@ -91,18 +90,18 @@ fn step(lua: &Lua, raw: &Raw, at: &Value, edge: &Edge) -> Option<Value> {
 }
 
 /// The Lua value of a key; an object key is looked for among the table's keys.
-fn find_key(lua: &Lua, table: &Table, key: &KeyRef) -> Option<Value> {
+fn find_key(lua: &Lua, table: &Table, key: &Key) -> Option<Value> {
     Some(match key {
-        KeyRef::Boolean(b) => Value::Boolean(*b),
-        KeyRef::Integer(i) => Value::Integer(*i),
-        KeyRef::Float(bits) => Value::Number(f64::from_bits(*bits)),
-        KeyRef::String(bytes) => Value::String(lua.create_string(bytes).ok()?),
-        KeyRef::Object { type_name, pointer } => {
-            table
-                .pairs::<Value, Value>()
-                .filter_map(Result::ok)
-                .map(|(k, _)| k)
-                .find(|k| k.type_name() == *type_name && k.to_pointer() as usize == *pointer)?
-        }
+        Key::Boolean(b) => Value::Boolean(*b),
+        Key::Integer(i) => Value::Integer(*i),
+        Key::Float(bits) => Value::Number(f64::from_bits(*bits)),
+        Key::String(bytes) => Value::String(lua.create_string(bytes).ok()?),
+        Key::Object { type_name, address } => table
+            .pairs::<Value, Value>()
+            .filter_map(Result::ok)
+            .map(|(k, _)| k)
+            .find(|k| k.type_name() == *type_name && k.to_pointer() as usize == *address)?,
+        // Keys of stored records: never in a live row.
+        Key::Record(_) | Key::Std(_) => return None,
     })
 }

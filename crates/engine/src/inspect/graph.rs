@@ -7,45 +7,8 @@ use std::collections::{HashMap, VecDeque};
 use mlua::{Function, Value};
 
 use super::{Limits, Shown};
-use crate::memory::{Raw, StdNames};
+use crate::memory::{extend, Edge, Key, Raw, StdNames};
 use crate::render::sort_entries;
-
-/// How a child hangs from its parent object; a list of these from `Memory` finds a
-/// value again with its real keys (a float key's text may not parse back to it).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Edge {
-    Key(KeyRef),
-    Upvalue { index: u32, name: String },
-    Metatable,
-}
-
-/// A table key, exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum KeyRef {
-    Boolean(bool),
-    Integer(i64),
-    /// The float's bits: Lua turns integral float keys into integers, and NaN is no key.
-    Float(u64),
-    String(Vec<u8>),
-    /// A table, function or other object used as a key, by address (the table holds
-    /// the key, so the address stays its own while the entry exists).
-    Object {
-        type_name: &'static str,
-        pointer: usize,
-    },
-}
-
-impl KeyRef {
-    pub(crate) fn of(key: &Value) -> KeyRef {
-        match key {
-            Value::Boolean(b) => KeyRef::Boolean(*b),
-            Value::Integer(i) => KeyRef::Integer(*i),
-            Value::Number(n) => KeyRef::Float(n.to_bits()),
-            Value::String(s) => KeyRef::String(s.as_bytes().to_vec()),
-            other => KeyRef::Object { type_name: other.type_name(), pointer: other.to_pointer() as usize },
-        }
-    }
-}
 
 pub(super) struct Child {
     pub edge: Edge,
@@ -87,7 +50,7 @@ impl<'a> Graph<'a> {
         let mut queue = VecDeque::from([root]);
         while let Some(object) = queue.pop_front() {
             let at = address(&object);
-            let (entries, children) = graph.object_children(&object);
+            let (entries, children) = graph.listed(&object, true);
             if let Some(place) = graph.places.get_mut(&at) {
                 place.entries = entries;
             }
@@ -115,58 +78,40 @@ impl<'a> Graph<'a> {
         }
     }
 
-    /// A table's entry count and its children that are objects, in display order,
-    /// without sorting the others (a table of 100,000 numbers has none to sort).
-    fn object_children(&self, object: &Value) -> (usize, Vec<Child>) {
-        match object {
-            Value::Table(t) => {
-                let mut children = Vec::new();
-                if let Some(mt) = t.metatable().map(Value::Table).filter(|mt| self.is_object(mt)) {
-                    children.push(Child { edge: Edge::Metatable, value: mt });
-                }
-                let mut entries = 0;
-                let mut objects = Vec::new();
-                let _ = t.for_each::<Value, Value>(|k, v| {
-                    entries += 1;
-                    if self.is_object(&v) {
-                        objects.push((k, v));
-                    }
-                    Ok(())
-                });
-                sort_entries(&mut objects);
-                children.extend(objects.into_iter().map(|(k, v)| Child { edge: Edge::Key(KeyRef::of(&k)), value: v }));
-                (entries, children)
-            }
-            Value::Function(f) => {
-                let children = self.upvalues(f).into_iter().filter(|c| self.is_object(&c.value)).collect();
-                (0, children)
-            }
-            _ => (0, Vec::new()),
-        }
-    }
-
     /// Every child of `value` in display order: a table's metatable, then its entries
     /// by key (numbers, strings, the rest); a Lua function's upvalues.
     pub(super) fn children(&self, value: &Value) -> Vec<Child> {
         if !self.is_object(value) {
             return Vec::new();
         }
+        self.listed(value, false).1
+    }
+
+    /// A table's entry count and its children in display order; with `objects_only`,
+    /// only the children that are objects, without sorting the others (a table of
+    /// 100,000 numbers has none to sort).
+    fn listed(&self, value: &Value, objects_only: bool) -> (usize, Vec<Child>) {
+        let keep = |v: &Value| !objects_only || self.is_object(v);
         match value {
             Value::Table(t) => {
-                let mut entries: Vec<(Value, Value)> = Vec::with_capacity(t.raw_len());
+                let mut entries = 0;
+                let mut kept: Vec<(Value, Value)> = Vec::with_capacity(if objects_only { 0 } else { t.raw_len() });
                 let _ = t.for_each::<Value, Value>(|k, v| {
-                    entries.push((k, v));
+                    entries += 1;
+                    if keep(&v) {
+                        kept.push((k, v));
+                    }
                     Ok(())
                 });
-                sort_entries(&mut entries);
-                let metatable = t.metatable().map(|mt| Child { edge: Edge::Metatable, value: Value::Table(mt) });
-                metatable
-                    .into_iter()
-                    .chain(entries.into_iter().map(|(k, v)| Child { edge: Edge::Key(KeyRef::of(&k)), value: v }))
-                    .collect()
+                sort_entries(&mut kept);
+                let metatable = t.metatable().map(Value::Table).filter(|mt| keep(mt));
+                let children = (metatable.map(|mt| Child { edge: Edge::Metatable, value: mt }).into_iter())
+                    .chain(kept.into_iter().map(|(k, v)| Child { edge: Edge::Key(Key::of(&k)), value: v }))
+                    .collect();
+                (entries, children)
             }
-            Value::Function(f) => self.upvalues(f),
-            _ => Vec::new(),
+            Value::Function(f) => (0, self.upvalues(f).into_iter().filter(|c| keep(&c.value)).collect()),
+            _ => (0, Vec::new()),
         }
     }
 
@@ -233,20 +178,10 @@ impl<'a> Graph<'a> {
         }
         let mut paths = vec!["Memory".to_owned()];
         for edge in edges.into_iter().rev() {
-            let next = self.extend(paths.last().expect("starts with Memory"), edge, &self.key_text(edge));
+            let next = extend(paths.last().expect("starts with Memory"), edge);
             paths.push(next);
         }
         paths
-    }
-
-    /// `path` followed by `edge`, whose key reads `key`.
-    pub(super) fn extend(&self, path: &str, edge: &Edge, key: &str) -> String {
-        match edge {
-            Edge::Key(_) if key.starts_with('[') => format!("{path}{key}"),
-            Edge::Key(_) => format!("{path}.{key}"),
-            Edge::Upvalue { name, .. } => format!("{path} (upvalue '{name}')"),
-            Edge::Metatable => format!("getmetatable({path})"),
-        }
     }
 }
 

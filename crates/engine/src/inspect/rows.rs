@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::graph::{address, Child, Edge, Graph};
+use super::graph::{address, Child, Graph};
 use super::{Entry, Row, Shown, Slot};
+use crate::memory::{extend, Edge};
 
 /// How deep a filter searches. Every row leading to a match is shown with its full
 /// path, so a match at depth d costs d² characters; deeper rows are reached by
@@ -84,13 +85,15 @@ impl Graph<'_> {
             if filtering && !matched && !searched {
                 continue;
             }
-            let path = self.extend(&frame.path, &child.edge, &key);
+            let path = extend(&frame.path, &child.edge);
             let open = if filtering { searched } else { described.expandable && expanded.contains(&path) };
             frame.found |= matched;
             let (slot, entry) = match &child.edge {
                 Edge::Key(k) => (Slot::Entry, Some(Entry::new(frame.steps.clone(), k.clone()))),
                 Edge::Upvalue { .. } => (Slot::Upvalue, None),
                 Edge::Metatable => (Slot::Metatable, None),
+                // The inspector lists no key objects apart from their entries.
+                Edge::ObjectKey => (Slot::Entry, None),
             };
             let next = open.then(|| {
                 let children = self.children(&child.value);

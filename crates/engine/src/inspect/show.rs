@@ -2,8 +2,9 @@
 
 use mlua::{Function, Table, Value};
 
-use super::graph::{type_name, Edge, Graph, KeyRef};
+use super::graph::{type_name, Graph};
 use super::{signature, Shown, Upvalue};
+use crate::memory::{float_text, Edge, Key};
 use crate::render::{is_identifier, quote, sort_entries};
 
 /// Characters of a table's preview before it is cut with `…`.
@@ -24,7 +25,7 @@ impl Graph<'_> {
             Value::Nil => "nil".into(),
             Value::Boolean(b) => b.to_string(),
             Value::Integer(i) => i.to_string(),
-            Value::Number(_) => self.number(value),
+            Value::Number(n) => float_text(*n),
             Value::String(s) => {
                 let bytes = s.as_bytes();
                 return Shown::String { text: cut_string(&bytes, self.limits.string_chars), bytes: bytes.len() };
@@ -34,11 +35,6 @@ impl Graph<'_> {
             other => return Shown::Other { type_name: other.type_name(), text: other.type_name().into() },
         };
         Shown::Scalar { type_name: type_name(value), text }
-    }
-
-    /// A number exactly as Lua's `tostring` writes it ("1.0", "1e+100", "-nan").
-    fn number(&self, value: &Value) -> String {
-        self.raw.tostring.call::<String>(value).unwrap_or_default()
     }
 
     pub(super) fn function(&self, f: &Function) -> Shown {
@@ -144,18 +140,17 @@ impl Graph<'_> {
         }
     }
 
-    /// The key as Lua writes it after its parent: `name`, `[3]`, `["a b"]`, `[0.1]`;
-    /// an upvalue's name; `metatable`.
+    /// The key as Lua writes it after its parent: `name`, `[3]`, `["a b"]`, `[0.1]`
+    /// (long strings cut); an upvalue's name; `metatable`.
     pub(super) fn key_text(&self, edge: &Edge) -> String {
         match edge {
-            Edge::Key(KeyRef::String(s)) if is_identifier(s) => String::from_utf8_lossy(s).into_owned(),
-            Edge::Key(KeyRef::String(s)) => format!("[{}]", cut_string(s, self.limits.string_chars)),
-            Edge::Key(KeyRef::Integer(i)) => format!("[{i}]"),
-            Edge::Key(KeyRef::Float(bits)) => format!("[{}]", self.number(&Value::Number(f64::from_bits(*bits)))),
-            Edge::Key(KeyRef::Boolean(b)) => format!("[{b}]"),
-            Edge::Key(KeyRef::Object { type_name, pointer }) => format!("[{type_name}: {pointer:#x}]"),
+            Edge::Key(Key::String(s)) if s.len() > self.limits.string_chars => {
+                format!("[{}]", cut_string(s, self.limits.string_chars))
+            }
+            Edge::Key(key) => key.index(),
             Edge::Upvalue { name, .. } => name.clone(),
             Edge::Metatable => "metatable".into(),
+            Edge::ObjectKey => "<key>".into(),
         }
     }
 }

@@ -2,9 +2,9 @@
 
 use mlua::Value;
 
-use super::graph::{address, Edge, Graph};
+use super::graph::{address, Graph};
 use super::{Limits, Node, Slot};
-use crate::memory::{Raw, StdNames};
+use crate::memory::{extend, Edge, Raw, StdNames};
 
 /// How far the console unfolds a returned value.
 const VALUE_LIMITS: Limits = Limits { depth: 6, entries: 100, string_chars: 200 };
@@ -45,10 +45,10 @@ impl Graph<'_> {
         node.hidden = children.len().saturating_sub(self.limits.entries);
         for child in children.into_iter().take(self.limits.entries) {
             let key = self.key_text(&child.edge);
-            let path = self.extend(&node.path, &child.edge, &key);
+            let path = extend(&node.path, &child.edge);
             let described = self.describe(&child.value, Some((address(value), &child.edge)));
             let slot = match child.edge {
-                Edge::Key(_) => Slot::Entry,
+                Edge::Key(_) | Edge::ObjectKey => Slot::Entry,
                 Edge::Upvalue { .. } => Slot::Upvalue,
                 Edge::Metatable => Slot::Metatable,
             };

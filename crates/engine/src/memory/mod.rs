@@ -31,6 +31,8 @@ use sha2::Sha256;
 use crate::store::Change;
 pub use format::{Cause, Version, FORMAT_VERSION, SECRET_LEN, STORE_VERSION};
 use format::{KeyName, Meta, Record, TAG_LEN};
+pub(crate) use path::{extend, float_text};
+pub use path::{Edge, Key, Path};
 pub use quarantine::Quarantine;
 pub(crate) use restore::Restoring;
 pub use snapshot::{export, import, import_at, SnapshotError};

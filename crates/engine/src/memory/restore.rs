@@ -8,7 +8,7 @@
 //! costs only its own value: it comes back as a string naming the problem, and the
 //! record stays in the store as it was, with everything it reaches (`unrestored.rs`).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, Table, Value};
@@ -16,7 +16,7 @@ use rustc_hash::FxHashSet;
 
 use super::format::{self, KeyName, Record, Stored, Upvalue};
 use super::history;
-use super::path::{Parents, Step};
+use super::path::{references, walk_records, Edge, Key, Parents};
 use super::unrestored::{Place, StandIn};
 use super::{digest, sha256, tag_verifies, Keeper, Problem, RestoreReport, SECRET_LEN};
 
@@ -145,6 +145,7 @@ impl Keeper {
                 }
                 Phase::Create => {
                     let Some(&id) = r.order.get(r.next) else {
+                        self.name_upvalues(r);
                         r.phase = Phase::Fill;
                         r.next = 0;
                         continue;
@@ -260,7 +261,7 @@ impl Keeper {
             return Ok(false);
         };
         r.root = root;
-        (r.parents, r.reached) = paths_from(root, &r.objects);
+        (r.parents, r.reached) = walk_records(&[root], &|id| r.objects.get(&id));
         r.order = r.objects.keys().copied().filter(|id| r.reached.contains(&KeyName::Object(*id))).collect();
         r.order.sort_unstable();
         Ok(true)
@@ -288,6 +289,16 @@ impl Keeper {
         Ok(())
     }
 
+    /// Paths through upvalues name them as save reports do, now that the closures
+    /// that have names (loaded from their prototypes) exist.
+    fn name_upvalues(&self, r: &mut Restoring) {
+        let getupvalue = &self.raw.getupvalue;
+        r.parents.name_upvalues(|closure, index| match r.built.get(&closure) {
+            Some(Value::Function(f)) => getupvalue.call::<Option<String>>((f, index)).ok().flatten(),
+            _ => None,
+        });
+    }
+
     /// Phase 2, up to `r.order[end]`: tables filled, upvalues set and joined.
     fn fill(&mut self, lua: &Lua, r: &mut Restoring, end: usize) {
         let mut fill = Fill {
@@ -310,7 +321,7 @@ impl Keeper {
             };
             // A record that passed every check and still fails costs its own value.
             if let Err(e) = filled {
-                let path = r.parents.path(id);
+                let path = r.parents.path(id).to_string();
                 fill.problems.push(Problem { path, reason: format!("could not be filled in: {e}") });
             }
         }
@@ -383,7 +394,8 @@ impl Keeper {
                 _ => None,
             })
             .collect();
-        self.unrestored.hold(reach(&unbuilt, &r.objects), orphans, always);
+        let reached = walk_records(&unbuilt, &|id| r.objects.get(&id)).1;
+        self.unrestored.hold(reached.into_iter().collect(), orphans, always);
     }
 
     /// Loads a closure's bytecode, if its record is whole and was written by this store.
@@ -472,13 +484,13 @@ struct Fill<'a> {
 
 impl Fill<'_> {
     fn table(&mut self, id: u64, table: &Table, metatable: &Stored, entries: &[(Stored, Stored)]) -> mlua::Result<()> {
-        if let Value::Table(mt) = self.value(metatable, id, &Step::Metatable, Place::Metatable)? {
+        if let Value::Table(mt) = self.value(metatable, id, &Edge::Metatable, Place::Metatable)? {
             self.metatables.push((table.clone(), mt));
         }
         for (k, v) in entries {
-            let key = self.value(k, id, &Step::KeyObject, Place::Key)?;
+            let key = self.value(k, id, &Edge::ObjectKey, Place::Key)?;
             let place = Place::Value(encoded(&stand_in_key(k, &key)));
-            let value = self.value(v, id, &Step::Key(k.clone()), place)?;
+            let value = self.value(v, id, &Edge::Key(Key::stored(k)), place)?;
             table.raw_set(key, value)?;
         }
         Ok(())
@@ -491,7 +503,7 @@ impl Fill<'_> {
                 Upvalue::Own(stored) => {
                     let raw = &self.keeper.raw;
                     let name = raw.getupvalue.call::<Option<String>>((function, index))?.unwrap_or_default();
-                    let value = self.value(stored, id, &Step::Upvalue(name), Place::Upvalue(i))?;
+                    let value = self.value(stored, id, &Edge::Upvalue { index, name }, Place::Upvalue(i))?;
                     self.keeper.raw.setupvalue.call::<()>((function, index, value))?;
                 }
                 Upvalue::Shared { closure, index: at } => match self.built.get(closure) {
@@ -508,7 +520,7 @@ impl Fill<'_> {
                         let shown = vec![0, encoded(&Stored::Nil)[0]];
                         self.stand_ins.push((id, StandIn { place: Place::Upvalue(i), shown, original }));
                         self.problems.push(Problem {
-                            path: self.parents.path(id),
+                            path: self.parents.path(id).to_string(),
                             reason: format!("upvalue {index} was shared with a function that could not be restored"),
                         });
                     }
@@ -520,7 +532,7 @@ impl Fill<'_> {
 
     /// A stored value in the new VM; a reference that cannot be resolved becomes a
     /// string saying why, is reported, and is noted at `place` in object `from`.
-    fn value(&mut self, stored: &Stored, from: u64, step: &Step, place: Place) -> mlua::Result<Value> {
+    fn value(&mut self, stored: &Stored, from: u64, edge: &Edge, place: Place) -> mlua::Result<Value> {
         Ok(match stored {
             Stored::Nil => Value::Nil,
             Stored::Boolean(b) => Value::Boolean(*b),
@@ -534,20 +546,20 @@ impl Fill<'_> {
                         Some(e) => e.clone(),
                         None => "its record is missing".into(),
                     };
-                    self.broken(stored, from, step, place, reason)?
+                    self.broken(stored, from, edge, place, reason)?
                 }
             },
             Stored::Std(name) => match self.keeper.std.value_of(name) {
                 Some(v) => v.clone(),
                 None => {
                     let reason = format!("the standard value {name} does not exist here");
-                    self.broken(stored, from, step, place, reason)?
+                    self.broken(stored, from, edge, place, reason)?
                 }
             },
         })
     }
 
-    fn broken(&mut self, stored: &Stored, from: u64, step: &Step, place: Place, reason: String) -> mlua::Result<Value> {
+    fn broken(&mut self, stored: &Stored, from: u64, edge: &Edge, place: Place, reason: String) -> mlua::Result<Value> {
         let text = format!("<not restored: {reason}>");
         let (mut shown, mut original) = (Vec::new(), Vec::new());
         if let Place::Upvalue(_) = place {
@@ -561,7 +573,7 @@ impl Fill<'_> {
         }
         format::put_value(&mut original, stored);
         self.stand_ins.push((from, StandIn { place, shown, original }));
-        self.problems.push(Problem { path: self.parents.path_of(from, step), reason });
+        self.problems.push(Problem { path: self.parents.path_of(from, edge).to_string(), reason });
         Ok(Value::String(self.lua.create_string(text)?))
     }
 }
@@ -593,74 +605,6 @@ fn unusable(record: &Record) -> Option<&'static str> {
     }
 }
 
-/// The references a record holds: objects (with the step to them) and its prototype.
-pub(super) fn references(record: &Record, mut each: impl FnMut(KeyName, Step)) {
-    let mut object = |stored: &Stored, step: Step| {
-        if let Stored::Object(id) = stored {
-            each(KeyName::Object(*id), step);
-        }
-    };
-    match record {
-        Record::Table { metatable, entries } => {
-            object(metatable, Step::Metatable);
-            for (k, v) in entries {
-                object(k, Step::KeyObject);
-                object(v, Step::Key(k.clone()));
-            }
-        }
-        Record::Closure { proto, upvalues } => {
-            for (i, up) in upvalues.iter().enumerate() {
-                match up {
-                    Upvalue::Own(v) => object(v, Step::Upvalue(format!("#{}", i + 1))),
-                    Upvalue::Shared { closure, .. } => {
-                        object(&Stored::Object(*closure), Step::Upvalue(format!("#{}", i + 1)))
-                    }
-                }
-            }
-            each(KeyName::Proto(*proto), Step::KeyObject);
-        }
-        _ => {}
-    }
-}
-
-/// First parents of every object reachable from the root through intact records,
-/// breadth first, for paths; and every object and prototype so reached.
-fn paths_from(root: u64, objects: &HashMap<u64, Record>) -> (Parents, FxHashSet<KeyName>) {
-    let mut parents = Parents::default();
-    let mut queue = VecDeque::from([root]);
-    let mut seen = FxHashSet::default();
-    seen.insert(KeyName::Object(root));
-    while let Some(id) = queue.pop_front() {
-        let Some(record) = objects.get(&id) else { continue };
-        references(record, |key, step| {
-            if seen.insert(key) {
-                if let KeyName::Object(child) = key {
-                    parents.note(child, id, step);
-                    queue.push_back(child);
-                }
-            }
-        });
-    }
-    (parents, seen)
-}
-
-/// Every record the given objects reach through intact records, themselves included.
-fn reach(from: &[u64], objects: &HashMap<u64, Record>) -> Vec<KeyName> {
-    let mut seen: FxHashSet<KeyName> = from.iter().map(|id| KeyName::Object(*id)).collect();
-    let mut queue: VecDeque<u64> = from.iter().copied().collect();
-    while let Some(id) = queue.pop_front() {
-        let Some(record) = objects.get(&id) else { continue };
-        references(record, |key, _| {
-            if seen.insert(key) {
-                if let KeyName::Object(child) = key {
-                    queue.push_back(child);
-                }
-            }
-        });
-    }
-    seen.into_iter().collect()
-}
-
 /// Without an index record the root is not known: the table that no other record
 /// refers to and that reaches the most records is taken for it (the secret is lost
 /// with the index record, so functions cannot be authenticated and stay out).
@@ -677,7 +621,9 @@ fn salvage_root(objects: &HashMap<u64, Record>, report: &mut RestoreReport) -> O
         .map(|(id, _)| *id)
         .collect();
     candidates.sort_unstable();
-    let root = candidates.into_iter().max_by_key(|id| (paths_from(*id, objects).1.len(), std::cmp::Reverse(*id)))?;
+    let root = candidates
+        .into_iter()
+        .max_by_key(|id| (walk_records(&[*id], &|id| objects.get(&id)).1.len(), std::cmp::Reverse(*id)))?;
     report.problems.push(Problem {
         path: "Memory".into(),
         reason: format!(

@@ -15,7 +15,7 @@ use moonkeep_lua::walk::{self, ObjectIds, Read, Ref, Scope, Slot, Visit, Walker}
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::format::{self, KeyName, Meta, Record, Stored, Version};
-use super::path::{Parents, Step};
+use super::path::{Edge, Key, Parents};
 use super::{digest, sha256, Fingerprint, Keeper, Problem, SavePoint};
 use crate::store::Change;
 
@@ -29,7 +29,7 @@ struct Walk<'k> {
     /// Whether a stand-in for a value not restored was still in its place.
     stand_in_in_place: bool,
     /// Standard tables met as values (not as a function's `_ENV`), and where first.
-    std_tables: Vec<(String, u64, Step)>,
+    std_tables: Vec<(String, u64, Edge)>,
     /// Whether the value being put is a function's `_ENV`.
     in_env: bool,
     /// The version this save point makes, if it changes anything.
@@ -288,7 +288,7 @@ impl<'k> Walk<'k> {
         &mut self,
         scope: &mut Scope<'s>,
         value: Slot<'s>,
-        step: impl FnOnce() -> Step,
+        edge: impl FnOnce() -> Edge,
     ) -> ControlFlow<(), bool> {
         let out = &mut self.s.current.bytes;
         match value {
@@ -297,13 +297,13 @@ impl<'k> Walk<'k> {
             Slot::Integer(i) => format::put_value(out, &Stored::Integer(i)),
             Slot::Number(n) => format::put_value(out, &Stored::Float(n.to_bits())),
             Slot::String(bytes) => format::put_string(out, bytes),
-            Slot::Table(object) | Slot::Function(object) => return self.put_object(scope, object, step),
+            Slot::Table(object) | Slot::Function(object) => return self.put_object(scope, object, edge),
             Slot::CFunction(object) => match self.keeper.std.name_at(object.pointer()) {
                 Some(name) => format::put_std(out, name),
-                None => return Continue(self.refuse("a C function outside the standard library", step)),
+                None => return Continue(self.refuse("a C function outside the standard library", edge)),
             },
-            Slot::Thread => return Continue(self.refuse("a coroutine", step)),
-            Slot::UserData | Slot::LightUserData => return Continue(self.refuse("userdata", step)),
+            Slot::Thread => return Continue(self.refuse("a coroutine", edge)),
+            Slot::UserData | Slot::LightUserData => return Continue(self.refuse("userdata", edge)),
         }
         Continue(true)
     }
@@ -314,13 +314,13 @@ impl<'k> Walk<'k> {
         &mut self,
         scope: &mut Scope<'s>,
         object: Ref<'s>,
-        step: impl FnOnce() -> Step,
+        edge: impl FnOnce() -> Edge,
     ) -> ControlFlow<(), bool> {
         let pointer = object.pointer();
         if let Some(name) = self.keeper.std.name_at(pointer) {
             format::put_std(&mut self.s.current.bytes, name);
             if !self.in_env && self.keeper.std.is_table(name) && !self.std_tables.iter().any(|(n, ..)| n == name) {
-                self.std_tables.push((name.to_owned(), self.s.current.id, step()));
+                self.std_tables.push((name.to_owned(), self.s.current.id, edge()));
             }
             return Continue(true);
         }
@@ -338,7 +338,7 @@ impl<'k> Walk<'k> {
                     }
                 };
                 self.s.seen.insert(pointer as usize, id);
-                self.s.parents.note(id, self.s.current.id, step());
+                self.s.parents.note(id, self.s.current.id, edge());
                 self.s.queue.push_back(id);
                 id
             }
@@ -350,7 +350,7 @@ impl<'k> Walk<'k> {
     /// Standard tables are saved by name: what a script added to or changed in one
     /// that Memory holds is not saved, and the save says so.
     fn report_std_changes(&mut self) {
-        for (name, from, step) in std::mem::take(&mut self.std_tables) {
+        for (name, from, edge) in std::mem::take(&mut self.std_tables) {
             let changed = self.keeper.std.changed_keys(&name);
             if changed.is_empty() {
                 continue;
@@ -361,7 +361,7 @@ impl<'k> Walk<'k> {
                 changed.join(", ")
             };
             self.problems.push(Problem {
-                path: self.s.parents.path_of(from, &step),
+                path: self.s.parents.path_of(from, &edge).to_string(),
                 reason: format!(
                     "the standard table {name} is saved by name, so what the script changed in it is not saved \
                      ({shown}); keep such values in a table of your own"
@@ -370,9 +370,9 @@ impl<'k> Walk<'k> {
         }
     }
 
-    fn refuse(&mut self, what: &str, step: impl FnOnce() -> Step) -> bool {
+    fn refuse(&mut self, what: &str, edge: impl FnOnce() -> Edge) -> bool {
         self.problems.push(Problem {
-            path: self.s.parents.path_of(self.s.current.id, &step()),
+            path: self.s.parents.path_of(self.s.current.id, &edge()).to_string(),
             reason: format!("{what} can't be saved"),
         });
         false
@@ -438,7 +438,7 @@ impl<'k> Walk<'k> {
 
 impl Visit for Walk<'_> {
     fn metatable<'s>(&mut self, scope: &mut Scope<'s>, metatable: Slot<'s>) -> ControlFlow<()> {
-        if !self.put(scope, metatable, || Step::Metatable)? {
+        if !self.put(scope, metatable, || Edge::Metatable)? {
             format::put_value(&mut self.s.current.bytes, &Stored::Nil);
         }
         self.s.current.metatable_end = self.s.current.bytes.len();
@@ -447,11 +447,11 @@ impl Visit for Walk<'_> {
 
     fn entry<'s>(&mut self, scope: &mut Scope<'s>, key: Slot<'s>, value: Slot<'s>) -> ControlFlow<()> {
         let start = self.s.current.bytes.len();
-        if !self.put(scope, key, || Step::KeyObject)? {
+        if !self.put(scope, key, || Edge::ObjectKey)? {
             return Continue(());
         }
         let middle = self.s.current.bytes.len();
-        if self.put(scope, value, || Step::Key(scalar(key)))? {
+        if self.put(scope, value, || Edge::Key(key_of(key)))? {
             self.s.current.entries.push((start, middle, self.s.current.bytes.len()));
         } else {
             self.s.current.bytes.truncate(start);
@@ -482,7 +482,7 @@ impl Visit for Walk<'_> {
         self.s.current.claimed.push(cell);
         self.s.current.bytes.push(0);
         self.in_env = name == b"_ENV";
-        let put = self.put(scope, value, || Step::Upvalue(String::from_utf8_lossy(name).into_owned()));
+        let put = self.put(scope, value, || Edge::Upvalue { index, name: String::from_utf8_lossy(name).into_owned() });
         self.in_env = false;
         if !put? {
             format::put_value(&mut self.s.current.bytes, &Stored::Nil);
@@ -492,14 +492,19 @@ impl Visit for Walk<'_> {
     }
 }
 
-/// A key as paths show it: strings, booleans and numbers; nil for anything else.
-fn scalar(key: Slot<'_>) -> Stored {
+/// A key as paths show it.
+fn key_of(key: Slot<'_>) -> Key {
     match key {
-        Slot::Boolean(b) => Stored::Boolean(b),
-        Slot::Integer(i) => Stored::Integer(i),
-        Slot::Number(n) => Stored::Float(n.to_bits()),
-        Slot::String(s) => Stored::String(s.to_vec()),
-        _ => Stored::Nil,
+        Slot::Boolean(b) => Key::Boolean(b),
+        Slot::Integer(i) => Key::Integer(i),
+        Slot::Number(n) => Key::Float(n.to_bits()),
+        Slot::String(s) => Key::String(s.to_vec()),
+        Slot::Table(object) => Key::Object { type_name: "table", address: object.pointer() as usize },
+        Slot::Function(object) | Slot::CFunction(object) => {
+            Key::Object { type_name: "function", address: object.pointer() as usize }
+        }
+        // Entries under these keys are refused before their values: never a path.
+        Slot::Nil | Slot::Thread | Slot::UserData | Slot::LightUserData => Key::Std("nil".into()),
     }
 }
 

@@ -9,6 +9,8 @@ use std::ffi::c_void;
 use mlua::{Lua, Value};
 use rustc_hash::FxHashMap;
 
+use super::path::{Edge, Key, Path};
+
 pub(crate) struct StdNames {
     /// Looked up for every table and function a save point meets.
     by_pointer: FxHashMap<*const c_void, String>,
@@ -87,12 +89,7 @@ impl StdNames {
         else {
             return Vec::new();
         };
-        let shown = |key: &Value| match key {
-            Value::String(s) => format!("{name}.{}", s.to_string_lossy()),
-            Value::Integer(i) => format!("{name}[{i}]"),
-            Value::Boolean(b) => format!("{name}[{b}]"),
-            other => format!("{name}[<{}>]", other.type_name()),
-        };
+        let shown = |key: &Value| Path::new(name, vec![Edge::Key(Key::of(key))]).to_string();
         let mut changed = BTreeSet::new();
         for (key, value) in now.pairs::<Value, Value>().flatten() {
             let ours = name == "_G" && matches!(&key, Value::String(s) if s.as_bytes() == b"Memory");

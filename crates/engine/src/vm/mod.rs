@@ -221,6 +221,12 @@ impl Vm {
         self.watchdog.interrupt_flag()
     }
 
+    /// Whether a run is under way: started and not yet finished. The one record of
+    /// that fact; a host that draws it reads it here after starting and finishing.
+    pub fn running(&self) -> bool {
+        self.running.get()
+    }
+
     /// The tree of `Memory`, cut by `limits` (`moonkeep inspect`).
     pub fn memory_tree(&self, limits: Limits) -> Node {
         let keeper = self.keeper.borrow();

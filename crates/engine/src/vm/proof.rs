@@ -15,8 +15,9 @@ use moonkeep_lua::monotonic_seconds;
 use super::run::Resumed;
 use super::Vm;
 use crate::error::LuaError;
+use crate::memory::Key;
 use crate::memory::StdNames;
-use crate::render::{self, is_identifier, quote};
+use crate::render;
 
 /// How long one probe call (or evaluating the probe arguments) may compute.
 const PROBE_BUDGET: Duration = Duration::from_secs(2);
@@ -52,7 +53,7 @@ impl Vm {
         let mut prints: Vec<KeyPrint> = entries
             .iter()
             .map(|(k, v)| KeyPrint {
-                key: key_text(k, &tostring),
+                key: key_text(k),
                 type_name: v.type_name().to_owned(),
                 digest: format!("{:016x}", self.digest(v)),
                 probe: None,
@@ -226,14 +227,13 @@ impl Digest<'_> {
     }
 }
 
-/// A key as Lua writes it after `Memory`: `name`, `[3]`, `["a b"]`, `[0.5]`.
-fn key_text(key: &Value, tostring: &Function) -> String {
+/// A key as Lua writes it after `Memory`: `name`, `[3]`, `["a b"]`, `[0.5]`. An
+/// object's address changes across a reload, so an object key reads as its type.
+fn key_text(key: &Value) -> String {
     match key {
-        Value::String(s) if is_identifier(&s.as_bytes()) => s.to_string_lossy(),
-        Value::String(s) => format!("[{}]", quote(&s.as_bytes())),
-        Value::Integer(i) => format!("[{i}]"),
-        Value::Number(_) => format!("[{}]", tostring.call::<String>(key).unwrap_or_default()),
-        Value::Boolean(b) => format!("[{b}]"),
-        other => format!("[{}]", other.type_name()),
+        Value::Table(_) | Value::Function(_) | Value::Thread(_) | Value::UserData(_) | Value::LightUserData(_) => {
+            format!("[{}]", key.type_name())
+        }
+        _ => Key::of(key).index(),
     }
 }

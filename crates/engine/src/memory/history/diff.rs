@@ -4,13 +4,13 @@
 //! a table or function is previewed (`table (3 entries)`, `function 1a2b3c4d5e6f (2
 //! upvalues)`); one that only one version holds lists its entries as added or removed.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxHashMap;
 
 use super::{chosen_at, root_of, HistoryError};
 use crate::memory::format::{self, KeyName, Record, Stored, Upvalue};
-use crate::memory::path::{extend, Parents, Step};
+use crate::memory::path::{extend, walk_records, Edge, Key, Parents};
 use crate::memory::sha256;
 use crate::render::quote;
 
@@ -62,24 +62,26 @@ struct Graph<'r> {
 
 impl<'r> Graph<'r> {
     fn read(root: u64, chosen: &FxHashMap<KeyName, &'r [u8]>) -> Graph<'r> {
-        let mut graph = Graph { objects: HashMap::new(), digests: HashMap::new(), parents: Parents::default() };
-        let mut queue = VecDeque::from([root]);
-        let mut seen = HashSet::from([root]);
-        while let Some(id) = queue.pop_front() {
-            let Some(&bytes) = chosen.get(&KeyName::Object(id)) else { continue };
-            let record = format::decode(bytes).map_err(|e| e.to_string());
-            if let Ok(record) = &record {
-                children(record, |child, step| {
-                    if seen.insert(child) {
-                        graph.parents.note(child, id, step);
-                        queue.push_back(child);
-                    }
-                });
-                if let Record::Closure { proto, .. } = record {
-                    graph.digest(*proto, chosen);
-                }
-            }
-            graph.objects.insert(id, (bytes, record));
+        let mut objects: HashMap<u64, (&'r [u8], Result<Record, String>)> = chosen
+            .iter()
+            .filter_map(|(key, &bytes)| match key {
+                KeyName::Object(id) => Some((*id, (bytes, format::decode(bytes).map_err(|e| e.to_string())))),
+                _ => None,
+            })
+            .collect();
+        let (parents, reached) = walk_records(&[root], &|id| objects.get(&id).and_then(|(_, r)| r.as_ref().ok()));
+        objects.retain(|id, _| reached.contains(&KeyName::Object(*id)));
+        let mut graph = Graph { objects, digests: HashMap::new(), parents };
+        let protos: Vec<u64> = graph
+            .objects
+            .values()
+            .filter_map(|(_, record)| match record {
+                Ok(Record::Closure { proto, .. }) => Some(*proto),
+                _ => None,
+            })
+            .collect();
+        for proto in protos {
+            graph.digest(proto, chosen);
         }
         graph
     }
@@ -116,26 +118,26 @@ impl<'r> Graph<'r> {
     /// Each place in object `id` (metatable, entries, upvalues), named from `base`
     /// (the object's path), and what it holds.
     fn places(&self, id: u64, base: &str) -> Vec<(String, String)> {
-        let path = |step: Step| extend(base.to_owned(), &step);
+        let path = |edge: Edge| extend(base, &edge);
         match self.objects.get(&id).map(|(_, record)| record) {
             Some(Ok(Record::Table { metatable, entries })) => {
-                let metatable = (*metatable != Stored::Nil).then(|| (path(Step::Metatable), self.show(metatable)));
+                let metatable = (*metatable != Stored::Nil).then(|| (path(Edge::Metatable), self.show(metatable)));
                 metatable
                     .into_iter()
-                    .chain(entries.iter().map(|(k, v)| (path(Step::Key(k.clone())), self.show(v))))
+                    .chain(entries.iter().map(|(k, v)| (path(Edge::Key(Key::stored(k))), self.show(v))))
                     .collect()
             }
             Some(Ok(Record::Closure { upvalues, .. })) => upvalues
                 .iter()
-                .enumerate()
-                .map(|(i, up)| {
+                .zip(1..)
+                .map(|(up, i)| {
                     let shown = match up {
                         Upvalue::Own(v) => self.show(v),
                         Upvalue::Shared { closure, index } => {
                             format!("shared with {} (upvalue '#{index}')", self.parents.path(*closure))
                         }
                     };
-                    (path(Step::Upvalue(format!("#{}", i + 1))), shown)
+                    (path(Edge::upvalue_at(i)), shown)
                 })
                 .collect(),
             Some(Err(e)) => vec![(base.to_owned(), format!("<damaged record: {e}>"))],
@@ -146,13 +148,15 @@ impl<'r> Graph<'r> {
 
 /// An object only one version holds: each of its places, as `make` says.
 fn list(id: u64, graph: &Graph, out: &mut Vec<Difference>, make: impl Fn(String, String) -> Difference) {
-    out.extend(graph.places(id, &graph.parents.path(id)).into_iter().map(|(path, shown)| make(path, shown)));
+    out.extend(
+        graph.places(id, &graph.parents.path(id).to_string()).into_iter().map(|(path, shown)| make(path, shown)),
+    );
 }
 
 /// An object both versions hold with different records: its places compared, named
 /// by the new version's path (so that a moved object compares too).
 fn compare(id: u64, old: &Graph, new: &Graph, out: &mut Vec<Difference>) {
-    let base = new.parents.path(id);
+    let base = new.parents.path(id).to_string();
     let before: HashMap<String, String> = old.places(id, &base).into_iter().collect();
     let after = new.places(id, &base);
     for (path, shown) in &after {
@@ -166,33 +170,6 @@ fn compare(id: u64, old: &Graph, new: &Graph, out: &mut Vec<Difference>) {
         if !now.contains(&path) {
             out.push(Difference { path, old: Some(was), new: None });
         }
-    }
-}
-
-/// The objects a record refers to, with the step to each.
-fn children(record: &Record, mut each: impl FnMut(u64, Step)) {
-    match record {
-        Record::Table { metatable, entries } => {
-            if let Stored::Object(id) = metatable {
-                each(*id, Step::Metatable);
-            }
-            for (k, v) in entries {
-                if let Stored::Object(id) = k {
-                    each(*id, Step::KeyObject);
-                }
-                if let Stored::Object(id) = v {
-                    each(*id, Step::Key(k.clone()));
-                }
-            }
-        }
-        Record::Closure { upvalues, .. } => {
-            for (i, up) in upvalues.iter().enumerate() {
-                if let Upvalue::Own(Stored::Object(id)) = up {
-                    each(*id, Step::Upvalue(format!("#{}", i + 1)));
-                }
-            }
-        }
-        _ => {}
     }
 }
 

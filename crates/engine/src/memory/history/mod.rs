@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use rustc_hash::FxHashMap;
 
 use super::format::{self, Cause, KeyName, Meta, Record, Version};
-use super::restore::references;
+use super::path::references;
 use crate::store::Change;
 pub use diff::{diff, Difference};
 pub use retention::{retention, set_retention, usage, Collection, Retention, Usage, DEFAULT_BUDGET};
