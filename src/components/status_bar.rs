@@ -29,11 +29,6 @@ pub fn StatusBar() -> impl IntoView {
                     <span class="restore-percent">{format!("{percent}%")}</span>
                 }
             })}
-            <Show when=move || persistence.can_take_over()>
-                <button data-testid="take-over" on:click=move |_| persistence.take_over()>
-                    "Save in this tab instead"
-                </button>
-            </Show>
             <span class="storage" data-testid="storage">{move || persistence.quota().map(|q| q.text())}</span>
             <label class="budget" title="A run that computes longer is stopped; 0 means no limit">
                 "Time limit "

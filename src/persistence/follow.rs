@@ -1,0 +1,218 @@
+//! Tabs that follow each other. The tab that owns the store (tab_lock.rs) announces
+//! every commit on a BroadcastChannel; every other tab follows: it catches up with the
+//! store when told of a newer version (after the run under way, never in the middle),
+//! and when it becomes visible again, in case it missed a message. A Run in a follower
+//! takes the store over first: it steals the lock, waits until the old owner's save in
+//! flight has landed (the old owner says so), catches up, and only then runs.
+
+use js_sys::{Function, Promise};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use moonkeep_engine::history;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{BroadcastChannel, MessageEvent};
+
+use super::{tab_lock, Persistence, SaveState};
+
+/// Named after the store (IndexedDB database `moonkeep`) and its lock.
+const CHANNEL: &str = "moonkeep-memory";
+
+/// How long a new owner waits for the old one to say it stopped saving: a frozen or
+/// dying tab may never answer.
+const RELEASE_WAIT_MS: i32 = 1000;
+
+/// What one tab tells the others about the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// The owner committed this version: it is the store's current one.
+    Committed(u64),
+    /// The tab that owned the store stopped saving (its lock was taken) and every save
+    /// it had started has landed; the store stands at this version.
+    Released(u64),
+}
+
+impl Notice {
+    fn text(self) -> String {
+        match self {
+            Notice::Committed(v) => format!("committed {v}"),
+            Notice::Released(v) => format!("released {v}"),
+        }
+    }
+
+    /// A notice from its text; None for anything else (another Moonkeep's message).
+    fn parse(text: &str) -> Option<Notice> {
+        let (word, version) = text.split_once(' ')?;
+        let version = version.parse().ok()?;
+        match word {
+            "committed" => Some(Notice::Committed(version)),
+            "released" => Some(Notice::Released(version)),
+            _ => None,
+        }
+    }
+
+    /// The newest version heard of, once this notice is heard: stale and repeated
+    /// notices change nothing.
+    fn heard(self, newest: u64) -> u64 {
+        match self {
+            Notice::Committed(v) | Notice::Released(v) => newest.max(v),
+        }
+    }
+}
+
+thread_local! {
+    static CHANNEL_PORT: Option<BroadcastChannel> = BroadcastChannel::new(CHANNEL).ok();
+}
+
+/// Tells the other tabs.
+pub(super) fn announce(notice: Notice) {
+    CHANNEL_PORT.with(|c| c.as_ref().map(|c| c.post_message(&JsValue::from_str(&notice.text()))));
+    crate::mark("moonkeep:announced");
+}
+
+impl Persistence {
+    /// Starts following the other tabs: `running` says when a run is under way (a
+    /// follower catches up only between runs: the save at a run's end calls
+    /// `follow_up`).
+    pub fn follow(self, running: Signal<bool>) {
+        self.running.set_value(Some(running));
+        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(notice) = event.data().as_string().and_then(|t| Notice::parse(&t)) else { return };
+            self.heard.update_value(|newest| *newest = notice.heard(*newest));
+            if let Notice::Released(_) = notice {
+                if let Some(resolve) = self.released.try_update_value(Option::take).flatten() {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            }
+            spawn_local(self.follow_up());
+        });
+        CHANNEL_PORT.with(|c| c.as_ref().map(|c| c.set_onmessage(Some(on_message.as_ref().unchecked_ref()))));
+        on_message.forget(); // listens as long as the page lives
+    }
+
+    /// The page is shown again: a follower may have missed a message meanwhile, so it
+    /// asks the store which version is current.
+    pub fn shown(self) {
+        if self.owns.get_value() {
+            return;
+        }
+        spawn_local(async move {
+            if let Some(version) = self.stored_version().await {
+                self.heard.update_value(|newest| *newest = (*newest).max(version));
+                self.follow_up().await;
+            }
+        });
+    }
+
+    /// Catches up while this tab follows, is behind what it heard of, and no run or
+    /// restore is under way.
+    pub(super) async fn follow_up(self) {
+        let running = move || self.running.get_value().is_some_and(|r| r.get_untracked());
+        loop {
+            let version = self.version.get_untracked();
+            if self.owns.get_value() || self.heard.get_value() <= version || running() || !self.restored_now() {
+                return;
+            }
+            // A store that does not move on (unreadable, damaged) is not read again and again.
+            if self.catch_up().await.is_err() || self.version.get_untracked() == version {
+                return;
+            }
+        }
+    }
+
+    /// Makes this tab the store's owner, if it follows another: takes the lock, waits
+    /// until the old owner's saves have landed and catches up with them. A run calls
+    /// this before it starts, so that no run works on a stale Memory.
+    pub async fn own(self) {
+        if self.owns.get_value() || !self.restored_now() || self.store.with_value(Option::is_none) {
+            return;
+        }
+        let held = match tab_lock::acquire(false).await {
+            tab_lock::Ownership::Owner(held) => held, // the old owner is gone
+            _ => {
+                let released = Promise::new(&mut |resolve, _| self.released.set_value(Some(resolve)));
+                let tab_lock::Ownership::Owner(held) = tab_lock::acquire(true).await else { return };
+                let _ = JsFuture::from(Promise::race(&js_sys::Array::of2(&released, &timer(RELEASE_WAIT_MS)))).await;
+                self.released.set_value(None);
+                held
+            }
+        };
+        self.owns.set_value(true);
+        tab_lock::on_taken_over(held, self);
+        let current = self.stored_version().await;
+        if current == Some(self.version.get_untracked()) {
+            self.state.set(SaveState::Saved {
+                detail: format!("this tab saves Memory now, at version {}", current.unwrap_or(0)),
+            });
+        } else if let Err(reason) = self.catch_up().await {
+            // Saving a Memory that is not the store's would overwrite the other tab's work.
+            self.owns.set_value(false);
+            self.state.set(SaveState::NoStorage {
+                reason: format!("Memory could not be brought up to date from the store ({reason}); reload this tab"),
+            });
+        }
+    }
+
+    /// Another tab took the store: this tab follows from now on and, once its saves in
+    /// flight have landed, tells the new owner.
+    pub(super) fn lost(self) {
+        self.owns.set_value(false);
+        if self.restored_now() {
+            self.state.set(SaveState::Following { version: self.version.get_untracked() });
+        }
+        if self.in_flight.get_value() == 0 {
+            announce(Notice::Released(self.version.get_untracked()));
+        }
+    }
+
+    /// A commit this tab started has landed (or failed): if it was the last one and
+    /// the store was taken meanwhile, the new owner may go on. (No timer waits for it:
+    /// a hidden tab's timers are slowed down to a second.)
+    pub(super) fn landed(self) {
+        self.in_flight.update_value(|n| *n -= 1);
+        if self.in_flight.get_value() == 0 && !self.owns.get_value() {
+            announce(Notice::Released(self.version.get_untracked()));
+        }
+    }
+
+    /// The version the store stands at (its meta record), or None if it cannot be read.
+    async fn stored_version(self) -> Option<u64> {
+        let store = self.store.get_value()?;
+        match store.load_meta().await.ok()? {
+            Some(meta) => history::meta(&[(b"meta".to_vec(), meta)]).ok().map(|m| m.version),
+            None => Some(0),
+        }
+    }
+}
+
+/// A promise that resolves after `ms` milliseconds.
+fn timer(ms: i32) -> Promise {
+    Promise::new(&mut |resolve: Function, _| {
+        let _ = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms));
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_read_back_as_written_and_nothing_else_is_one() {
+        for notice in [Notice::Committed(7), Notice::Released(0), Notice::Committed(u64::MAX)] {
+            assert_eq!(Notice::parse(&notice.text()), Some(notice));
+        }
+        for other in ["", "committed", "committed x", "committed -1", "saved 3", "3"] {
+            assert_eq!(Notice::parse(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn stale_and_repeated_notices_change_nothing() {
+        let newest = Notice::Committed(5).heard(0);
+        assert_eq!(newest, 5);
+        assert_eq!(Notice::Committed(5).heard(newest), 5);
+        assert_eq!(Notice::Committed(3).heard(newest), 5);
+        assert_eq!(Notice::Released(4).heard(newest), 5);
+        assert_eq!(Notice::Released(6).heard(newest), 6);
+    }
+}
