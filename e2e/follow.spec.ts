@@ -10,7 +10,9 @@ const row = (page: Page, path: string) => page.locator(`[data-testid=memory-row]
 async function twoTabs(page: Page, context: import('@playwright/test').BrowserContext) {
   await page.goto('/');
   await saved(page);
-  await run(page, 'Memory.log = ""');
+  // A turn's save is large enough (a table of 30,000 numbers) to be in flight when
+  // the other tab's turn begins.
+  await run(page, 'Memory.log = "" Memory.fill = function(n) local t = {} for i = 1, 30000 do t[i] = i * n end return t end');
   await saved(page);
   const follower = await context.newPage();
   await follower.goto('/');
@@ -27,7 +29,7 @@ test('two tabs saving in turns never lose a version of either', async ({ page: a
       turns.push(`${name}${i}`);
       // The next turn comes at once: its tab takes Memory over while this save may
       // still be in flight.
-      await run(page, `Memory.log = Memory.log .. "${name}${i} "`);
+      await run(page, `Memory.log = Memory.log .. "${name}${i} " Memory.big = Memory.fill(${turns.length})`);
     }
   }
   await saved(b);

@@ -18,9 +18,10 @@ use super::{tab_lock, Persistence, SaveState};
 /// Named after the store (IndexedDB database `moonkeep`) and its lock.
 const CHANNEL: &str = "moonkeep-memory";
 
-/// How long a new owner waits for the old one to say it stopped saving: a frozen or
-/// dying tab may never answer.
-const RELEASE_WAIT_MS: i32 = 1000;
+/// How long a new owner waits at most for the old one to say it stopped saving (a
+/// frozen or dying tab may never answer). A live tab answers as soon as its save in
+/// flight landed, which can take a while for a large Memory.
+const RELEASE_WAIT_MS: i32 = 3000;
 
 /// What one tab tells the others about the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
