@@ -34,22 +34,21 @@ pub enum Notice {
 }
 
 impl Notice {
-    fn text(self) -> String {
+    /// The message posted: a number (cheaper for the page than text), the version for
+    /// `Committed`, -1 - the version for `Released`.
+    fn value(self) -> f64 {
         match self {
-            Notice::Committed(v) => format!("committed {v}"),
-            Notice::Released(v) => format!("released {v}"),
+            Notice::Committed(v) => v as f64,
+            Notice::Released(v) => -1.0 - v as f64,
         }
     }
 
-    /// A notice from its text; None for anything else (another Moonkeep's message).
-    fn parse(text: &str) -> Option<Notice> {
-        let (word, version) = text.split_once(' ')?;
-        let version = version.parse().ok()?;
-        match word {
-            "committed" => Some(Notice::Committed(version)),
-            "released" => Some(Notice::Released(version)),
-            _ => None,
+    /// A notice from its message; None for anything else (another page's message).
+    fn of(value: f64) -> Option<Notice> {
+        if value.fract() != 0.0 || !value.is_finite() {
+            return None;
         }
+        Some(if value >= 0.0 { Notice::Committed(value as u64) } else { Notice::Released((-1.0 - value) as u64) })
     }
 
     /// The newest version heard of, once this notice is heard: stale and repeated
@@ -61,13 +60,29 @@ impl Notice {
     }
 }
 
+/// Where a tab stands among the others.
+#[derive(Default)]
+pub(super) struct Tabs {
+    /// This tab holds the store's lock (or the browser has no locks): it saves, and
+    /// the other tabs follow it.
+    pub(super) owns: bool,
+    /// Commits started and not yet landed (a tab that loses the lock waits for them).
+    pub(super) in_flight: u32,
+    /// The newest version other tabs announced.
+    heard: u64,
+    /// Resolves the wait of a tab taking the store over once the old owner released it.
+    released: Option<Function>,
+    /// Whether a run is under way (set by `follow`).
+    running: Option<Signal<bool>>,
+}
+
 thread_local! {
     static CHANNEL_PORT: Option<BroadcastChannel> = BroadcastChannel::new(CHANNEL).ok();
 }
 
 /// Tells the other tabs.
 pub(super) fn announce(notice: Notice) {
-    CHANNEL_PORT.with(|c| c.as_ref().map(|c| c.post_message(&JsValue::from_str(&notice.text()))));
+    CHANNEL_PORT.with(|c| c.as_ref().map(|c| c.post_message(&JsValue::from_f64(notice.value()))));
     crate::mark("moonkeep:announced");
 }
 
@@ -76,42 +91,40 @@ impl Persistence {
     /// follower catches up only between runs: the save at a run's end calls
     /// `follow_up`).
     pub fn follow(self, running: Signal<bool>) {
-        self.running.set_value(Some(running));
+        self.tabs.update_value(|t| t.running = Some(running));
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(notice) = event.data().as_string().and_then(|t| Notice::parse(&t)) else { return };
-            self.heard.update_value(|newest| *newest = notice.heard(*newest));
+            let Some(notice) = event.data().as_f64().and_then(Notice::of) else { return };
+            self.tabs.update_value(|t| t.heard = notice.heard(t.heard));
             if let Notice::Released(_) = notice {
-                if let Some(resolve) = self.released.try_update_value(Option::take).flatten() {
+                if let Some(resolve) = self.tabs.try_update_value(|t| t.released.take()).flatten() {
                     let _ = resolve.call0(&JsValue::NULL);
                 }
             }
-            spawn_local(self.follow_up());
+            spawn_local(self.follow_up(false));
         });
         CHANNEL_PORT.with(|c| c.as_ref().map(|c| c.set_onmessage(Some(on_message.as_ref().unchecked_ref()))));
         on_message.forget(); // listens as long as the page lives
     }
 
-    /// The page is shown again: a follower may have missed a message meanwhile, so it
-    /// asks the store which version is current.
+    /// The page is shown again: a follower may have missed a message meanwhile.
     pub fn shown(self) {
-        if self.owns.get_value() {
-            return;
+        if !self.owns() {
+            spawn_local(self.follow_up(true));
         }
-        spawn_local(async move {
-            if let Some(version) = self.stored_version().await {
-                self.heard.update_value(|newest| *newest = (*newest).max(version));
-                self.follow_up().await;
-            }
-        });
     }
 
-    /// Catches up while this tab follows, is behind what it heard of, and no run or
-    /// restore is under way.
-    pub(super) async fn follow_up(self) {
-        let running = move || self.running.get_value().is_some_and(|r| r.get_untracked());
+    /// Catches up while this tab follows, is behind what it heard of (or, if
+    /// `ask_store`, of the store's current version), and no run or restore is under way.
+    pub(super) async fn follow_up(self, ask_store: bool) {
+        if ask_store {
+            let Some(current) = self.stored_version().await else { return };
+            self.tabs.update_value(|t| t.heard = t.heard.max(current));
+        }
         loop {
             let version = self.version.get_untracked();
-            if self.owns.get_value() || self.heard.get_value() <= version || running() || !self.restored_now() {
+            let behind =
+                self.tabs.with_value(|t| !t.owns && t.heard > version && !t.running.is_some_and(|r| r.get_untracked()));
+            if !behind || !self.restored_now() {
                 return;
             }
             // A store that does not move on (unreadable, damaged) is not read again and again.
@@ -125,20 +138,20 @@ impl Persistence {
     /// until the old owner's saves have landed and catches up with them. A run calls
     /// this before it starts, so that no run works on a stale Memory.
     pub async fn own(self) {
-        if self.owns.get_value() || !self.restored_now() || self.store.with_value(Option::is_none) {
+        if self.owns() || !self.restored_now() || self.store.with_value(Option::is_none) {
             return;
         }
         let held = match tab_lock::acquire(false).await {
             tab_lock::Ownership::Owner(held) => held, // the old owner is gone
             _ => {
-                let released = Promise::new(&mut |resolve, _| self.released.set_value(Some(resolve)));
+                let released = Promise::new(&mut |resolve, _| self.tabs.update_value(|t| t.released = Some(resolve)));
                 let tab_lock::Ownership::Owner(held) = tab_lock::acquire(true).await else { return };
                 let _ = JsFuture::from(Promise::race(&js_sys::Array::of2(&released, &timer(RELEASE_WAIT_MS)))).await;
-                self.released.set_value(None);
+                self.tabs.update_value(|t| t.released = None);
                 held
             }
         };
-        self.owns.set_value(true);
+        self.tabs.update_value(|t| t.owns = true);
         tab_lock::on_taken_over(held, self);
         let current = self.stored_version().await;
         if current == Some(self.version.get_untracked()) {
@@ -147,7 +160,7 @@ impl Persistence {
             });
         } else if let Err(reason) = self.catch_up().await {
             // Saving a Memory that is not the store's would overwrite the other tab's work.
-            self.owns.set_value(false);
+            self.tabs.update_value(|t| t.owns = false);
             self.state.set(SaveState::NoStorage {
                 reason: format!("Memory could not be brought up to date from the store ({reason}); reload this tab"),
             });
@@ -157,11 +170,11 @@ impl Persistence {
     /// Another tab took the store: this tab follows from now on and, once its saves in
     /// flight have landed, tells the new owner.
     pub(super) fn lost(self) {
-        self.owns.set_value(false);
+        self.tabs.update_value(|t| t.owns = false);
         if self.restored_now() {
             self.state.set(SaveState::Following { version: self.version.get_untracked() });
         }
-        if self.in_flight.get_value() == 0 {
+        if self.tabs.with_value(|t| t.in_flight) == 0 {
             announce(Notice::Released(self.version.get_untracked()));
         }
     }
@@ -170,10 +183,15 @@ impl Persistence {
     /// the store was taken meanwhile, the new owner may go on. (No timer waits for it:
     /// a hidden tab's timers are slowed down to a second.)
     pub(super) fn landed(self) {
-        self.in_flight.update_value(|n| *n -= 1);
-        if self.in_flight.get_value() == 0 && !self.owns.get_value() {
+        self.tabs.update_value(|t| t.in_flight -= 1);
+        if self.tabs.with_value(|t| t.in_flight == 0 && !t.owns) {
             announce(Notice::Released(self.version.get_untracked()));
         }
+    }
+
+    /// Whether this tab owns the store (see [`Tabs`]).
+    pub(super) fn owns(self) -> bool {
+        self.tabs.with_value(|t| t.owns)
     }
 
     /// The version the store stands at (its meta record), or None if it cannot be read.
@@ -199,11 +217,11 @@ mod tests {
 
     #[test]
     fn notices_read_back_as_written_and_nothing_else_is_one() {
-        for notice in [Notice::Committed(7), Notice::Released(0), Notice::Committed(u64::MAX)] {
-            assert_eq!(Notice::parse(&notice.text()), Some(notice));
+        for notice in [Notice::Committed(7), Notice::Committed(0), Notice::Released(0), Notice::Released(1 << 52)] {
+            assert_eq!(Notice::of(notice.value()), Some(notice));
         }
-        for other in ["", "committed", "committed x", "committed -1", "saved 3", "3"] {
-            assert_eq!(Notice::parse(other), None, "{other:?}");
+        for other in [0.5, -1.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(Notice::of(other), None, "{other:?}");
         }
     }
 

@@ -110,17 +110,8 @@ pub struct Persistence {
     /// What made the changes the next save point records (its version's chunk and
     /// source): the run under way, or an edit in the inspector.
     origin: StoredValue<Origin>,
-    /// This tab holds the store's lock (or the browser has no locks): it saves, and
-    /// the other tabs follow it.
-    owns: StoredValue<bool>,
-    /// Commits started and not yet landed (a tab that loses the lock waits for them).
-    in_flight: StoredValue<u32>,
-    /// The newest version other tabs announced.
-    heard: StoredValue<u64>,
-    /// Resolves the wait of a tab taking the store over once the old owner released it.
-    released: StoredValue<Option<js_sys::Function>, LocalStorage>,
-    /// Whether a run is under way (set by `follow`): a follower catches up between runs.
-    running: StoredValue<Option<Signal<bool>>>,
+    /// Where this tab stands among the others: owner or follower (follow.rs).
+    tabs: StoredValue<follow::Tabs, LocalStorage>,
 }
 
 /// The chunk name and source a version records as what made it.
@@ -144,11 +135,7 @@ impl Persistence {
             restore_ms: RwSignal::new(None),
             version: RwSignal::new(0),
             origin: StoredValue::new(Origin::default()),
-            owns: StoredValue::new(false),
-            in_flight: StoredValue::new(0),
-            heard: StoredValue::new(0),
-            released: StoredValue::new_local(None),
-            running: StoredValue::new(None),
+            tabs: StoredValue::new_local(follow::Tabs::default()),
         };
         restore::start(persistence);
         persistence
@@ -191,7 +178,7 @@ impl Persistence {
         }
         let store = self.store.get_value().ok_or("this browser gives Moonkeep no storage")?;
         self.state.set(SaveState::Saving);
-        self.in_flight.update_value(|n| *n += 1);
+        self.tabs.update_value(|t| t.in_flight += 1);
         let committed = store.commit(&changes).await;
         self.landed();
         if let Err(e) = committed {
@@ -235,7 +222,7 @@ impl Persistence {
 
     /// Whether a save may be written now.
     fn may_save(self) -> bool {
-        self.owns.get_value() && self.state.with_untracked(SaveState::saves) && !self.held.get_value()
+        self.owns() && self.state.with_untracked(SaveState::saves) && !self.held.get_value()
     }
 }
 

@@ -27,7 +27,7 @@ pub(super) fn start(persistence: Persistence) {
         let opened = opening.await;
         let ownership = lock.await;
         let writes = !matches!(ownership, tab_lock::Ownership::Follower);
-        persistence.owns.set_value(writes);
+        persistence.tabs.update_value(|t| t.owns = writes);
         let opened = match opened {
             Ok(store) => match load(&store).await {
                 Ok(records) if writes => prepare(&store, records).await.map(|records| (store, records)),
@@ -70,7 +70,7 @@ pub(super) fn start(persistence: Persistence) {
         persistence.state.set(state);
         crate::mark("moonkeep:restored");
         // A version announced while this follower read the store may be newer.
-        spawn_local(persistence.follow_up());
+        spawn_local(persistence.follow_up(false));
         if keeping {
             let persistent = quota::request_persistence().await;
             quota::refresh(persistence.quota, persistent).await;
@@ -116,9 +116,9 @@ impl Persistence {
             Err(e) => Err(e.0),
         };
         self.state.set(match rebuilt {
-            Ok(_) if !self.owns.get_value() => SaveState::Following { version: self.version.get_untracked() },
+            Ok(_) if !self.owns() => SaveState::Following { version: self.version.get_untracked() },
             Ok(ref rebuilt) => SaveState::Saved { detail: rebuilt.detail(now_ms() - started) },
-            Err(ref reason) if !self.owns.get_value() => SaveState::NoStorage { reason: reason.clone() },
+            Err(ref reason) if !self.owns() => SaveState::NoStorage { reason: reason.clone() },
             Err(ref reason) => SaveState::Failed { reason: reason.clone() },
         });
         crate::mark("moonkeep:caught-up");

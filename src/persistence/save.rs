@@ -29,7 +29,7 @@ impl Persistence {
     fn save_as(self, cause: Cause) {
         if !self.may_save() {
             // A follower's run ended (or the page is hidden): time to catch up.
-            spawn_local(self.follow_up());
+            spawn_local(self.follow_up(false));
             return;
         }
         let Some((store, point, walk_ms)) = self.save_point(cause) else { return };
@@ -74,7 +74,7 @@ impl Persistence {
     async fn commit(self, store: &IdbStore, point: &SavePoint, walk_ms: f64) -> Result<f64, String> {
         self.state.set(SaveState::Saving);
         let started = now_ms();
-        self.in_flight.update_value(|n| *n += 1);
+        self.tabs.update_value(|t| t.in_flight += 1);
         let committed = store.commit(&point.changes).await;
         let commit_ms = now_ms() - started;
         if committed.is_ok() {
@@ -85,7 +85,7 @@ impl Persistence {
             }
         }
         self.state.set(match &committed {
-            _ if !self.owns.get_value() => SaveState::Following { version: self.version.get_untracked() },
+            _ if !self.owns() => SaveState::Following { version: self.version.get_untracked() },
             Ok(()) => SaveState::Saved {
                 detail: format!(
                     "{} records, {} bytes: save point {walk_ms:.1} ms, commit {commit_ms:.1} ms",
