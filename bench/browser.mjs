@@ -5,7 +5,7 @@ import { chromium } from '@playwright/test';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { CHROMIUM, median, serve } from './harness.mjs';
+import { CHROMIUM, median, serve, openPage } from './harness.mjs';
 import { clickRunAndTime, pageFiles, untilRunEnabled } from './page.mjs';
 
 const [nativeFile, luaFile, runsArg] = process.argv.slice(2);
@@ -66,9 +66,7 @@ try {
   const native = readTsv(nativeFile);
   const lua54 = luaFile ? readTsv(luaFile) : {};
   const driver = readFileSync(join(root, 'bench/driver.lua'), 'utf8');
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/`);
-  await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
+  const page = await openPage(browser, port);
   console.log(`\nWorkloads, median of ${runs} runs after a warm-up (ms):`);
   console.log(`  ${'workload'.padEnd(16)} ${'Chromium'.padStart(10)} ${'native'.padStart(10)} ${'ratio'.padStart(7)} ${'lua5.4'.padStart(10)}  result`);
   let mismatch = false;

@@ -32,3 +32,11 @@ export async function serve(dir, port) {
 
 /** The middle value (the lower of the two middle ones for an even count). */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/** A new page of `browser` at the server on `port`, once Memory is restored and saved. */
+export async function openPage(browser, port) {
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
+  return page;
+}

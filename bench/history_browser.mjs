@@ -8,7 +8,7 @@
 import { chromium } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, median, serve } from './harness.mjs';
+import { CHROMIUM, median, serve, openPage } from './harness.mjs';
 
 const versions = Number(process.argv[2] ?? 1000);
 const port = Number(process.env.MOONKEEP_BENCH_PORT ?? 8091);
@@ -43,9 +43,7 @@ async function until(page, name, action) {
 const server = await serve(join(root, 'dist'), port);
 const browser = await chromium.launch(CHROMIUM);
 try {
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/`);
-  await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
+  const page = await openPage(browser, port);
   await page.getByTestId('editor').fill(build);
   await page.getByTestId('run').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');

@@ -5,7 +5,7 @@
 // Usage: node bench/inspector_browser.mjs [RUNS]   (needs dist/, see scripts/bench.sh)
 import { chromium } from '@playwright/test';
 import { join } from 'node:path';
-import { CHROMIUM, median, serve } from './harness.mjs';
+import { CHROMIUM, median, serve, openPage } from './harness.mjs';
 
 const runs = Number(process.argv[2] ?? 5);
 const port = Number(process.env.MOONKEEP_BENCH_PORT ?? 8091);
@@ -28,9 +28,7 @@ async function waitDrawn(page, since) {
 const server = await serve(join(root, 'dist'), port);
 const browser = await chromium.launch(CHROMIUM);
 try {
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/`);
-  await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
+  const page = await openPage(browser, port);
   const afterRun = [];
   const expand = [];
   const scroll = [];
