@@ -11,7 +11,6 @@ use leptos::task::spawn_local;
 use moonkeep_engine::history::{self, Difference};
 use moonkeep_engine::{Records, Row, Version, Vm};
 
-use crate::figures::fixed;
 use crate::persistence::Persistence;
 use crate::run::Runner;
 
@@ -47,7 +46,7 @@ impl Entry {
                     "{} {}, {} written",
                     v.records,
                     if v.records == 1 { "record" } else { "records" },
-                    size(v.bytes)
+                    history::size_text(v.bytes)
                 ),
             },
             Err(e) => Entry {
@@ -142,7 +141,9 @@ impl History {
         let count = self.entries.with(Vec::len);
         let versions = if count == 1 { "version" } else { "versions" };
         match (self.bytes.get(), self.budget.get()) {
-            (Some(bytes), Some(budget)) => format!("{count} {versions}, {} of {}", size(bytes), size(budget)),
+            (Some(bytes), Some(budget)) => {
+                format!("{count} {versions}, {} of {}", history::size_text(bytes), history::size_text(budget))
+            }
             _ => format!("{count} {versions}"),
         }
     }
@@ -210,15 +211,15 @@ impl History {
                 }),
             );
         }
-        self.keep_within_budget(false);
+        self.measure();
     }
 
-    /// Measures the history (at most every few seconds, unless `now`): that reads all
-    /// of it. The page does not thin it (the command line does; FORMAT.md R19).
-    fn keep_within_budget(self, now: bool) {
+    /// Measures the history, at most every few seconds (that reads all of it). The
+    /// page does not thin it (the command line does; FORMAT.md R19).
+    fn measure(self) {
         const MEASURE_EVERY_MS: f64 = 10_000.0;
         let Some(store) = self.persistence.store() else { return };
-        if !now && crate::now_ms() - self.measured.get_value() < MEASURE_EVERY_MS {
+        if crate::now_ms() - self.measured.get_value() < MEASURE_EVERY_MS {
             return;
         }
         self.measured.set_value(crate::now_ms());
@@ -403,18 +404,6 @@ pub fn details_markup(source: &str, comparison: Option<&Comparison>) -> String {
     out + "</ul></div>"
 }
 
-/// A megabyte as the history's budget counts it (the command line's too).
-const MB: u64 = 1024 * 1024;
-
-/// Bytes as the command line's `history` writes them: "812 B", "1.4 KB", "50.0 MB".
-fn size(bytes: u64) -> String {
-    match bytes {
-        b if b < 1024 => format!("{b} B"),
-        b if b < 1024 * 1024 => format!("{} KB", fixed(b as f64 / 1024.0, 1)),
-        b => format!("{} MB", fixed(b as f64 / MB as f64, 1)),
-    }
-}
-
 /// Text made safe to place in markup (element content or a quoted attribute).
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -508,8 +497,6 @@ mod tests {
         let entry = Entry::of(4, &Ok(version));
         assert_eq!((entry.number, entry.title.as_str()), (4, "main.lua: Memory.x = 1"));
         assert_eq!(entry.written, "2 records, 1.5 KB written");
-        assert_eq!(size(50 * 1024 * 1024), "50.0 MB");
-        assert_eq!(size(1023), "1023 B");
         let damaged = Entry::of(5, &Err("truncated".into()));
         assert_eq!(damaged.title, "its entry cannot be read: truncated");
     }

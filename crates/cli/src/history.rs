@@ -97,8 +97,8 @@ pub fn list(db: &Path, version: Option<u64>) -> Result<(), String> {
     eprintln!(
         "moonkeep: {} versions; the history takes {} of its {} budget",
         usage.versions,
-        size(usage.bytes),
-        size(history::retention(&records).budget)
+        history::size_text(usage.bytes),
+        history::size_text(history::retention(&records).budget)
     );
     Ok(())
 }
@@ -111,7 +111,12 @@ fn line(number: u64, entry: &Version, current: u64) -> String {
     let what = entry.title();
     let mark = if number == current { "  (current)" } else { "" };
     let records = if entry.records == 1 { "record" } else { "records" };
-    format!("{number}  {}  {what}  [{} {records}, {}]{mark}", time(entry.time), entry.records, size(entry.bytes))
+    format!(
+        "{number}  {}  {what}  [{} {records}, {}]{mark}",
+        time(entry.time),
+        entry.records,
+        history::size_text(entry.bytes)
+    )
 }
 
 /// `moonkeep diff A B`: the paths that differ, one a line (+ added, - removed, ~ changed).
@@ -172,19 +177,11 @@ pub fn retention(db: &Path, budget_mb: Option<f64>) -> Result<(), String> {
     let usage = history::usage(&records);
     println!(
         "budget {}; the history takes {} in {} versions",
-        size(history::retention(&records).budget),
-        size(usage.bytes),
+        history::size_text(history::retention(&records).budget),
+        history::size_text(usage.bytes),
         usage.versions
     );
     Ok(())
-}
-
-fn size(bytes: u64) -> String {
-    match bytes {
-        b if b < 1024 => format!("{b} B"),
-        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
-        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
-    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS UTC` for ms since the Unix epoch ("time unknown" for 0).

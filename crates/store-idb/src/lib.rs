@@ -74,12 +74,10 @@ impl IdbStore {
         self.load_range(Some((&from, b"w"))).await
     }
 
-    /// The history's records (`h` and `v` keys) with the `meta` and `retention`
-    /// records, and no object or prototype: what measuring and thinning the history
-    /// read.
+    /// The history's records (`h` and `v` keys) with the `retention` record, and no
+    /// object or prototype: what measuring the history reads.
     pub async fn load_history(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         let mut records = self.load_range(Some((b"h", b"i"))).await?;
-        records.extend(self.load_range(Some((b"meta", b"meta\0"))).await?);
         records.extend(self.load_range(Some((b"retention", b"retention\0"))).await?);
         records.extend(self.load_versions().await?);
         Ok(records)

@@ -102,6 +102,16 @@ pub fn before_last_run(versions: &[(u64, Result<Version, String>)], current: u64
     None
 }
 
+/// Bytes of the history as people read them: "812 B", "1.4 KB", "50.0 MB" (1 KB is
+/// 1,024 bytes, as the retention budget counts them).
+pub fn size_text(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
 /// The store's meta record.
 pub fn meta(records: &[(Vec<u8>, Vec<u8>)]) -> Result<Meta, HistoryError> {
     let value = records

@@ -465,3 +465,10 @@ fn a_versions_title_names_what_made_it() {
         "main.lua (saved during the run): Memory.x = 1 -- set"
     );
 }
+
+#[test]
+fn sizes_read_in_bytes_kilobytes_and_megabytes() {
+    assert_eq!(size_text(1023), "1023 B");
+    assert_eq!(size_text(1536), "1.5 KB");
+    assert_eq!(size_text(50 * 1024 * 1024), "50.0 MB");
+}
