@@ -10,7 +10,6 @@ use crate::components::splitter::Splitter;
 use crate::components::status_bar::StatusBar;
 use crate::components::toolbar::Toolbar;
 use crate::console::{Console, ConsoleLog};
-use crate::figures::fixed;
 use crate::history::History;
 use crate::layout::{Layout, Pane};
 use crate::persistence::Persistence;
@@ -74,7 +73,7 @@ pub fn App() -> impl IntoView {
     let layout = move || preferences.layout();
     let sizes = move || {
         let Layout { inspector, console } = layout();
-        format!("--inspector-size: {}%; --console-size: {}%", fixed(inspector, 2), fixed(console, 2))
+        format!("--inspector-size: {inspector:.2}%; --console-size: {console:.2}%")
     };
 
     view! {

@@ -17,7 +17,6 @@ mod crash;
 mod demos;
 mod editor;
 mod event_loop;
-mod figures;
 mod history;
 mod inspector;
 mod layout;

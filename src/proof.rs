@@ -1,7 +1,6 @@
 //! The proof's comparison: Memory's fingerprint before the reload (parked in
 //! sessionStorage as [`Pending`]) against the one after it, key by key.
 
-use crate::figures::fixed;
 use moonkeep_engine::KeyPrint;
 use serde::{Deserialize, Serialize};
 
@@ -83,8 +82,8 @@ impl Proof {
     }
 
     pub fn times(&self) -> String {
-        let restored = self.restore_ms.map_or("?".to_owned(), |ms| format!("{} ms", fixed(ms, 1)));
-        format!("saved in {} ms · restored in {restored}", fixed(self.save_ms, 1))
+        let restored = self.restore_ms.map_or("?".to_owned(), |ms| format!("{ms:.1} ms"));
+        format!("saved in {:.1} ms · restored in {restored}", self.save_ms)
     }
 }
 

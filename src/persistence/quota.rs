@@ -2,7 +2,6 @@
 //! and a request that our storage be persistent, so the browser does not evict
 //! Memory under storage pressure (`navigator.storage.persist()`).
 
-use crate::figures::fixed;
 use leptos::prelude::{RwSignal, Set};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -70,9 +69,9 @@ fn human_bytes(bytes: f64) -> String {
         unit += 1;
     }
     if unit == 0 {
-        format!("{} {}", fixed(value, 0), UNITS[0])
+        format!("{value:.0} {}", UNITS[0])
     } else {
-        format!("{} {}", fixed(value, 1), UNITS[unit])
+        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

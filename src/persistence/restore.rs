@@ -10,7 +10,6 @@ use moonkeep_engine::{LuaError, RestoreReport, StoreError, Vm};
 use moonkeep_store_idb::IdbStore;
 
 use super::{fresh_secret, quota, tab_lock, Persistence, SaveState};
-use crate::figures::fixed;
 use crate::now_ms;
 
 const IN_ANOTHER_TAB: &str = "Memory is open in another tab, which saves it; this tab does not";
@@ -137,7 +136,7 @@ impl Rebuilt {
             0 => String::new(),
             n => format!(", {n} not restored"),
         };
-        format!("restored {} objects from {} records in {} ms{damaged}", self.objects, self.records, fixed(ms, 1))
+        format!("restored {} objects from {} records in {ms:.1} ms{damaged}", self.objects, self.records)
     }
 }
 

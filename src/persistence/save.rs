@@ -11,7 +11,6 @@ use moonkeep_engine::{Cause, SavePoint};
 use moonkeep_store_idb::IdbStore;
 
 use super::{quota, Persistence, SaveState};
-use crate::figures::fixed;
 use crate::now_ms;
 
 impl Persistence {
@@ -80,11 +79,9 @@ impl Persistence {
                 let commit_ms = now_ms() - started;
                 self.state.set(SaveState::Saved {
                     detail: format!(
-                        "{} records, {} bytes: save point {} ms, commit {} ms",
+                        "{} records, {} bytes: save point {walk_ms:.1} ms, commit {commit_ms:.1} ms",
                         point.changes.len(),
                         point.bytes_written,
-                        fixed(walk_ms, 1),
-                        fixed(commit_ms, 1),
                     ),
                 });
                 Ok(commit_ms)
