@@ -186,19 +186,31 @@ test('a damaged record of an old version is reported when that version is viewed
   await expect(page.getByTestId('past-version')).toBeVisible();
 });
 
-test('the History panel and the status bar say how much the history takes, against its budget', async ({ page }) => {
+test('a history over its budget is thinned, oldest first, and what no version needs is deleted', async ({ page }) => {
   await page.goto('/');
-  // Three versions of a 200 KB string that does not compress: about 400 KB of history.
-  for (let i = 0; i < 3; i++) {
+  // Six versions of a 200 KB string that does not compress: about 1.2 MB of history.
+  for (let i = 0; i < 7; i++) {
     await run(page, `local t = {} for i = 1, 200000 do t[i] = string.char(math.random(33, 126)) end Memory.big = table.concat(t) Memory.n = ${i}`);
     await saved(page);
   }
-  const all = await records(page);
-  const bytes = [...all].filter(([k]) => k.startsWith(hex('h')) || k.startsWith(hex('v'))).reduce((n, [k, v]) => n + (k.length + v.length) / 2, 0);
-  expect(bytes).toBeGreaterThan(350 * 1024);
-  const shown = `${(bytes / 1024).toFixed(1)} KB of 50.0 MB`;
+  const before = await records(page);
+  const versionsBefore = [...before.keys()].filter((k) => k.startsWith(hex('v'))).length;
+  await page.getByTestId('history-size').click();
+  await expect(page.getByTestId('history-size')).toContainText(/of 50\.0 MB/);
+  await page.getByTestId('history-budget').fill('1');
+  await page.getByTestId('history-budget').press('Enter');
+  await expect(page.getByTestId('history-size')).toContainText(/KB of 1\.0 MB/, { timeout: 15_000 });
+  const after = await records(page);
+  const versionsAfter = [...after.keys()].filter((k) => k.startsWith(hex('v')));
+  expect(versionsAfter.length).toBeLessThan(versionsBefore);
+  const historyBytes = [...after].filter(([k]) => k.startsWith(hex('h')) || k.startsWith(hex('v'))).reduce((n, [k, v]) => n + (k.length + v.length) / 2, 0);
+  expect(historyBytes).toBeLessThanOrEqual(1024 * 1024);
+  // The newest versions stay, and Memory is whole.
+  await expect(page.getByTestId('history-entry').first()).toHaveClass(/current/);
+  expect(await run(page, 'return #Memory.big, Memory.n')).toContain('=> 200000\t6');
+  // The budget is the store's: it survives a reload.
   await page.reload();
   await saved(page);
-  await expect(page.getByTestId('history-size')).toHaveText(`3 versions, ${shown}`);
-  await expect(page.getByTestId('history-usage')).toHaveText(`History: 3 versions, ${shown}`);
+  await page.getByTestId('history-size').click();
+  await expect(page.getByTestId('history-size')).toContainText(/of 1\.0 MB/);
 });

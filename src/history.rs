@@ -148,6 +148,27 @@ impl History {
         }
     }
 
+    /// The history's budget in whole MB, once read.
+    pub fn budget_mb(self) -> Option<u64> {
+        self.budget.get().map(|b| b.div_ceil(MB))
+    }
+
+    /// Sets how much the history may take (in MB), then keeps it within that.
+    pub fn set_budget_mb(self, mb: u64) {
+        let Some(store) = self.persistence.store() else { return };
+        if mb == 0 || !self.may_restore() {
+            self.notice.set(Some("The history's budget is set in the tab that saves, and is at least 1 MB.".into()));
+            return;
+        }
+        let change = history::set_retention(history::Retention { budget: mb.saturating_mul(MB) });
+        spawn_local(async move {
+            match store.commit(&[change]).await {
+                Ok(()) => self.keep_within_budget(true),
+                Err(e) => self.notice.set(Some(e.0)),
+            }
+        });
+    }
+
     /// The chosen version's code and the comparison shown, as markup.
     pub fn details_markup(self, number: u64) -> String {
         let source = self.entries.with(|e| e.iter().find(|e| e.number == number).map(|e| e.source.clone()));
@@ -211,22 +232,39 @@ impl History {
                 }),
             );
         }
-        self.measure();
+        self.keep_within_budget(false);
     }
 
-    /// Measures the history, at most every few seconds (that reads all of it). The
-    /// page does not thin it (the command line does; FORMAT.md R19).
-    fn measure(self) {
+    /// Measures the history (at most every few seconds, unless `now`) and, in the tab
+    /// that saves, thins it once it outgrows its budget (FORMAT.md R19), then deletes
+    /// what no kept version needs a slice at a time, between which runs go on.
+    fn keep_within_budget(self, now: bool) {
         const MEASURE_EVERY_MS: f64 = 10_000.0;
+        const COLLECT_SLICE: usize = 256;
         let Some(store) = self.persistence.store() else { return };
-        if crate::now_ms() - self.measured.get_value() < MEASURE_EVERY_MS {
+        if !now && crate::now_ms() - self.measured.get_value() < MEASURE_EVERY_MS {
             return;
         }
         self.measured.set_value(crate::now_ms());
         spawn_local(async move {
             let Ok(records) = store.load_history().await else { return };
+            let retention = history::retention(&records);
             self.bytes.set(Some(history::usage(&records).bytes));
-            self.budget.set(Some(history::retention(&records).budget));
+            self.budget.set(Some(retention.budget));
+            let thinned = retention.thin(&records, js_sys::Date::now() as u64);
+            if thinned.is_empty() || !self.persistence.saves() || store.commit(&thinned).await.is_err() {
+                return;
+            }
+            let Ok(records) = store.load_history().await else { return };
+            let mut collection = history::Collection::find(&records);
+            while !collection.is_done() && self.persistence.saves() {
+                if store.commit(&collection.step(COLLECT_SLICE)).await.is_err() {
+                    break;
+                }
+                crate::event_loop::next_task().await;
+            }
+            self.refresh();
+            self.keep_within_budget(true);
         });
     }
 

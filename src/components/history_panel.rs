@@ -108,7 +108,21 @@ pub fn HistoryPanel() -> impl IntoView {
                     "Undo last run"
                 </button>
             </div>
-            <p class="history-budget" data-testid="history-size">{move || history.size_text()}</p>
+            <details class="history-budget">
+                <summary data-testid="history-size">{move || history.size_text()}</summary>
+                <label>
+                    "Older versions are thinned beyond "
+                    <input
+                        type="number"
+                        min="1"
+                        step="1"
+                        data-testid="history-budget"
+                        prop:value=move || history.budget_mb().map(|mb| mb.to_string()).unwrap_or_default()
+                        on:change=move |ev| history.set_budget_mb(event_target_value(&ev).trim().parse().unwrap_or(0))
+                    />
+                    " MB"
+                </label>
+            </details>
             <p class="history-notice" role="status">{move || history.notice()}</p>
             <ol class="history-list" aria-label="Versions of Memory, newest first" inner_html=list on:click=pick />
             <Show when=more>
