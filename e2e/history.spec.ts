@@ -200,6 +200,7 @@ test('a history over its budget is thinned, oldest first, and what no version ne
   await page.getByTestId('history-budget').fill('1');
   await page.getByTestId('history-budget').press('Enter');
   await expect(page.getByTestId('history-size')).toContainText(/KB of 1\.0 MB/, { timeout: 15_000 });
+  await expect(page.getByTestId('history-usage')).toContainText(/History: \d+ versions, [\d.]+ KB of 1\.0 MB/);
   const after = await records(page);
   const versionsAfter = [...after.keys()].filter((k) => k.startsWith(hex('v')));
   expect(versionsAfter.length).toBeLessThan(versionsBefore);

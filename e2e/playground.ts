@@ -98,3 +98,53 @@ export async function records(page: Page): Promise<Map<string, string>> {
   );
   return new Map(list);
 }
+
+/** The store's history as its keys tell it (docs/FORMAT.md R13-R15): the current
+ * version (the meta record's), the numbers of the version entries in key order, and
+ * the versions that archived a record (`h` keys' W). */
+export async function history(page: Page): Promise<{ current: number; versions: number[]; archived: number[] }> {
+  const all = await records(page);
+  const number = (hex: string) => Number(BigInt(`0x${hex}`));
+  const keys = [...all.keys()];
+  const versions = keys.filter((k) => k.startsWith('76')).map((k) => number(k.slice(2)));
+  // 'h', then the 9-byte object or prototype key, then W: 2 + 18 hex digits before W.
+  const archived = keys.filter((k) => k.startsWith('68')).map((k) => number(k.slice(20)));
+  // The meta record: 3 header bytes, then (its body is too short to be compressed) the
+  // varint root, the varint next id, the 32-byte secret, the byte 2, the varint version.
+  const meta = all.get(Buffer.from('meta').toString('hex')) ?? '';
+  const bytes = (meta.match(/../g) ?? []).map((b) => parseInt(b, 16));
+  expect(bytes[2]).toBe(0); // not compressed
+  let at = 3;
+  const varint = () => {
+    let value = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const b = bytes[at++];
+      value |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return Number(value);
+    }
+  };
+  varint();
+  varint();
+  at += 32;
+  expect(bytes[at++]).toBe(2);
+  return { current: varint(), versions, archived };
+}
+
+/** Checks that no version was lost or written twice: the version entries are 1..N
+ * with none missing, N is the current version, and no record was archived by a
+ * version that is not in the history (a commit that never landed, or one numbered
+ * past the current version). Returns N. */
+export async function wholeHistory(page: Page): Promise<number> {
+  const { current, versions, archived } = await history(page);
+  expect(versions).toEqual(Array.from({ length: current }, (_, i) => i + 1));
+  expect(archived.filter((w) => w < 1 || w > current)).toEqual([]);
+  return current;
+}
+
+/** The version entries (as text, Latin-1) whose bytes contain `marker`: a version
+ * names the source of the run that made it (short sources are not compressed). */
+export async function versionsNaming(page: Page, marker: string): Promise<number> {
+  const all = await records(page);
+  const hex = Buffer.from(marker).toString('hex');
+  return [...all].filter(([k, v]) => k.startsWith('76') && v.includes(hex)).length;
+}

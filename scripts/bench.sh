@@ -2,7 +2,7 @@
 # Prints Moonkeep's benchmark figures: built sizes, cold load in Chromium, the
 # bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4, and
 # Memory persistence (save points, restore, bytes per function, compression), and
-# the Memory inspector with 100,000 entries.
+# the Memory inspector with 100,000 entries, and a tab following another.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-9}
@@ -38,3 +38,4 @@ echo "==> Chromium"
 node bench/browser.mjs target/bench/native.tsv target/bench/lua54.tsv "$RUNS"
 node bench/inspector_browser.mjs "$RUNS"
 node bench/history_browser.mjs
+node bench/follow_browser.mjs "$RUNS"

@@ -56,12 +56,16 @@ pub fn App() -> impl IntoView {
     let runner = Runner::new(vm, persistence, console, preferences);
     let history = History::new(persistence, runner);
     provide_context(Services { vm, persistence, runner, console, preferences, history });
+    persistence.follow(Signal::derive(move || runner.running()));
     warm_up::once_ready(move || persistence.restored());
-    // Leaving or hiding the page: a last save point, in case one is owed (a failed save).
+    // Leaving or hiding the page: a last save point, in case one is owed (a failed save);
+    // showing it: a tab that follows another catches up, in case it missed a message.
     let _ = window_event_listener(leptos::ev::pagehide, move |_| persistence.save());
     let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
         if document().visibility_state() == web_sys::VisibilityState::Hidden {
             persistence.save();
+        } else {
+            persistence.shown();
         }
     });
 

@@ -198,9 +198,11 @@ impl History {
         self.runner.ready() && !self.busy.get()
     }
 
-    /// Whether this tab may make a version current (it saves Memory).
+    /// Whether a version may be made current here: Memory is kept (a tab that follows
+    /// another takes Memory over first).
     pub fn may_restore(self) -> bool {
-        self.persistence.saves()
+        self.persistence.restored()
+            && !matches!(self.persistence.state(), crate::persistence::SaveState::NoStorage { .. })
     }
 
     /// Lists the versions again (reads only their entries).
@@ -325,8 +327,16 @@ impl History {
         }));
     }
 
-    /// Makes version `number` current again, as a new version.
+    /// Makes version `number` current again, as a new version (taking Memory over
+    /// first in a tab that follows another).
     pub fn restore(self, number: u64) {
+        spawn_local(async move {
+            self.persistence.own().await;
+            self.restore_owned(number);
+        });
+    }
+
+    fn restore_owned(self, number: u64) {
         self.act(Box::new(move |records| {
             let changes = history::restore(&records, number, js_sys::Date::now() as u64).map_err(|e| e.to_string())?;
             self.persistence.made_by("history", &format!("-- version {number} restored"));

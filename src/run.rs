@@ -174,6 +174,8 @@ impl Runner {
         self.copy_running();
         self.live_output.set(String::new());
         leptos::task::spawn_local(async move {
+            // A tab that follows another takes Memory over, up to date, before running.
+            self.persistence.own().await;
             let evaluation = self.drive(run).await;
             let mark = code.and_then(|code| evaluation.result.as_ref().err().and_then(|e| ErrorMark::of(e, &code)));
             self.error.set(mark);

@@ -7,7 +7,7 @@ use crate::persistence::SaveState;
 /// gives us, and the time limit of a run.
 #[component]
 pub fn StatusBar() -> impl IntoView {
-    let Services { persistence, preferences, .. } = services();
+    let Services { persistence, preferences, history, .. } = services();
     let progress = move || match persistence.state() {
         SaveState::Restoring { progress } => progress,
         _ => None,
@@ -29,12 +29,8 @@ pub fn StatusBar() -> impl IntoView {
                     <span class="restore-percent">{format!("{percent}%")}</span>
                 }
             })}
-            <Show when=move || persistence.can_take_over()>
-                <button data-testid="take-over" on:click=move |_| persistence.take_over()>
-                    "Save in this tab instead"
-                </button>
-            </Show>
             <span class="storage" data-testid="storage">{move || persistence.quota().map(|q| q.text())}</span>
+            <span class="storage" data-testid="history-usage">"History: " {move || history.size_text()}</span>
             <label class="budget" title="A run that computes longer is stopped; 0 means no limit">
                 "Time limit "
                 <input

@@ -171,6 +171,21 @@ impl Inspector {
         if self.runner.running_now() || self.read_only() {
             return;
         }
+        // A tab that follows another takes Memory over (up to date) first, then
+        // deletes the same path if it is still there.
+        if !self.persistence.saves() {
+            let Some(path) = self.with_row(index, |r| r.path.clone()) else { return };
+            leptos::task::spawn_local(async move {
+                self.persistence.own().await;
+                self.refresh();
+                if let Some(index) = self.rows.with_untracked(|rows| rows.iter().position(|r| r.path == path)) {
+                    if self.persistence.saves() {
+                        self.delete(index);
+                    }
+                }
+            });
+            return;
+        }
         let Some(result) = self.with_row(index, |row| self.vm.with_value(|vm| vm.delete_row(row))) else { return };
         match result {
             Ok(deleted) => {

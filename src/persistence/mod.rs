@@ -1,8 +1,10 @@
 //! Memory kept in IndexedDB without a save button: restored before the first run
-//! (restore.rs), saved after every run (save.rs), by one tab at a time (tab_lock.rs),
-//! within what the browser allows (quota.rs), and exported or imported as a snapshot
-//! file (snapshot.rs). [`SaveState`] is what the status bar shows.
+//! (restore.rs), saved after every run (save.rs), by one tab at a time (tab_lock.rs)
+//! while the others follow it live (follow.rs), within what the browser allows
+//! (quota.rs), and exported or imported as a snapshot file (snapshot.rs).
+//! [`SaveState`] is what the status bar shows.
 
+mod follow;
 mod quota;
 mod restore;
 mod save;
@@ -39,9 +41,10 @@ pub enum SaveState {
     NoStorage {
         reason: String,
     },
-    /// Another tab saves Memory; this one runs without saving and may take over.
-    InAnotherTab {
-        reason: &'static str,
+    /// Another tab saves Memory; this one shows it live, at this version, and a run
+    /// here takes it over.
+    Following {
+        version: u64,
     },
 }
 
@@ -52,7 +55,9 @@ impl SaveState {
             SaveState::Saved { detail } => format!("Saved · {detail}"),
             SaveState::Saving => "Saving…".into(),
             SaveState::NoStorage { reason } => format!("Not saving: {reason}"),
-            SaveState::InAnotherTab { reason } => format!("Not saving: {reason}"),
+            SaveState::Following { version } => {
+                format!("Following another tab · version {version} · a run here takes Memory over")
+            }
             SaveState::Failed { reason } => format!("Save failed: {reason}"),
         }
     }
@@ -63,7 +68,8 @@ impl SaveState {
             SaveState::Restoring { .. } => "restoring",
             SaveState::Saved { .. } => "saved",
             SaveState::Saving => "saving",
-            SaveState::NoStorage { .. } | SaveState::InAnotherTab { .. } => "not-saving",
+            SaveState::NoStorage { .. } => "not-saving",
+            SaveState::Following { .. } => "following",
             SaveState::Failed { .. } => "failed",
         }
     }
@@ -104,6 +110,8 @@ pub struct Persistence {
     /// What made the changes the next save point records (its version's chunk and
     /// source): the run under way, or an edit in the inspector.
     origin: StoredValue<Origin>,
+    /// Where this tab stands among the others: owner or follower (follow.rs).
+    tabs: StoredValue<follow::Tabs, LocalStorage>,
 }
 
 /// The chunk name and source a version records as what made it.
@@ -127,6 +135,7 @@ impl Persistence {
             restore_ms: RwSignal::new(None),
             version: RwSignal::new(0),
             origin: StoredValue::new(Origin::default()),
+            tabs: StoredValue::new_local(follow::Tabs::default()),
         };
         restore::start(persistence);
         persistence
@@ -170,15 +179,20 @@ impl Persistence {
     /// and rebuilds Memory from the store.
     pub async fn replace(self, changes: Vec<Change>) -> Result<(), String> {
         if !self.may_save() {
-            return Err("this tab does not save Memory (another tab does)".into());
+            return Err(NOT_OWNER.into());
         }
         let store = self.store.get_value().ok_or("this browser gives Moonkeep no storage")?;
         self.state.set(SaveState::Saving);
-        if let Err(e) = store.commit(&changes).await {
+        self.tabs.update_value(|t| t.in_flight += 1);
+        let committed = store.commit(&changes).await;
+        self.landed();
+        if let Err(e) = committed {
             self.state.set(SaveState::Failed { reason: e.0.clone() });
             return Err(e.0);
         }
-        self.catch_up().await
+        self.catch_up().await?;
+        follow::announce(follow::Notice::Committed(self.version.get_untracked()));
+        Ok(())
     }
 
     /// Values the last restore could not bring back.
@@ -205,18 +219,6 @@ impl Persistence {
         self.restore_ms.get_untracked()
     }
 
-    /// Whether "Save in this tab instead" makes sense: another tab saves, and this
-    /// browser gives us a store to take over.
-    pub fn can_take_over(self) -> bool {
-        self.state.with(|s| matches!(s, SaveState::InAnotherTab { .. })) && self.store.with_value(Option::is_some)
-    }
-
-    /// Takes the store from the tab that holds it, then reloads so that this tab
-    /// starts from what that tab saved.
-    pub fn take_over(self) {
-        tab_lock::take_over();
-    }
-
     /// Stops saving in this page: it is about to reload and must not write over what
     /// was just saved (the proof panel's reload).
     pub fn hold(self) {
@@ -225,9 +227,12 @@ impl Persistence {
 
     /// Whether a save may be written now.
     fn may_save(self) -> bool {
-        self.state.with_untracked(SaveState::saves) && !self.held.get_value()
+        self.owns() && self.state.with_untracked(SaveState::saves) && !self.held.get_value()
     }
 }
+
+/// Why a tab that follows another does not write the store.
+const NOT_OWNER: &str = "another tab saves Memory: run something in this tab to take it over first";
 
 /// A new store's key for authenticating its bytecode, from the system's CSPRNG. Without
 /// one nothing is kept: a predictable key would let a crafted file's bytecode in.
@@ -259,9 +264,11 @@ mod tests {
         {
             assert!(owner.restored() && owner.saves(), "{owner:?}");
         }
-        for follower in [SaveState::NoStorage { reason: "x".into() }, SaveState::InAnotherTab { reason: "x" }] {
+        for follower in [SaveState::NoStorage { reason: "x".into() }, SaveState::Following { version: 3 }] {
             assert!(follower.restored() && !follower.saves(), "{follower:?}");
-            assert_eq!(follower.word(), "not-saving");
         }
+        assert_eq!(SaveState::NoStorage { reason: "x".into() }.word(), "not-saving");
+        assert_eq!(SaveState::Following { version: 3 }.word(), "following");
+        assert!(SaveState::Following { version: 3 }.text().contains("version 3"));
     }
 }

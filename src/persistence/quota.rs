@@ -3,6 +3,8 @@
 //! Memory under storage pressure (`navigator.storage.persist()`).
 
 use leptos::prelude::{RwSignal, Set};
+use moonkeep_engine::history;
+use moonkeep_store_idb::IdbStore;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -25,6 +27,26 @@ impl Quota {
         let kept = if self.persistent { "persistent" } else { "the browser may evict it under pressure" };
         format!("{} of {} used · {kept}", human_bytes(self.estimate.usage), human_bytes(self.estimate.quota))
     }
+}
+
+/// When the browser refuses a save for want of room: the history is thinned to half
+/// of what it takes (FORMAT.md R19's order: the current and newest versions stay) and
+/// what no kept version needs is deleted. True if anything was freed.
+pub async fn make_room(store: &IdbStore) -> bool {
+    let Ok(records) = store.load_history().await else { return false };
+    let taken = history::usage(&records).bytes;
+    let thinned = history::Retention { budget: taken / 2 }.thin(&records, js_sys::Date::now() as u64);
+    if thinned.is_empty() || store.commit(&thinned).await.is_err() {
+        return false;
+    }
+    let Ok(records) = store.load_history().await else { return true };
+    let mut collection = history::Collection::find(&records);
+    while !collection.is_done() {
+        if store.commit(&collection.step(256)).await.is_err() {
+            break;
+        }
+    }
+    true
 }
 
 /// Asks the browser again how much is used (after a save, say).

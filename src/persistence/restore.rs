@@ -12,8 +12,6 @@ use moonkeep_store_idb::IdbStore;
 use super::{fresh_secret, quota, tab_lock, Persistence, SaveState};
 use crate::now_ms;
 
-const IN_ANOTHER_TAB: &str = "Memory is open in another tab, which saves it; this tab does not";
-
 /// Restores Memory into the page's Vm in the background and sets the state it ends in.
 pub(super) fn start(persistence: Persistence) {
     // Both asked now, while the page is still being built: the answers wait in the
@@ -29,6 +27,7 @@ pub(super) fn start(persistence: Persistence) {
         let opened = opening.await;
         let ownership = lock.await;
         let writes = !matches!(ownership, tab_lock::Ownership::Follower);
+        persistence.tabs.update_value(|t| t.owns = writes);
         let opened = match opened {
             Ok(store) => match load(&store).await {
                 Ok(records) if writes => prepare(&store, records).await.map(|records| (store, records)),
@@ -59,15 +58,19 @@ pub(super) fn start(persistence: Persistence) {
         };
         let keeping = !matches!(state, SaveState::NoStorage { .. });
         let state = match (keeping, ownership) {
-            (true, tab_lock::Ownership::Follower) => SaveState::InAnotherTab { reason: IN_ANOTHER_TAB },
+            (true, tab_lock::Ownership::Follower) => {
+                SaveState::Following { version: persistence.version.get_untracked() }
+            }
             (true, tab_lock::Ownership::Owner(held)) => {
-                tab_lock::on_taken_over(held, persistence.state);
+                tab_lock::on_taken_over(held, persistence);
                 state
             }
             (true, tab_lock::Ownership::Unsupported) | (false, _) => state,
         };
         persistence.state.set(state);
         crate::mark("moonkeep:restored");
+        // A version announced while this follower read the store may be newer.
+        spawn_local(persistence.follow_up(false));
         if keeping {
             let persistent = quota::request_persistence().await;
             quota::refresh(persistence.quota, persistent).await;
@@ -103,10 +106,9 @@ async fn load(store: &IdbStore) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
 impl Persistence {
     /// Rebuilds Memory from what the store holds now, in place (the other globals
     /// stay): after a version was restored, or another tab saved. Nothing runs
-    /// meanwhile (the state says Restoring); the state it had comes back after.
+    /// meanwhile (the state says Restoring); then the tab saves or follows as before.
     pub async fn catch_up(self) -> Result<(), String> {
         let store = self.store.get_value().ok_or("this browser gives Moonkeep no storage")?;
-        let before = self.state.get_untracked();
         let started = now_ms();
         self.state.set(SaveState::Restoring { progress: None });
         let rebuilt = match load(&store).await {
@@ -114,10 +116,12 @@ impl Persistence {
             Err(e) => Err(e.0),
         };
         self.state.set(match rebuilt {
-            Ok(ref rebuilt) if before.saves() => SaveState::Saved { detail: rebuilt.detail(now_ms() - started) },
-            Ok(_) => before,
+            Ok(_) if !self.owns() => SaveState::Following { version: self.version.get_untracked() },
+            Ok(ref rebuilt) => SaveState::Saved { detail: rebuilt.detail(now_ms() - started) },
+            Err(ref reason) if !self.owns() => SaveState::NoStorage { reason: reason.clone() },
             Err(ref reason) => SaveState::Failed { reason: reason.clone() },
         });
+        crate::mark("moonkeep:caught-up");
         rebuilt.map(|_| ())
     }
 }

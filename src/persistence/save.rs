@@ -7,10 +7,11 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use moonkeep_engine::{Cause, SavePoint};
+use moonkeep_engine::{Cause, SavePoint, StoreError};
 use moonkeep_store_idb::IdbStore;
 
-use super::{quota, Persistence, SaveState};
+use super::follow::{announce, Notice};
+use super::{quota, Persistence, SaveState, NOT_OWNER};
 use crate::now_ms;
 
 impl Persistence {
@@ -27,6 +28,8 @@ impl Persistence {
 
     fn save_as(self, cause: Cause) {
         if !self.may_save() {
+            // A follower's run ended (or the page is hidden): time to catch up.
+            spawn_local(self.follow_up(false));
             return;
         }
         let Some((store, point, walk_ms)) = self.save_point(cause) else { return };
@@ -45,7 +48,7 @@ impl Persistence {
     /// commit), or why it could not be made.
     pub async fn save_now(self) -> Result<f64, String> {
         if !self.may_save() {
-            return Err("this tab does not save Memory (another tab does)".into());
+            return Err(NOT_OWNER.into());
         }
         let (store, point, walk_ms) = self.save_point(Cause::Run).ok_or("this browser gives Moonkeep no storage")?;
         self.commit(&store, &point, walk_ms).await.map(|commit_ms| walk_ms + commit_ms)
@@ -66,30 +69,39 @@ impl Persistence {
         Some((store, point, walk_ms))
     }
 
-    /// Commits `point`, telling the VM and the status bar; the commit's milliseconds.
+    /// Commits `point`, telling the VM, the status bar and the other tabs; the
+    /// commit's milliseconds. A tab whose lock was taken meanwhile follows on.
     async fn commit(self, store: &IdbStore, point: &SavePoint, walk_ms: f64) -> Result<f64, String> {
         self.state.set(SaveState::Saving);
         let started = now_ms();
-        match store.commit(&point.changes).await {
-            Ok(()) => {
-                self.vm.with_value(|vm| vm.committed(point));
-                if let Some(version) = point.version() {
-                    self.version.set(version);
-                }
-                let commit_ms = now_ms() - started;
-                self.state.set(SaveState::Saved {
-                    detail: format!(
-                        "{} records, {} bytes: save point {walk_ms:.1} ms, commit {commit_ms:.1} ms",
-                        point.changes.len(),
-                        point.bytes_written,
-                    ),
-                });
-                Ok(commit_ms)
-            }
-            Err(e) => {
-                self.state.set(SaveState::Failed { reason: e.0.clone() });
-                Err(e.0)
+        self.tabs.update_value(|t| t.in_flight += 1);
+        let mut committed = store.commit(&point.changes).await;
+        // The browser's quota is full: older versions make room first (FORMAT.md R19).
+        if committed.as_ref().is_err_and(|e| e.0.contains("quota is full")) && quota::make_room(store).await {
+            committed = store.commit(&point.changes).await.map_err(|e| {
+                StoreError(format!("{} (older versions of the history were thinned, and that was not enough)", e.0))
+            });
+        }
+        let commit_ms = now_ms() - started;
+        if committed.is_ok() {
+            self.vm.with_value(|vm| vm.committed(point));
+            if let Some(version) = point.version() {
+                self.version.set(version);
+                announce(Notice::Committed(version));
             }
         }
+        self.state.set(match &committed {
+            _ if !self.owns() => SaveState::Following { version: self.version.get_untracked() },
+            Ok(()) => SaveState::Saved {
+                detail: format!(
+                    "{} records, {} bytes: save point {walk_ms:.1} ms, commit {commit_ms:.1} ms",
+                    point.changes.len(),
+                    point.bytes_written,
+                ),
+            },
+            Err(e) => SaveState::Failed { reason: e.0.clone() },
+        });
+        self.landed();
+        committed.map(|()| commit_ms).map_err(|e| e.0)
     }
 }

@@ -20,7 +20,7 @@ impl Persistence {
     /// are loaded only if the user says they trust the file. The caller reloads.
     pub async fn import(self, bytes: &[u8]) -> Result<(), String> {
         if !self.may_save() {
-            return Err("another tab saves Memory: save in this tab first, then import".into());
+            return Err(super::NOT_OWNER.into());
         }
         let Some(store) = self.store.get_value() else {
             return Err("this browser gives Moonkeep no storage to import into".into());

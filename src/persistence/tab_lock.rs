@@ -1,7 +1,7 @@
 //! One tab owns Memory's store at a time, through the Web Locks API. Two tabs saving
 //! independently would each overwrite the other's records; instead the first tab
-//! holds the lock, a later tab runs without saving and says so, and can take over
-//! (stealing the lock), at which point the other tab stops saving and says so.
+//! holds the lock and saves, the others follow it (follow.rs), and a run in a follower
+//! steals the lock, at which point the old owner stops saving and follows.
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -54,25 +54,11 @@ pub fn acquire(steal: bool) -> impl std::future::Future<Output = Ownership> {
     }
 }
 
-const TAKEN_OVER: &str = "another tab took Memory over; this tab no longer saves";
-
-/// When another tab steals the lock this tab holds (`held` rejects), this tab stops
-/// saving and says so.
-pub fn on_taken_over(held: Promise, state: leptos::prelude::RwSignal<super::SaveState>) {
-    use leptos::prelude::Set;
+/// When another tab steals the lock this tab holds (`held` rejects), this tab follows.
+pub fn on_taken_over(held: Promise, persistence: super::Persistence) {
     leptos::task::spawn_local(async move {
         if JsFuture::from(held).await.is_err() {
-            state.set(super::SaveState::InAnotherTab { reason: TAKEN_OVER });
-        }
-    });
-}
-
-/// Takes the store from the tab that holds it, then reloads so that this tab starts
-/// from what that tab saved.
-pub fn take_over() {
-    leptos::task::spawn_local(async move {
-        if let Ownership::Owner(_) = acquire(true).await {
-            let _ = web_sys::window().map(|w| w.location().reload());
+            persistence.lost();
         }
     });
 }

@@ -61,6 +61,11 @@ impl IdbStore {
         self.load_range(Some((b"m", b"v"))).await
     }
 
+    /// The meta record alone (None in an empty store): which version is current.
+    pub async fn load_meta(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.load_range(Some((b"meta", b"meta\0"))).await?.pop().map(|(_, value)| value))
+    }
+
     /// The version entries (`v` keys) alone: what a list of the history reads.
     pub async fn load_versions(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         self.load_range(Some((b"v", b"w"))).await
