@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use moonkeep_engine::{Row, Shown, Slot};
+use moonkeep_engine::{Place, Row, Shown};
 
 use crate::inspector::window::top_of;
 use crate::inspector::Inspector;
@@ -22,7 +22,7 @@ pub fn InspectorRow(inspector: Inspector, index: usize, on_act: Callback<()>) ->
         (true, false) => "▸",
         _ => "",
     };
-    let tag = (row.slot == Slot::Upvalue).then(|| view! { <span class="tag">"upvalue"</span> });
+    let tag = (row.place == Place::Upvalue).then(|| view! { <span class="tag">"upvalue"</span> });
     let size = row.value.size().map(|s| view! { <span class="size">{s.to_string()}</span> });
     let delete =
         (row.entry.is_some() && !inspector.read_only()).then(|| delete_button(inspector, index, &row.path, on_act));

@@ -1,6 +1,6 @@
 //! The Memory tree as text, for `moonkeep inspect`.
 
-use moonkeep_engine::{Node, Shown, Size, Slot};
+use moonkeep_engine::{Node, Place, Shown, Size};
 
 pub fn render(root: &Node) -> String {
     let mut out = String::new();
@@ -10,7 +10,7 @@ pub fn render(root: &Node) -> String {
 
 fn line(out: &mut String, node: &Node, lead: &str, child_lead: &str) {
     out.push_str(lead);
-    if node.slot == Slot::Upvalue {
+    if node.place == Place::Upvalue {
         out.push_str("upvalue ");
     }
     out.push_str(&node.key);
@@ -22,7 +22,7 @@ fn line(out: &mut String, node: &Node, lead: &str, child_lead: &str) {
         .children
         .iter()
         .filter(|c| {
-            c.slot != Slot::Upvalue
+            c.place != Place::Upvalue
                 || matches!(c.value, Shown::Table { .. } | Shown::Function { .. } | Shown::Link { .. })
         })
         .collect();

@@ -12,7 +12,7 @@ pub mod time;
 mod vm;
 
 pub use error::{ErrorKind, Location, LuaError};
-pub use inspect::{DeleteError, Deleted, Entry, Limits, Node, Row, Shown, Size, Slot, Upvalue};
+pub use inspect::{DeleteError, Deleted, Entry, Limits, Node, Place, Row, Shown, Size, Upvalue};
 pub use memory::{
     history, Cause, Edge, Key, Path, Problem, Quarantine, RestoreReport, SavePoint, SnapshotError, Version,
     FORMAT_VERSION, SECRET_LEN, STORE_VERSION,

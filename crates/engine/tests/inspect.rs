@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use moonkeep_engine::{DeleteError, Limits, MemoryStore, Node, Row, Shown, Size, Slot, Store, Upvalue, Vm};
+use moonkeep_engine::{DeleteError, Limits, MemoryStore, Node, Place, Row, Shown, Size, Store, Upvalue, Vm};
 
 fn vm(source: &str) -> Vm {
     let vm = Vm::new().unwrap();
@@ -64,7 +64,7 @@ fn values_functions_links_and_paths() {
         other => panic!("{other:?}"),
     }
     let count = child(child(&root, "add"), "count");
-    assert_eq!((count.slot, count.path.as_str()), (Slot::Upvalue, "Memory.add (upvalue 'count')"));
+    assert_eq!((count.place, count.path.as_str()), (Place::Upvalue, "Memory.add (upvalue 'count')"));
 }
 
 #[test]
@@ -136,7 +136,7 @@ fn rows_show_what_is_expanded() {
     let rows = vm.memory_rows(&expanded(&["Memory", "Memory.pt", "getmetatable(Memory.pt)"]), "");
     let below: Vec<&str> = paths(&rows).into_iter().skip_while(|p| *p != "Memory.pt").collect();
     assert_eq!(below, ["Memory.pt", "getmetatable(Memory.pt)", "getmetatable(Memory.pt).__index", "Memory.pt.x"]);
-    assert_eq!(row(&rows, "getmetatable(Memory.pt)").slot, Slot::Metatable);
+    assert_eq!(row(&rows, "getmetatable(Memory.pt)").place, Place::Metatable);
     assert!(row(&rows, "getmetatable(Memory.pt)").entry.is_none());
 }
 
@@ -187,7 +187,7 @@ fn function_rows_have_params_place_and_upvalue_values() {
     assert_eq!(hit.value.preview(), "function(page, ...)");
     assert!(hit.expandable && hit.expanded);
     let hits = row(&rows, "Memory.hit (upvalue 'hits')");
-    assert_eq!((hits.slot, hits.depth, hits.key.as_str()), (Slot::Upvalue, 2, "hits"));
+    assert_eq!((hits.place, hits.depth, hits.key.as_str()), (Place::Upvalue, 2, "hits"));
     assert!(hits.entry.is_none(), "an upvalue is not a table entry");
     // The table is nearer as Memory.seen than through the function's upvalue.
     assert_eq!(

@@ -25,7 +25,7 @@ pub(crate) use tree::value_tree;
 
 /// Where a value sits in the one above it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Slot {
+pub enum Place {
     /// `Memory` itself.
     Root,
     /// A table entry: the only kind of row that can be deleted.
@@ -44,7 +44,7 @@ pub struct Node {
     pub key: String,
     /// The full path: `Memory.jobs[3]`, `Memory.add (upvalue 'n')`, `getmetatable(Memory.p)`.
     pub path: String,
-    pub slot: Slot,
+    pub place: Place,
     pub value: Shown,
     pub children: Vec<Node>,
     /// Children left out by the limits.
@@ -60,7 +60,7 @@ pub struct Row {
     pub key: String,
     /// Identifies the row across refreshes; the expanded set holds these.
     pub path: String,
-    pub slot: Slot,
+    pub place: Place,
     pub value: Shown,
     /// Has children to show: a table with entries or a metatable, a function with
     /// upvalues (never a link: a link's contents show at its target).

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::graph::{address, Child, Graph};
-use super::{Entry, Row, Shown, Slot};
+use super::{Entry, Place, Row, Shown};
 use crate::memory::{extend, Edge};
 
 /// How deep a filter searches. Every row leading to a match is shown with its full
@@ -43,7 +43,7 @@ impl Graph<'_> {
             depth: 0,
             key: "Memory".into(),
             path: "Memory".into(),
-            slot: Slot::Root,
+            place: Place::Root,
             matched: filtering && matches(needle, "Memory", &root.value),
             value: root.value,
             expandable: root.expandable,
@@ -88,12 +88,12 @@ impl Graph<'_> {
             let path = extend(&frame.path, &child.edge);
             let open = if filtering { searched } else { described.expandable && expanded.contains(&path) };
             frame.found |= matched;
-            let (slot, entry) = match &child.edge {
-                Edge::Key(k) => (Slot::Entry, Some(Entry::new(frame.steps.clone(), k.clone()))),
-                Edge::Upvalue { .. } => (Slot::Upvalue, None),
-                Edge::Metatable => (Slot::Metatable, None),
+            let (place, entry) = match &child.edge {
+                Edge::Key(k) => (Place::Entry, Some(Entry::new(frame.steps.clone(), k.clone()))),
+                Edge::Upvalue { .. } => (Place::Upvalue, None),
+                Edge::Metatable => (Place::Metatable, None),
                 // The inspector lists no key objects apart from their entries.
-                Edge::ObjectKey => (Slot::Entry, None),
+                Edge::ObjectKey => (Place::Entry, None),
             };
             let next = open.then(|| {
                 let children = self.children(&child.value);
@@ -114,7 +114,7 @@ impl Graph<'_> {
                 depth,
                 key,
                 path,
-                slot,
+                place,
                 value: described.value,
                 expandable: described.expandable,
                 expanded: open && !filtering,

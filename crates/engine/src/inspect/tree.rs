@@ -3,7 +3,7 @@
 use mlua::Value;
 
 use super::graph::{address, Graph};
-use super::{Limits, Node, Slot};
+use super::{Limits, Node, Place};
 use crate::memory::{extend, Edge, Raw, StdNames};
 
 /// How far the console unfolds a returned value.
@@ -25,7 +25,7 @@ impl Graph<'_> {
         let mut node = Node {
             key: name.into(),
             path: name.into(),
-            slot: Slot::Root,
+            place: Place::Root,
             value: root.value,
             children: Vec::new(),
             hidden: 0,
@@ -47,12 +47,12 @@ impl Graph<'_> {
             let key = self.key_text(&child.edge);
             let path = extend(&node.path, &child.edge);
             let described = self.describe(&child.value, Some((address(value), &child.edge)));
-            let slot = match child.edge {
-                Edge::Key(_) | Edge::ObjectKey => Slot::Entry,
-                Edge::Upvalue { .. } => Slot::Upvalue,
-                Edge::Metatable => Slot::Metatable,
+            let place = match child.edge {
+                Edge::Key(_) | Edge::ObjectKey => Place::Entry,
+                Edge::Upvalue { .. } => Place::Upvalue,
+                Edge::Metatable => Place::Metatable,
             };
-            let mut below = Node { key, path, slot, value: described.value, children: Vec::new(), hidden: 0 };
+            let mut below = Node { key, path, place, value: described.value, children: Vec::new(), hidden: 0 };
             if described.expandable {
                 self.fill(&mut below, &child.value, depth + 1);
             }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use proptest::prelude::*;
 
-use super::format::{self, KeyName, Record, Stored, Upvalue};
+use super::format::{self, KeyName, Record, Stored, StoredUpvalue};
 use crate::snapshot::{export, import};
 use crate::{MemoryStore, Store, Vm};
 
@@ -107,8 +107,8 @@ fn owners(records: &BTreeMap<Vec<u8>, Vec<u8>>) -> BTreeMap<Vec<u8>, usize> {
                     queue.push(KeyName::Proto(*proto));
                     for up in upvalues {
                         refs.push(match up {
-                            Upvalue::Own(v) => v.clone(),
-                            Upvalue::Shared { closure, .. } => Stored::Object(*closure),
+                            StoredUpvalue::Own(v) => v.clone(),
+                            StoredUpvalue::Shared { closure, .. } => Stored::Object(*closure),
                         });
                     }
                 }

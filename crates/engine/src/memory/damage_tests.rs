@@ -2,7 +2,7 @@
 //! costs only its own value, is reported by path at every restore, and stays in the
 //! store as it was until the user replaces it on purpose.
 
-use super::format::{self, KeyName, Meta, Record, Stored, Upvalue, ID_LIMIT, SECRET_LEN};
+use super::format::{self, KeyName, Meta, Record, Stored, StoredUpvalue, ID_LIMIT, SECRET_LEN};
 use crate::snapshot::{export, import, SnapshotError};
 use crate::{MemoryStore, RestoreReport, Store, Vm};
 
@@ -237,14 +237,14 @@ fn a_nan_table_key_costs_only_that_table() {
 fn shared_upvalue_index(index: u32) -> (Vm, RestoreReport) {
     crafted(
         "local n = 0 Memory.inc = function() n = n + 1 return n end Memory.get = function() return n end Memory.ok = 1",
-        |r| matches!(r, Record::Closure { upvalues, .. } if upvalues.iter().any(|u| matches!(u, Upvalue::Shared { .. }))),
+        |r| matches!(r, Record::Closure { upvalues, .. } if upvalues.iter().any(|u| matches!(u, StoredUpvalue::Shared { .. }))),
         |r| match r {
             Record::Closure { proto, upvalues } => Record::Closure {
                 proto,
                 upvalues: upvalues
                     .into_iter()
                     .map(|u| match u {
-                        Upvalue::Shared { closure, .. } => Upvalue::Shared { closure, index },
+                        StoredUpvalue::Shared { closure, .. } => StoredUpvalue::Shared { closure, index },
                         u => u,
                     })
                     .collect(),
@@ -273,7 +273,7 @@ fn a_closure_record_with_the_wrong_number_of_upvalues_costs_only_that_function()
         |r| matches!(r, Record::Closure { .. }),
         |r| match r {
             Record::Closure { proto, mut upvalues } => {
-                upvalues.extend([Upvalue::Own(Stored::Integer(1)), Upvalue::Own(Stored::Integer(2))]);
+                upvalues.extend([StoredUpvalue::Own(Stored::Integer(1)), StoredUpvalue::Own(Stored::Integer(2))]);
                 Record::Closure { proto, upvalues }
             }
             r => r,

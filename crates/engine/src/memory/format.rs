@@ -146,7 +146,7 @@ pub enum Stored {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Upvalue {
+pub enum StoredUpvalue {
     /// This closure owns the cell and stores its value.
     Own(Stored),
     /// The cell is shared with upvalue `index` (1-based) of closure `closure`.
@@ -161,7 +161,7 @@ pub enum Record {
     },
     Closure {
         proto: u64,
-        upvalues: Vec<Upvalue>,
+        upvalues: Vec<StoredUpvalue>,
     },
     Proto {
         tag: [u8; TAG_LEN],
@@ -292,11 +292,11 @@ pub(super) fn encode_body(record: &Record) -> (u8, Vec<u8>) {
             put_varint(&mut body, upvalues.len() as u64);
             for up in upvalues {
                 match up {
-                    Upvalue::Own(v) => {
+                    StoredUpvalue::Own(v) => {
                         body.push(0);
                         put_value(&mut body, v);
                     }
-                    Upvalue::Shared { closure, index } => {
+                    StoredUpvalue::Shared { closure, index } => {
                         body.push(1);
                         put_varint(&mut body, *closure);
                         put_varint(&mut body, u64::from(*index));
@@ -413,11 +413,11 @@ pub(super) fn decode_body(kind: u8, body: &[u8]) -> Result<Record, DecodeError> 
             let mut upvalues = Vec::with_capacity(n);
             for _ in 0..n {
                 upvalues.push(match r.byte()? {
-                    0 => Upvalue::Own(r.value()?),
+                    0 => StoredUpvalue::Own(r.value()?),
                     1 => {
                         let closure = r.varint()?;
                         let index = u32::try_from(r.varint()?).map_err(|_| DecodeError::Malformed("upvalue index"))?;
-                        Upvalue::Shared { closure, index }
+                        StoredUpvalue::Shared { closure, index }
                     }
                     _ => return Err(DecodeError::Malformed("upvalue form")),
                 });
@@ -666,7 +666,7 @@ mod tests {
         });
         round_trip(Record::Closure {
             proto: 3,
-            upvalues: vec![Upvalue::Own(Stored::Nil), Upvalue::Shared { closure: 9, index: 2 }],
+            upvalues: vec![StoredUpvalue::Own(Stored::Nil), StoredUpvalue::Shared { closure: 9, index: 2 }],
         });
         round_trip(Record::Proto { tag: [5; TAG_LEN], bytecode: b"\x1bLua...".to_vec() });
         round_trip(Record::Meta(Meta { root: 1, next_id: u64::MAX, secret: [9; SECRET_LEN], version: 0 }));

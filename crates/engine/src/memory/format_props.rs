@@ -77,11 +77,11 @@ fn stored_with(bytes: impl Strategy<Value = Vec<u8>> + 'static) -> impl Strategy
     ]
 }
 
-fn upvalue() -> impl Strategy<Value = Upvalue> {
+fn upvalue() -> impl Strategy<Value = StoredUpvalue> {
     prop_oneof![
-        stored().prop_map(Upvalue::Own),
-        (any::<u64>(), any::<u32>()).prop_map(|(closure, index)| Upvalue::Shared { closure, index }),
-        (0u64..100, 1u32..256).prop_map(|(closure, index)| Upvalue::Shared { closure, index }),
+        stored().prop_map(StoredUpvalue::Own),
+        (any::<u64>(), any::<u32>()).prop_map(|(closure, index)| StoredUpvalue::Shared { closure, index }),
+        (0u64..100, 1u32..256).prop_map(|(closure, index)| StoredUpvalue::Shared { closure, index }),
     ]
 }
 
@@ -119,7 +119,7 @@ fn small_record() -> impl Strategy<Value = Record> {
     prop_oneof![
         (small(), prop::collection::vec((small(), small()), 0..4))
             .prop_map(|(metatable, entries)| Record::Table { metatable, entries }),
-        (any::<u64>(), prop::collection::vec(small().prop_map(Upvalue::Own), 0..4))
+        (any::<u64>(), prop::collection::vec(small().prop_map(StoredUpvalue::Own), 0..4))
             .prop_map(|(proto, upvalues)| Record::Closure { proto, upvalues }),
         (any::<[u8; TAG_LEN]>(), prop::collection::vec(any::<u8>(), 0..100))
             .prop_map(|(tag, bytecode)| Record::Proto { tag, bytecode }),

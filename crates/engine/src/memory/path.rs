@@ -12,7 +12,7 @@ use std::fmt;
 use mlua::Value;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::format::{KeyName, Record, Stored, Upvalue};
+use super::format::{KeyName, Record, Stored, StoredUpvalue};
 use crate::render::{is_identifier, quote};
 
 /// One step from an object to a value it holds.
@@ -232,8 +232,8 @@ pub(crate) fn references(record: &Record, mut each: impl FnMut(KeyName, Edge)) {
             for (i, up) in (1..).zip(upvalues) {
                 let edge = Edge::upvalue_at(i);
                 match up {
-                    Upvalue::Own(v) => object(v, edge),
-                    Upvalue::Shared { closure, .. } => object(&Stored::Object(*closure), edge),
+                    StoredUpvalue::Own(v) => object(v, edge),
+                    StoredUpvalue::Shared { closure, .. } => object(&Stored::Object(*closure), edge),
                 }
             }
             // A prototype is no place in Memory: the edge is never written.

@@ -14,7 +14,7 @@ use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, Table, Value};
 use rustc_hash::FxHashSet;
 
-use super::format::{self, KeyName, Record, Stored, Upvalue};
+use super::format::{self, KeyName, Record, Stored, StoredUpvalue};
 use super::history;
 use super::path::{references, walk_records, Edge, Key, Parents};
 use super::unrestored::{Place, StandIn};
@@ -445,7 +445,7 @@ impl Keeper {
     fn check_upvalues(
         &self,
         f: Function,
-        upvalues: &[Upvalue],
+        upvalues: &[StoredUpvalue],
         objects: &HashMap<u64, Record>,
     ) -> Result<Function, String> {
         let has = |i: usize| self.raw.getupvalue.call::<Value>((&f, i)).is_ok_and(|name| !name.is_nil());
@@ -454,7 +454,7 @@ impl Keeper {
             return Err(format!("malformed record: it lists {n} upvalue(s), its bytecode another number"));
         }
         for (i, up) in upvalues.iter().enumerate() {
-            if let Upvalue::Shared { closure, index } = up {
+            if let StoredUpvalue::Shared { closure, index } = up {
                 let there = match objects.get(closure) {
                     Some(Record::Closure { upvalues, .. }) => upvalues.len(),
                     _ => continue, // reported when filled: that function is not restored
@@ -496,17 +496,17 @@ impl Fill<'_> {
         Ok(())
     }
 
-    fn closure(&mut self, id: u64, function: &Function, upvalues: &[Upvalue]) -> mlua::Result<()> {
+    fn closure(&mut self, id: u64, function: &Function, upvalues: &[StoredUpvalue]) -> mlua::Result<()> {
         for (i, up) in upvalues.iter().enumerate() {
             let index = i as u32 + 1;
             match up {
-                Upvalue::Own(stored) => {
+                StoredUpvalue::Own(stored) => {
                     let raw = &self.keeper.raw;
                     let name = raw.getupvalue.call::<Option<String>>((function, index))?.unwrap_or_default();
                     let value = self.value(stored, id, &Edge::Upvalue { index, name }, Place::Upvalue(i))?;
                     self.keeper.raw.setupvalue.call::<()>((function, index, value))?;
                 }
-                Upvalue::Shared { closure, index: at } => match self.built.get(closure) {
+                StoredUpvalue::Shared { closure, index: at } => match self.built.get(closure) {
                     Some(owner @ Value::Function(_)) => {
                         self.keeper.raw.upvaluejoin.call::<()>((function, index, owner, *at))?;
                     }

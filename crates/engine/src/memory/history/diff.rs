@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use rustc_hash::FxHashMap;
 
 use super::{chosen_at, root_of, HistoryError};
-use crate::memory::format::{self, KeyName, Record, Stored, Upvalue};
+use crate::memory::format::{self, KeyName, Record, Stored, StoredUpvalue};
 use crate::memory::path::{extend, walk_records, Edge, Key, Parents};
 use crate::memory::sha256;
 use crate::render::quote;
@@ -132,8 +132,8 @@ impl<'r> Graph<'r> {
                 .zip(1..)
                 .map(|(up, i)| {
                     let shown = match up {
-                        Upvalue::Own(v) => self.show(v),
-                        Upvalue::Shared { closure, index } => {
+                        StoredUpvalue::Own(v) => self.show(v),
+                        StoredUpvalue::Shared { closure, index } => {
                             format!("shared with {} (upvalue '#{index}')", self.parents.path(*closure))
                         }
                     };
