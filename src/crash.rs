@@ -5,8 +5,6 @@
 //! caught by the small script beside the banner (Rust cannot run any more by then);
 //! panics are reported here, before the module aborts.
 
-use wasm_bindgen::prelude::*;
-
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
@@ -22,10 +20,4 @@ fn show_banner(detail: &str) {
     if let Some(banner) = document.get_element_by_id("crash") {
         let _ = banner.remove_attribute("hidden");
     }
-}
-
-/// Panics on purpose, so the end-to-end tests can check that a panic is reported.
-#[wasm_bindgen]
-pub fn crash_for_test() {
-    panic!("crash_for_test was called");
 }
