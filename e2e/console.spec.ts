@@ -90,3 +90,23 @@ test('editor runs appear in the console too', async ({ page }) => {
   await expect(page.getByTestId('console-output')).toHaveText('from the editor\n');
   await expect(page.locator('.entry.current .entry-label')).toHaveText('main.lua');
 });
+
+test('a line entered while a large Memory is restored runs once the restore ends', async ({ page }) => {
+  test.setTimeout(120_000);
+  const input = page.getByTestId('console-input');
+  await input.fill('Memory.big = {} for i = 1, 100000 do Memory.big[i] = {i, tostring(i)} end');
+  await input.press('Enter');
+  await expect(page.getByTestId('console-output')).toHaveAttribute('data-runs', '1', { timeout: 60_000 });
+  await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 60_000 });
+  await page.reload();
+  const status = page.getByTestId('save-status');
+  await expect(status).toHaveAttribute('data-state', 'restoring');
+  await input.fill('return #Memory.big');
+  await input.press('Enter');
+  // Entered while Memory is still being restored: the line waits, shown, then runs.
+  await expect(page.getByTestId('console-queued')).toContainText('return #Memory.big');
+  await expect(status).toHaveAttribute('data-state', 'restoring');
+  await expect(page.getByTestId('console-output')).toHaveText('=> 100000\n', { timeout: 60_000 });
+  await expect(page.getByTestId('console-queued')).toHaveCount(0);
+  await expect(input).toHaveValue('');
+});

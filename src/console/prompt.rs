@@ -5,7 +5,9 @@ use crate::app::{services, Services};
 use crate::settings::{self, Browser};
 
 /// The one-line prompt. Enter runs (or, if the input is unfinished, continues on the
-/// next line, like `lua`'s ">>"); Up and Down walk the history, which is kept.
+/// next line, like `lua`'s ">>"); Up and Down walk the history, which is kept. A line
+/// entered while Memory is still being restored waits, shown, and runs as soon as the
+/// restore ends.
 #[component]
 pub fn Prompt() -> impl IntoView {
     let Services { runner, vm, .. } = services();
@@ -14,10 +16,20 @@ pub fn Prompt() -> impl IntoView {
     ));
     let input = RwSignal::new(String::new());
     let pending = RwSignal::new(String::new());
+    let queued = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if runner.ready() {
+            if let Some(source) = queued.get_untracked() {
+                queued.set(None);
+                runner.run_in_console(source);
+            }
+        }
+    });
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
         "Enter" if !ev.shift_key() => {
             ev.prevent_default();
-            if !runner.ready() {
+            // A run under way keeps the line in the prompt; a restore queues it.
+            if runner.restored() && !runner.ready() || queued.get_untracked().is_some() {
                 return;
             }
             let line = input.get_untracked();
@@ -38,7 +50,11 @@ pub fn Prompt() -> impl IntoView {
             pending.set(String::new());
             history.update_value(|h| h.remember(source.clone()));
             let _ = history.with_value(|h| settings::write(&Browser::local(), settings::CONSOLE_HISTORY, &h.lines()));
-            runner.run_in_console(source);
+            if runner.ready() {
+                runner.run_in_console(source);
+            } else {
+                queued.set(Some(source));
+            }
         }
         key @ ("ArrowUp" | "ArrowDown") => {
             let shown = history
@@ -72,6 +88,9 @@ pub fn Prompt() -> impl IntoView {
                 on:input=move |ev| input.set(event_target_value(&ev))
                 on:keydown=on_keydown
             />
+            {move || queued.get().map(|source| view! {
+                <span class="prompt-queued" data-testid="console-queued">"runs once Memory is restored: " {source}</span>
+            })}
         </div>
     }
 }
