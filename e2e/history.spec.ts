@@ -215,3 +215,34 @@ test('a history over its budget is thinned, oldest first, and what no version ne
   await page.getByTestId('history-size').click();
   await expect(page.getByTestId('history-size')).toContainText(/of 1\.0 MB/);
 });
+
+test('a long history lists its newest hundred versions first, and older ones on demand', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await saved(page);
+  const input = page.getByTestId('console-input');
+  const output = page.getByTestId('console-output');
+  for (let i = 1; i <= 105; i++) {
+    await input.fill(`Memory.n = ${i}`);
+    await input.press('Enter');
+    await expect(output).toHaveAttribute('data-runs', String(i));
+    await saved(page);
+  }
+  await page.reload();
+  await saved(page);
+  const entries = page.getByTestId('history-entry');
+  await expect(entries).toHaveCount(100);
+  const newest = Number(await entries.first().getAttribute('data-version'));
+  expect(newest).toBeGreaterThanOrEqual(105);
+  await expect(entries.last()).toHaveAttribute('data-version', String(newest - 99));
+  await page.getByTestId('history-older').click();
+  await expect(entries).toHaveCount(newest);
+  await expect(entries.last()).toHaveAttribute('data-version', '1');
+  await expect(page.getByTestId('history-older')).toHaveCount(0);
+  // A new version is listed on top of the older ones already shown.
+  await input.fill('Memory.n = 0');
+  await input.press('Enter');
+  await saved(page);
+  await expect(entries).toHaveCount(newest + 1);
+  await expect(entries.first()).toHaveAttribute('data-version', String(newest + 1));
+});

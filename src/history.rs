@@ -14,8 +14,44 @@ use moonkeep_engine::{Records, Row, Version, Vm};
 use crate::persistence::Persistence;
 use crate::run::Runner;
 
+const MB: u64 = 1024 * 1024;
+
+/// Versions listed at first, and about as many more each time older ones are asked for.
+const PAGE: u64 = 100;
+
 /// Every version's number and entry, newest first (`history::versions`).
 type Versions = Vec<(u64, Result<Version, String>)>;
+
+/// Which version entries to read: those after a version, about a page of those before
+/// one, or all.
+enum Which {
+    After(u64),
+    Below(u64),
+    All,
+}
+use Which::{After, All, Below};
+
+/// About a page of the version entries numbered below `end`, newest last, and whether
+/// older ones may be kept. Thinned versions leave gaps in the numbering: the range read
+/// doubles until it holds a page or reaches version 1, so that a long history costs a
+/// few small reads, never all of it.
+async fn older_page(
+    store: &moonkeep_store_idb::IdbStore,
+    end: u64,
+) -> Result<(Vec<(Vec<u8>, Vec<u8>)>, bool), moonkeep_engine::StoreError> {
+    let mut span = PAGE;
+    let mut records = Vec::new();
+    let mut last = end.saturating_sub(1);
+    while last >= 1 && (records.len() as u64) < PAGE {
+        let first = last.saturating_sub(span - 1).max(1);
+        let mut read = store.load_versions_between(first, last).await?;
+        read.append(&mut records);
+        records = read;
+        last = first - 1;
+        span = span.saturating_mul(2);
+    }
+    Ok((records, last >= 1))
+}
 
 /// What an action does with every record: what to tell the user, or why it failed.
 type Action = dyn FnOnce(Rc<Records>) -> Result<Option<String>, String>;
@@ -88,6 +124,8 @@ pub struct History {
     persistence: Persistence,
     runner: Runner,
     entries: RwSignal<Vec<Entry>>,
+    /// Whether the store may keep versions older than the oldest listed.
+    older: RwSignal<bool>,
     /// The version shown in the inspector instead of the current Memory (read-only).
     viewing: RwSignal<Option<u64>>,
     /// The VM holding the version being viewed.
@@ -112,6 +150,7 @@ impl History {
             persistence,
             runner,
             entries: RwSignal::new(Vec::new()),
+            older: RwSignal::new(false),
             viewing: RwSignal::new(None),
             past: StoredValue::new_local(None),
             records: StoredValue::new_local(None),
@@ -205,12 +244,32 @@ impl History {
             && !matches!(self.persistence.state(), crate::persistence::SaveState::NoStorage { .. })
     }
 
-    /// Lists the versions again (reads only their entries).
+    /// Lists the newest versions again (reads only their entries, about a page of them).
     fn refresh(self) {
+        let newest = self.persistence.version_now();
         self.with_versions(
-            None,
-            Box::new(move |versions| {
+            Below(newest.saturating_add(1)),
+            Box::new(move |versions, older| {
                 self.entries.set(versions.iter().map(|(n, v)| Entry::of(*n, v)).collect());
+                self.older.set(older);
+                crate::mark("moonkeep:history-listed");
+            }),
+        );
+    }
+
+    /// Whether versions older than those listed may be kept (tracked).
+    pub fn has_older(self) -> bool {
+        self.older.get()
+    }
+
+    /// Lists about a page more of the versions, older than those listed.
+    pub fn show_older(self) {
+        let Some(oldest) = self.entries.with_untracked(|e| e.last().map(|e| e.number)) else { return };
+        self.with_versions(
+            Below(oldest),
+            Box::new(move |versions, older| {
+                self.entries.update(|entries| entries.extend(versions.iter().map(|(n, v)| Entry::of(*n, v))));
+                self.older.set(older);
             }),
         );
     }
@@ -220,19 +279,19 @@ impl History {
     /// every few seconds (that reads all of it).
     fn list_new(self) {
         crate::mark("moonkeep:history-list");
-        let newest = self.entries.with_untracked(|e| e.first().map_or(0, |e| e.number));
-        if self.persistence.version_now() <= newest {
-            self.refresh();
-        } else {
-            self.with_versions(
-                Some(newest),
-                Box::new(move |versions| {
+        let newest = self.entries.with_untracked(|e| e.first().map(|e| e.number));
+        match newest {
+            Some(newest) if newest < self.persistence.version_now() => self.with_versions(
+                After(newest),
+                Box::new(move |versions, _| {
                     self.entries.update(|entries| {
                         entries.splice(0..0, versions.iter().map(|(n, v)| Entry::of(*n, v)));
                     });
                     crate::mark("moonkeep:history-listed");
                 }),
-            );
+            ),
+            // Nothing listed yet, or the store's numbering went back.
+            _ => self.refresh(),
         }
         self.keep_within_budget(false);
     }
@@ -270,17 +329,20 @@ impl History {
         });
     }
 
-    /// Reads the version entries (those after version `after`, if given) and does
-    /// `then` with them, newest first.
-    fn with_versions(self, after: Option<u64>, then: Box<dyn FnOnce(Versions)>) {
+    /// Reads the version entries `which` names and does `then` with them, newest first,
+    /// and whether the store may keep older ones than those read.
+    fn with_versions(self, which: Which, then: Box<dyn FnOnce(Versions, bool)>) {
         let Some(store) = self.persistence.store() else { return };
         spawn_local(async move {
-            let records = match after {
-                Some(newest) => store.load_versions_after(newest).await,
-                None => store.load_versions().await,
+            let read = match which {
+                After(newest) => {
+                    store.load_versions_between(newest.saturating_add(1), u64::MAX).await.map(|r| (r, true))
+                }
+                Below(end) => older_page(&store, end).await,
+                All => store.load_versions().await.map(|r| (r, false)),
             };
-            match records {
-                Ok(records) => then(history::versions(&records)),
+            match read {
+                Ok((records, older)) => then(history::versions(&records), older),
                 Err(e) => self.notice.set(Some(e.0)),
             }
         });
@@ -357,8 +419,8 @@ impl History {
         }
         let current = self.persistence.version_now();
         self.with_versions(
-            None,
-            Box::new(move |versions| match history::before_last_run(&versions, current) {
+            All,
+            Box::new(move |versions, _| match history::before_last_run(&versions, current) {
                 Some(number) => self.restore(number),
                 None => self.notice.set(Some("There is no run to undo.".into())),
             }),

@@ -12,9 +12,6 @@ use wasm_bindgen::JsCast;
 use crate::app::services;
 use crate::history::{list_markup, local_time};
 
-/// Versions drawn at first, and more each time the list is extended.
-const PAGE: usize = 100;
-
 #[component]
 pub fn HistoryPanel() -> impl IntoView {
     let history = services().history;
@@ -26,14 +23,8 @@ pub fn HistoryPanel() -> impl IntoView {
             history.undo_last_run();
         }
     });
-    let drawn = RwSignal::new(PAGE);
-    let list = move || {
-        history.entries_with(|entries| {
-            let shown = &entries[..entries.len().min(drawn.get())];
-            list_markup(shown, selected.get(), history.current(), local_time)
-        })
-    };
-    let more = move || history.entries_with(|entries| entries.len() > drawn.get());
+    let list =
+        move || history.entries_with(|entries| list_markup(entries, selected.get(), history.current(), local_time));
     // A click on a version's button (the list is markup: the button names its version).
     let pick = move |ev: leptos::ev::MouseEvent| {
         let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
@@ -125,8 +116,8 @@ pub fn HistoryPanel() -> impl IntoView {
             </details>
             <p class="history-notice" role="status">{move || history.notice()}</p>
             <ol class="history-list" aria-label="Versions of Memory, newest first" inner_html=list on:click=pick />
-            <Show when=more>
-                <button class="history-more" on:click=move |_| drawn.update(|n| *n += PAGE)>
+            <Show when=move || history.has_older()>
+                <button class="history-more" data-testid="history-older" on:click=move |_| history.show_older()>
                     "Show older versions"
                 </button>
             </Show>

@@ -71,12 +71,12 @@ impl IdbStore {
         self.load_range(Some((b"v", b"w"))).await
     }
 
-    /// The entries of the versions after version `number` (their keys order as their
-    /// numbers: big-endian): what a list that holds `number` reads to catch up.
-    pub async fn load_versions_after(&self, number: u64) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
-        let mut from = b"v".to_vec();
-        from.extend_from_slice(&number.saturating_add(1).to_be_bytes());
-        self.load_range(Some((&from, b"w"))).await
+    /// The entries of versions `first` to `last`, both included (their keys order as
+    /// their numbers: big-endian): what the history's list reads, a page at a time.
+    pub async fn load_versions_between(&self, first: u64, last: u64) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let key = |n: u64| [&b"v"[..], &n.to_be_bytes()].concat();
+        let to = last.checked_add(1).map_or_else(|| b"w".to_vec(), key);
+        self.load_range(Some((&key(first), &to))).await
     }
 
     /// The history's records (`h` and `v` keys) with the `retention` record, and no
