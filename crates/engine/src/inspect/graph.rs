@@ -7,8 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use mlua::{Function, Value};
 
 use super::{Limits, Shown};
-use crate::memory::{extend, Edge, Key, Raw, StdNames};
-use crate::render::sort_entries;
+use crate::memory::{extend, live, Edge, Key, Raw, StdNames};
 
 pub(super) struct Child {
     pub edge: Edge,
@@ -94,16 +93,7 @@ impl<'a> Graph<'a> {
         let keep = |v: &Value| !objects_only || self.is_object(v);
         match value {
             Value::Table(t) => {
-                let mut entries = 0;
-                let mut kept: Vec<(Value, Value)> = Vec::with_capacity(if objects_only { 0 } else { t.raw_len() });
-                let _ = t.for_each::<Value, Value>(|k, v| {
-                    entries += 1;
-                    if keep(&v) {
-                        kept.push((k, v));
-                    }
-                    Ok(())
-                });
-                sort_entries(&mut kept);
+                let (entries, kept) = live::entries(t, keep);
                 let metatable = t.metatable().map(Value::Table).filter(|mt| keep(mt));
                 let children = (metatable.map(|mt| Child { edge: Edge::Metatable, value: mt }).into_iter())
                     .chain(kept.into_iter().map(|(k, v)| Child { edge: Edge::Key(Key::of(&k)), value: v }))
@@ -116,13 +106,7 @@ impl<'a> Graph<'a> {
     }
 
     pub(super) fn upvalues(&self, f: &Function) -> Vec<Child> {
-        (1..=i64::from(f.info().num_upvalues))
-            .filter_map(|i| {
-                let (name, value) = self.raw.getupvalue.call::<(Option<mlua::LuaString>, Value)>((f, i)).ok()?;
-                let name = name.map_or_else(|| "?".into(), |n| n.to_string_lossy());
-                Some(Child { edge: Edge::Upvalue { index: i as u32, name }, value })
-            })
-            .collect()
+        live::upvalues(&self.raw.getupvalue, f).into_iter().map(|(edge, value)| Child { edge, value }).collect()
     }
 
     /// `value` as shown where it hangs from `parent` by `edge` (`None`: the root).

@@ -12,6 +12,7 @@ mod damage_props;
 mod damage_tests;
 mod format;
 pub mod history;
+pub(crate) mod live;
 mod path;
 mod quarantine;
 mod restore;

@@ -15,8 +15,8 @@ use moonkeep_lua::monotonic_seconds;
 use super::run::Resumed;
 use super::Vm;
 use crate::error::LuaError;
-use crate::memory::Key;
 use crate::memory::StdNames;
+use crate::memory::{live, Key};
 use crate::render;
 
 /// How long one probe call (or evaluating the probe arguments) may compute.
@@ -195,10 +195,9 @@ impl Digest<'_> {
 
     fn table(&mut self, h: &mut Xxh3, t: &Table) {
         h.update(&[6]);
-        let mut entries: Vec<(Value, Value)> = t.pairs::<Value, Value>().filter_map(Result::ok).collect();
         // Keys of the same kind in a canonical order; tables and functions as keys
         // keep the order they have (rare in practice).
-        render::sort_entries(&mut entries);
+        let (_, entries) = live::entries(t, |_| true);
         h.update(&(entries.len() as u64).to_le_bytes());
         for (k, v) in &entries {
             self.value(h, k);
@@ -218,11 +217,8 @@ impl Digest<'_> {
         }
         h.update(&[7]);
         h.update(&f.dump(true));
-        for i in 1.. {
-            match self.getupvalue.call::<(Option<LuaString>, Value)>((f, i)) {
-                Ok((Some(_), value)) => self.value(h, &value),
-                _ => break,
-            }
+        for (_, value) in live::upvalues(self.getupvalue, f) {
+            self.value(h, &value);
         }
     }
 }
