@@ -280,20 +280,28 @@ impl History {
     fn list_new(self) {
         crate::mark("moonkeep:history-list");
         let newest = self.entries.with_untracked(|e| e.first().map(|e| e.number));
-        match newest {
-            Some(newest) if newest < self.persistence.version_now() => self.with_versions(
-                After(newest),
-                Box::new(move |versions, _| {
-                    self.entries.update(|entries| {
-                        entries.splice(0..0, versions.iter().map(|(n, v)| Entry::of(*n, v)));
-                    });
-                    crate::mark("moonkeep:history-listed");
-                }),
-            ),
+        let which = match newest {
+            Some(newest) if newest < self.persistence.version_now() => After(newest),
             // Nothing listed yet, or the store's numbering went back.
-            _ => self.refresh(),
-        }
-        self.keep_within_budget(false);
+            _ => Below(self.persistence.version_now().saturating_add(1)),
+        };
+        let all = matches!(which, Below(_));
+        self.with_versions(
+            which,
+            Box::new(move |versions, older| {
+                let listed = versions.iter().map(|(n, v)| Entry::of(*n, v));
+                if all {
+                    self.entries.set(listed.collect());
+                    self.older.set(older);
+                } else {
+                    self.entries.update(|entries| drop(entries.splice(0..0, listed)));
+                }
+                crate::mark("moonkeep:history-listed");
+                // After the list, not beside it: measuring reads the whole history,
+                // and the browser answers reads in turn.
+                self.keep_within_budget(false);
+            }),
+        );
     }
 
     /// Measures the history (at most every few seconds, unless `now`) and, in the tab
