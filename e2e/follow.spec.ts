@@ -91,3 +91,27 @@ test('a follower that missed a message catches up when it is shown again', async
   await expect(row(b, 'Memory.missed')).toContainText('no');
   await expect(status(b)).toHaveAttribute('data-state', 'following');
 });
+
+test('a tab never saves over a version another tab committed meanwhile', async ({ page: a, context }) => {
+  // Without Web Locks (an older browser) both tabs think they save: the store's own
+  // version check is what keeps the second from writing over the first.
+  await context.addInitScript(() => Object.defineProperty(navigator, 'locks', { value: undefined }));
+  await a.goto('/');
+  await saved(a);
+  await run(a, 'Memory.a = 1');
+  await saved(a);
+  const b = await context.newPage();
+  await b.goto('/');
+  await saved(b);
+  await run(b, 'Memory.b = 2');
+  await saved(b);
+  // Tab a still stands at the version before b's: its save is refused, and it shows b's.
+  await run(a, 'Memory.c = 3');
+  await expect(status(a)).toHaveAttribute('data-state', 'failed');
+  await expect(status(a)).toContainText('saved by another tab');
+  await expect(status(a)).toContainText("its last run's changes to Memory were not kept");
+  expect(await run(a, 'return Memory.a, Memory.b, Memory.c')).toContain('=> 1\t2\tnil');
+  await b.reload();
+  await saved(b);
+  expect(await run(b, 'return Memory.a, Memory.b, Memory.c')).toContain('=> 1\t2\tnil');
+});

@@ -195,7 +195,7 @@ impl Persistence {
     }
 
     /// The version the store stands at (its meta record), or None if it cannot be read.
-    async fn stored_version(self) -> Option<u64> {
+    pub(super) async fn stored_version(self) -> Option<u64> {
         let store = self.store.get_value()?;
         match store.load_meta().await.ok()? {
             Some(meta) => history::meta(&[(b"meta".to_vec(), meta)]).ok().map(|m| m.version),

@@ -75,10 +75,12 @@ impl Persistence {
         self.state.set(SaveState::Saving);
         let started = now_ms();
         self.tabs.update_value(|t| t.in_flight += 1);
-        let mut committed = store.commit(&point.changes).await;
+        // Only onto the version this tab's Memory stands at: never over another tab's.
+        let at = self.version.get_untracked();
+        let mut committed = store.commit_at(at, &point.changes).await;
         // The browser's quota is full: older versions make room first (FORMAT.md R19).
         if committed.as_ref().is_err_and(|e| e.0.contains("quota is full")) && quota::make_room(store).await {
-            committed = store.commit(&point.changes).await.map_err(|e| {
+            committed = store.commit_at(at, &point.changes).await.map_err(|e| {
                 StoreError(format!("{} (older versions of the history were thinned, and that was not enough)", e.0))
             });
         }
@@ -102,6 +104,19 @@ impl Persistence {
             Err(e) => SaveState::Failed { reason: e.0.clone() },
         });
         self.landed();
+        if committed.is_err() && self.stored_version().await.is_some_and(|stored| stored != at) {
+            // Another tab saved meanwhile: show its Memory (this run's changes to Memory
+            // are not kept; the message says so) rather than save over it.
+            let _ = self.catch_up().await;
+            if let Err(e) = &committed {
+                self.state.set(SaveState::Failed {
+                    reason: format!(
+                        "{}: this tab now shows that version; its last run's changes to Memory were not kept",
+                        e.0
+                    ),
+                });
+            }
+        }
         committed.map(|()| commit_ms).map_err(|e| e.0)
     }
 }

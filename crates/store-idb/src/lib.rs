@@ -18,6 +18,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// The database and object store names.
 pub const DATABASE: &str = "moonkeep";
+/// The key of the record naming the current version (FORMAT.md R1).
+const META: &[u8] = b"meta";
 const RECORDS: &str = "records";
 /// Version 1: one object store of records with out-of-line binary keys.
 const SCHEMA_VERSION: u32 = 1;
@@ -63,7 +65,7 @@ impl IdbStore {
 
     /// The meta record alone (None in an empty store): which version is current.
     pub async fn load_meta(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.load_range(Some((b"meta", b"meta\0"))).await?.pop().map(|(_, value)| value))
+        Ok(self.load_range(Some((META, b"meta\0"))).await?.pop().map(|(_, value)| value))
     }
 
     /// The version entries (`v` keys) alone: what a list of the history reads.
@@ -116,12 +118,42 @@ impl IdbStore {
 
     /// Applies every change in one transaction: all of them, or none.
     pub async fn commit(&self, changes: &[Change]) -> Result<(), StoreError> {
+        self.apply(None, changes).await
+    }
+
+    /// Like `commit`, but only if the store still stands at version `expected` (as its
+    /// `meta` record says, read in the same transaction; an empty store stands at 0):
+    /// a tab that saves never writes over versions another tab committed meanwhile.
+    pub async fn commit_at(&self, expected: u64, changes: &[Change]) -> Result<(), StoreError> {
+        self.apply(Some(expected), changes).await
+    }
+
+    async fn apply(&self, expected: Option<u64>, changes: &[Change]) -> Result<(), StoreError> {
         if changes.is_empty() {
             return Ok(());
         }
         let fail = |e: indexed_db_futures::error::Error| StoreError(describe(&e));
         let tx = self.db.transaction(RECORDS).with_mode(TransactionMode::Readwrite).build().map_err(fail)?;
         let store = tx.object_store(RECORDS).map_err(fail)?;
+        if let Some(expected) = expected {
+            // Only this transaction's own request is awaited: it stays active.
+            let meta: Option<JsValue> = store.get(array(META)).primitive().map_err(fail)?.await.map_err(fail)?;
+            let stored = match meta {
+                None => 0,
+                Some(meta) => {
+                    moonkeep_engine::history::meta(&[(META.to_vec(), bytes(&meta)?)])
+                        .map_err(|e| StoreError(format!("Memory was not saved: {e}")))?
+                        .version
+                }
+            };
+            if stored != expected {
+                // Dropped uncommitted: the transaction rolls back, nothing was written.
+                return Err(StoreError(format!(
+                    "Memory was not saved: the store is at version {stored}, saved by another tab, and this tab \
+                     stood at version {expected}"
+                )));
+            }
+        }
         for change in changes {
             match change {
                 Change::Put { key, value } => {
