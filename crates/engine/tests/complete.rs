@@ -106,7 +106,7 @@ fn huge_tables_are_read_within_bounds() {
         assert!(labels(&c).contains(&key), "{key}");
     }
     let hover = vm.hover("Memory.big", 8).unwrap();
-    assert_eq!(hover.size.as_deref(), Some("more than 10000 entries"));
+    assert_eq!(hover.size.as_deref(), Some("more than 1000 entries"));
 }
 
 #[test]
@@ -176,6 +176,10 @@ fn hover_shows_values_and_where_functions_were_defined() {
     assert_eq!(vm.hover("Memory.player.name", 15).unwrap().size.as_deref(), Some("4 bytes"));
     assert_eq!(vm.hover("local Memory = 1; print(Memory)", 26), None, "a local's value is not known");
     assert_eq!(vm.hover("Memory.missing", 9), None);
+
+    let vm = self::vm("local C = {}; C.__index = C; function C:move(dx) end; Memory.obj = setmetatable({}, C)");
+    let h = vm.hover("Memory.obj:move(1)", 12).unwrap();
+    assert_eq!((h.path.as_str(), h.preview.as_str()), ("Memory.obj:move", "function(self, dx)"));
 }
 
 #[test]

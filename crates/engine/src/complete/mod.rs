@@ -31,7 +31,7 @@ pub const ITEMS: usize = 200;
 /// `__index` tables followed from one table, at most (a chain may loop).
 const CHAIN: usize = 8;
 /// Entries counted for a hover's size, at most.
-const COUNT: usize = 10_000;
+const COUNT: usize = 1_000;
 
 /// What may be typed at the cursor.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,7 +76,7 @@ pub struct Hover {
     pub type_name: &'static str,
     /// As the inspector previews it; for a function, its signature.
     pub preview: String,
-    /// `3 entries`, `5 bytes`, `more than 10000 entries`.
+    /// `3 entries`, `5 bytes`, `more than 1000 entries`.
     pub size: Option<String>,
     /// Where a Lua function was defined: `main.lua:3`.
     pub defined: Option<String>,
@@ -167,20 +167,13 @@ impl Reader<'_> {
         let (tokens, _) = scan::tokens(text);
         let at = tokens.iter().position(|t| t.kind == Kind::Name && t.start <= offset && offset <= t.end())?;
         let locals = scan::locals_in_scope(&tokens[..at]);
-        let path = path_ending_at(&tokens, text, at, &locals)?;
+        let (path, _) = named_path(&tokens, text, at, &locals)?;
         self.held(|| {
             let value = self.resolve(&path)?;
             let size = match &value {
                 Value::String(s) => Some(count_text(s.as_bytes().len(), "byte", false)),
                 Value::Table(t) if self.std.name_of(&value).is_none() => {
-                    let mut entries = 0;
-                    let _ = t.for_each::<Value, Value>(|_, _| {
-                        entries += 1;
-                        if entries > COUNT {
-                            return Err(mlua::Error::runtime("counted enough"));
-                        }
-                        Ok(())
-                    });
+                    let entries = t.pairs::<Value, Value>().take(COUNT + 1).count();
                     Some(count_text(entries.min(COUNT), "entry", entries > COUNT))
                 }
                 _ => None,
@@ -214,21 +207,8 @@ impl Reader<'_> {
         let (open, active) = open_call(&tokens)?;
         let callee = open.checked_sub(1)?;
         let locals = scan::locals_in_scope(&tokens[..callee]);
-        let path = path_ending_at(&tokens, before, callee, &locals);
-        let method = callee >= 2 && tokens[callee - 1].text == ":";
-        let (path, name) = match (path, method) {
-            (Some(p), false) => {
-                let name = p.text.clone();
-                (p, name)
-            }
-            (None, true) => {
-                let mut object = path_ending_at(&tokens, before, callee - 2, &locals)?;
-                let name = format!("{}:{}", object.text, tokens[callee].text);
-                object.steps.push(Step::Name(tokens[callee].text.as_bytes().to_vec()));
-                (object, name)
-            }
-            _ => return None,
-        };
+        let (path, method) = named_path(&tokens, before, callee, &locals)?;
+        let name = path.text.clone();
         self.held(|| {
             let Value::Function(f) = self.resolve(&path)? else { return None };
             let info = f.info();
@@ -315,16 +295,12 @@ impl Reader<'_> {
                 }
             };
             let mut scanned = 0;
-            let _ = table.for_each::<Value, Value>(|k, v| {
+            for (k, v) in table.pairs::<Value, Value>().take(SCAN).flatten() {
                 scanned += 1;
                 if let Value::String(key) = &k {
                     add(key, v);
                 }
-                if scanned >= SCAN {
-                    return Err(mlua::Error::runtime("scanned enough"));
-                }
-                Ok(())
-            });
+            }
             if scanned >= SCAN && !prefix.is_empty() {
                 if let (Ok(key), Ok(v)) = (self.lua.create_string(prefix), table.raw_get::<Value>(prefix)) {
                     if !v.is_nil() {
@@ -375,6 +351,19 @@ impl Reader<'_> {
             })
             .collect()
     }
+}
+
+/// The path ending at token `at`, a method's too (`obj:move` reads `obj.move`), and
+/// whether it is a method's.
+fn named_path(tokens: &[Token], text: &str, at: usize, locals: &BTreeSet<String>) -> Option<(Path, bool)> {
+    let name = tokens[at];
+    if at >= 2 && name.kind == Kind::Name && tokens[at - 1].text == ":" {
+        let mut object = path_ending_at(tokens, text, at - 2, locals)?;
+        object.text = format!("{}:{}", object.text, name.text);
+        object.steps.push(Step::Name(name.text.as_bytes().to_vec()));
+        return Some((object, true));
+    }
+    path_ending_at(tokens, text, at, locals).map(|p| (p, false))
 }
 
 /// Whether the word after token `t` names something new (`local x`, `for i`,
