@@ -32,6 +32,14 @@ function describe(type, preview) {
   return `${type} ${preview}`;
 }
 
+// Each question's time, for DevTools and bench/editor_browser.mjs.
+function measured(name, ask) {
+  const start = performance.now();
+  const answer = ask();
+  performance.measure(name, { start });
+  return answer;
+}
+
 function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -52,7 +60,7 @@ export function assistExtensions(assistant) {
     if (!a) return null;
     const before = context.state.sliceDoc(0, context.pos);
     if (!context.explicit && !/[\w.:]$/.test(before)) return null;
-    const answer = a.complete(before);
+    const answer = measured('moonkeep:complete', () => a.complete(before));
     if (!answer || answer.items.length === 0) return null;
     return {
       from: answer.from,
@@ -103,7 +111,7 @@ export function assistExtensions(assistant) {
     (view) => {
       const a = assistant();
       if (!a) return [];
-      const found = a.check(view.state.doc.toString());
+      const found = measured('moonkeep:check', () => a.check(view.state.doc.toString()));
       if (!found) return [];
       const doc = view.state.doc;
       const line = doc.line(Math.min(Math.max(found.line, 1), doc.lines));
