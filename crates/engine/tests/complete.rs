@@ -212,3 +212,24 @@ fn check_reports_syntax_errors_where_lua_finds_them() {
         (3, "notes.lua:3: 'end' expected (to close 'function' at line 1) near <eof>")
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Any text, any offset (inside a character or past the end): answers or nothing,
+    /// never a panic.
+    #[test]
+    fn no_text_makes_the_assistant_panic(text in "[a-zA-Z0-9_ .:,=(){}\\[\\]\"'\\\\\n-]{0,24}|.{0,12}") {
+        thread_local! {
+            static VM: Vm = vm("Memory.p = setmetatable({x = {y = 1}}, {__index = {m = function(a) end}})");
+        }
+        VM.with(|vm| {
+            vm.complete(&text);
+            for offset in 0..=text.len() + 1 {
+                vm.hover(&text, offset);
+                vm.signature(&text, offset);
+            }
+        });
+        check(&text, "main.lua");
+    }
+}
