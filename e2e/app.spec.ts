@@ -57,11 +57,11 @@ test('the page loads without console errors', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-test('the whole page stays within 600 KB gzip, the editor bundle included', () => {
+test('the whole page stays within 700 KB gzip, the editor bundle included', () => {
   const files = readdirSync(dist, { recursive: true }).map(String).filter((f) => statSync(join(dist, f)).isFile());
   expect(files.some((f) => /^snippets\/.*\/editor\/dist\/editor\.js$/.test(f))).toBe(true);
   const gzip = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(dist, f)), { level: 9 }).length, 0);
-  expect(gzip).toBeLessThanOrEqual(600 * 1024);
+  expect(gzip).toBeLessThanOrEqual(700 * 1024);
   // wasm-bindgen's glue, minified by scripts/minify-glue.mjs (unminified: ~2,000 lines).
   const glue = files.filter((f) => /^moonkeep-web-[0-9a-f]+\.js$/.test(f));
   expect(glue).toHaveLength(1);

@@ -17,6 +17,7 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { HighlightStyle, StreamLanguage, bracketMatching, indentUnit, syntaxHighlighting } from '@codemirror/language';
 import { lua } from '@codemirror/legacy-modes/mode/lua';
 import { tags } from '@lezer/highlight';
+import { assistExtensions } from './assist.js';
 
 const highlight = HighlightStyle.define([
   { tag: tags.keyword, color: 'var(--syntax-keyword)', fontWeight: '600' },
@@ -136,6 +137,7 @@ export class Editor {
       syntaxHighlighting(highlight),
       keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
       errorField,
+      assistExtensions(() => this.assistant),
       theme,
       EditorView.contentAttributes.of({
         'aria-label': 'Lua code',
@@ -156,6 +158,7 @@ export class Editor {
     // while the page starts.
     this.parent = parent;
     this.view = null;
+    this.assistant = null;
   }
 
   /** Shows script `key` holding `text`, with its own history if it was shown before. */
@@ -185,6 +188,11 @@ export class Editor {
   clearError() {
     if (this.view === null) return;
     this.view.dispatch({ effects: setError.of(null) });
+  }
+
+  /** Completion, hover, signature help and syntax checks ask `assistant` (assist.js). */
+  setAssistant(assistant) {
+    this.assistant = assistant;
   }
 
 }

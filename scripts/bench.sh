@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prints Moonkeep's benchmark figures: built sizes, cold load in Chromium, the
 # bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4, and
-# Memory persistence (save points, restore, bytes per function, compression), and
-# the Memory inspector with 100,000 entries, and a tab following another.
+# Memory persistence (save points, restore, bytes per function, compression), the
+# Memory inspector with 100,000 entries, the editor's completion and checks, and a
+# tab following another.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-9}
@@ -34,8 +35,12 @@ cargo run --quiet --release -p moonkeep-engine --example history_bench
 echo "==> Memory inspector rows (native, cargo --release)"
 cargo run --quiet --release -p moonkeep-engine --example inspect_bench
 
+echo "==> Editor assistance: completion on a 100k-entry Memory, checks of a 2,000-line script (native, cargo --release)"
+cargo run --quiet --release -p moonkeep-engine --example complete_bench
+
 echo "==> Chromium"
 node bench/browser.mjs target/bench/native.tsv target/bench/lua54.tsv "$RUNS"
 node bench/inspector_browser.mjs "$RUNS"
+node bench/editor_browser.mjs "$RUNS"
 node bench/history_browser.mjs
 node bench/follow_browser.mjs "$RUNS"

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::app::services;
-use crate::editor::Editor;
+use crate::editor::{assistant, Editor};
 use crate::run::{Code, ErrorMark, Runner};
 use crate::scripts::Scripts;
 
@@ -12,6 +12,7 @@ use crate::scripts::Scripts;
 #[component]
 pub fn CodeEditor(scripts: RwSignal<Scripts>) -> impl IntoView {
     let runner = services().runner;
+    let vm = services().vm;
     let host = NodeRef::<Div>::new();
     let editor = StoredValue::new_local(None::<Editor>);
     let active = Memo::new(move |_| scripts.with(Scripts::active_id));
@@ -22,7 +23,9 @@ pub fn CodeEditor(scripts: RwSignal<Scripts>) -> impl IntoView {
         let id = active.get();
         let first = editor.with_value(Option::is_none);
         if first {
-            editor.set_value(Some(mount(&host, scripts, runner)));
+            let mounted = mount(&host, scripts, runner);
+            mounted.set_assistant(&assistant(vm));
+            editor.set_value(Some(mounted));
         }
         let text = scripts.with_untracked(|s| s.active().text.clone());
         runner.forget_error();

@@ -3,6 +3,7 @@
 //! browser app and the command line drive the same [`Vm`].
 #![forbid(unsafe_code)]
 
+mod complete;
 mod error;
 mod inspect;
 mod memory;
@@ -11,6 +12,7 @@ mod store;
 pub mod time;
 mod vm;
 
+pub use complete::{check, Completions, Diagnostic, Hover, Item, ItemKind, Signature};
 pub use error::{ErrorKind, Location, LuaError};
 pub use inspect::{DeleteError, Deleted, Entry, Limits, Node, Place, Row, Shown, Size, Upvalue};
 pub use memory::{

@@ -146,7 +146,7 @@ fn key_order(a: &Value, b: &Value) -> Ordering {
     })
 }
 
-const KEYWORDS: [&str; 22] = [
+pub(crate) const KEYWORDS: [&str; 22] = [
     "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in", "local", "nil",
     "not", "or", "repeat", "return", "then", "true", "until", "while",
 ];

@@ -178,7 +178,7 @@ fn is_lua(f: &Function) -> bool {
     f.info().what != "C"
 }
 
-pub(super) fn type_name(value: &Value) -> &'static str {
+pub(crate) fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Integer(_) => "integer",
         Value::Number(_) => "float",

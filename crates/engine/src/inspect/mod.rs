@@ -20,7 +20,8 @@ use std::fmt;
 
 pub(crate) use delete::{delete, undo};
 pub use delete::{DeleteError, Deleted, Entry};
-pub(crate) use graph::Graph;
+pub(crate) use graph::{type_name, Graph};
+pub(crate) use show::{params, preview};
 pub(crate) use tree::value_tree;
 
 /// Where a value sits in the one above it.

@@ -3,8 +3,8 @@
 use mlua::{Function, Table, Value};
 
 use super::graph::{type_name, Graph};
-use super::{signature, Shown, Upvalue};
-use crate::memory::{float_text, Edge, Key};
+use super::{signature, Limits, Shown, Upvalue};
+use crate::memory::{float_text, Edge, Key, Raw, StdNames};
 use crate::render::{is_identifier, quote, sort_entries};
 
 /// Characters of a table's preview before it is cut with `…`.
@@ -126,11 +126,8 @@ impl Graph<'_> {
         }
     }
 
-    /// Parameter names, as `debug.getlocal(f, i)` gives them for a function not running.
     fn params(&self, f: &Function, count: u8) -> Vec<String> {
-        (1..=i64::from(count))
-            .map(|i| self.raw.getlocal.call::<Option<String>>((f, i)).ok().flatten().unwrap_or_else(|| "?".into()))
-            .collect()
+        params(self.raw, f, count)
     }
 
     fn key_in_constructor(&self, key: &Value) -> String {
@@ -153,6 +150,19 @@ impl Graph<'_> {
             Edge::ObjectKey => "<key>".into(),
         }
     }
+}
+
+/// A value on its own, as the inspector previews it, without walking Memory: what
+/// completion and hover show (bounded work for a table of any size).
+pub(crate) fn preview(raw: &Raw, std: &StdNames, value: &Value) -> String {
+    Graph::build(raw, std, Limits::default(), Value::Nil).brief(value, PREVIEW_CHARS)
+}
+
+/// Parameter names, as `debug.getlocal(f, i)` gives them for a function not running.
+pub(crate) fn params(raw: &Raw, f: &Function, count: u8) -> Vec<String> {
+    (1..=i64::from(count))
+        .map(|i| raw.getlocal.call::<Option<String>>((f, i)).ok().flatten().unwrap_or_else(|| "?".into()))
+        .collect()
 }
 
 /// A string as a literal of at most `limit` bytes of content, with its length if cut.

@@ -18,6 +18,7 @@ use mlua::{Function, Lua};
 use moonkeep_lua::playground::Library;
 use moonkeep_lua::Watchdog;
 
+use crate::complete::{Completions, Hover, Reader, Signature};
 use crate::error::LuaError;
 use crate::inspect::{self, DeleteError, Deleted, Graph, Limits, Node, Row};
 use crate::memory::{Keeper, Quarantine, Raw, RestoreReport, Restoring, SavePoint, SECRET_LEN};
@@ -252,6 +253,30 @@ impl Vm {
     /// Puts a deleted entry back where it was, unless that key has a value again.
     pub fn undo_delete(&self, deleted: Deleted) -> Result<(), DeleteError> {
         inspect::undo(deleted)
+    }
+
+    /// What may be typed at the end of `text_before_cursor`: keywords, locals of the
+    /// text, globals, fields and methods of live values (see `complete`). Reads
+    /// values raw and runs no Lua code, so it may be asked between a run's slices.
+    pub fn complete(&self, text_before_cursor: &str) -> Completions {
+        self.reader(|r| r.complete(text_before_cursor))
+            .unwrap_or(Completions { from: text_before_cursor.len(), items: Vec::new() })
+    }
+
+    /// The live value of the name (or path) at byte `offset` of `text`.
+    pub fn hover(&self, text: &str, offset: usize) -> Option<Hover> {
+        self.reader(|r| r.hover(text, offset)).flatten()
+    }
+
+    /// The parameters of the live Lua function whose call `offset` is in.
+    pub fn signature(&self, text: &str, offset: usize) -> Option<Signature> {
+        self.reader(|r| r.signature(text, offset)).flatten()
+    }
+
+    /// `None` while a restore holds the keeper (between its steps it does not).
+    fn reader<T>(&self, read: impl FnOnce(&Reader) -> T) -> Option<T> {
+        let keeper = self.keeper.try_borrow().ok()?;
+        Some(read(&Reader { lua: &self.lua, raw: &keeper.raw, std: &keeper.std }))
     }
 
     fn memory(&self) -> mlua::Value {
