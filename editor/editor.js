@@ -16,6 +16,7 @@ import {
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { HighlightStyle, StreamLanguage, bracketMatching, indentUnit, syntaxHighlighting } from '@codemirror/language';
 import { lua } from '@codemirror/legacy-modes/mode/lua';
+import { formatting } from './format.js';
 import { tags } from '@lezer/highlight';
 
 const highlight = HighlightStyle.define([
@@ -124,6 +125,7 @@ export class Editor {
     );
     this.extensions = [
       runKeys,
+      formatting,
       lineNumbers(),
       highlightActiveLineGutter(),
       highlightActiveLine(),
@@ -188,3 +190,5 @@ export class Editor {
   }
 
 }
+
+export { formatScript } from './format.js';

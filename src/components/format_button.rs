@@ -1,0 +1,45 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::editor;
+use crate::scripts::Scripts;
+
+/// The Format command: this button and Shift+Alt+F in the editor (which sends the
+/// `moonkeep-format` event) format the open script with StyLua. The first Format
+/// fetches StyLua, so the button says it is busy until the script is formatted; why a
+/// Format changed nothing is shown beside it.
+#[component]
+pub fn FormatButton(scripts: RwSignal<Scripts>) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let message = RwSignal::new(String::new());
+    let format = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        message.set(String::new());
+        let name = scripts.with_untracked(|s| s.active().name.clone());
+        spawn_local(async move {
+            // The editor rejects with a message (a string) when the script is unchanged.
+            let outcome = JsFuture::from(editor::format_script(&name)).await;
+            message.set(outcome.err().and_then(|e| e.as_string()).unwrap_or_default());
+            busy.set(false);
+        });
+    };
+    let _ = window_event_listener_untyped("moonkeep-format", move |_| format());
+    view! {
+        <button
+            data-testid="format"
+            on:click=move |_| format()
+            aria-busy=move || busy.get().to_string()
+            aria-describedby="format-message"
+            title="Format the script with StyLua (Shift+Alt+F)"
+        >
+            {move || if busy.get() { "Formatting…" } else { "Format" }}
+        </button>
+        <span id="format-message" class="format-message" data-testid="format-message" role="status">
+            {message}
+        </span>
+    }
+}
