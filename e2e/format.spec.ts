@@ -106,10 +106,32 @@ test('while StyLua loads the button is busy; a failed load loses nothing and For
   });
   await page.getByTestId('format').click();
   await expect(page.getByTestId('format')).toHaveAttribute('aria-busy', 'true');
-  await expect(page.getByTestId('format')).toHaveText('Formatting…');
+  const ellipsis = () => page.getByTestId('format').evaluate((b) => getComputedStyle(b, '::after').content);
+  expect(await ellipsis()).toBe('"…"'); // "Format…"
   release();
   await expect.poll(() => editorText(page)).toBe('print(1)\n');
   await expect(page.getByTestId('format')).toHaveAttribute('aria-busy', 'false');
-  await expect(page.getByTestId('format')).toHaveText('Format');
+  expect(await ellipsis()).toBe('none');
   await expect(page.getByTestId('format-message')).toHaveText('');
+});
+
+test('what is typed while StyLua loads is kept: the script is left as typed, with a message', async ({ page }) => {
+  await open(page);
+  const editor = page.getByTestId('editor');
+  await editor.fill('print(  1 )');
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/format/stylua.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByTestId('format').click();
+  await expect(page.getByTestId('format')).toHaveAttribute('aria-busy', 'true');
+  await editor.press('End');
+  await page.keyboard.type(' -- mine');
+  release();
+  await expect(page.getByTestId('format-message')).toHaveText(
+    'main changed while the formatter loaded, so it was left as it is: press Format again.',
+  );
+  expect(await editorText(page)).toBe('print(  1 ) -- mine');
 });

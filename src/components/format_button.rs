@@ -7,8 +7,8 @@ use crate::scripts::Scripts;
 
 /// The Format command: this button and Shift+Alt+F in the editor (which sends the
 /// `moonkeep-format` event) format the open script with StyLua. The first Format
-/// fetches StyLua, so the button says it is busy until the script is formatted; why a
-/// Format changed nothing is shown beside it.
+/// fetches StyLua, so the button is busy (`aria-busy`, drawn by the CSS) until the
+/// script is formatted; why a Format changed nothing is shown beside it.
 #[component]
 pub fn FormatButton(scripts: RwSignal<Scripts>) -> impl IntoView {
     let busy = RwSignal::new(false);
@@ -18,7 +18,6 @@ pub fn FormatButton(scripts: RwSignal<Scripts>) -> impl IntoView {
             return;
         }
         busy.set(true);
-        message.set(String::new());
         let name = scripts.with_untracked(|s| s.active().name.clone());
         spawn_local(async move {
             // The editor rejects with a message (a string) when the script is unchanged.
@@ -32,13 +31,12 @@ pub fn FormatButton(scripts: RwSignal<Scripts>) -> impl IntoView {
         <button
             data-testid="format"
             on:click=move |_| format()
-            aria-busy=move || busy.get().to_string()
-            aria-describedby="format-message"
+            aria-busy=move || if busy.get() { "true" } else { "false" }
             title="Format the script with StyLua (Shift+Alt+F)"
         >
-            {move || if busy.get() { "Formatting…" } else { "Format" }}
+            "Format"
         </button>
-        <span id="format-message" class="format-message" data-testid="format-message" role="status">
+        <span class="format-message" data-testid="format-message" role="status">
             {message}
         </span>
     }
