@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prints Moonkeep's benchmark figures: built sizes, cold load in Chromium, the
 # bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4, and
-# Memory persistence (save points, restore, bytes per function, compression), and
-# the Memory inspector with 100,000 entries.
+# Memory persistence (save points, restore, bytes per function, compression), the
+# Memory inspector with 100,000 entries, and the formatter (its download, first and
+# second Format).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-9}
@@ -38,3 +39,4 @@ echo "==> Chromium"
 node bench/browser.mjs target/bench/native.tsv target/bench/lua54.tsv "$RUNS"
 node bench/inspector_browser.mjs "$RUNS"
 node bench/history_browser.mjs
+node bench/format_browser.mjs "$RUNS"
