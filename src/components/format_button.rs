@@ -8,7 +8,8 @@ use crate::scripts::Scripts;
 /// The Format command: this button and Shift+Alt+F in the editor (which sends the
 /// `moonkeep-format` event) format the open script with StyLua. The first Format
 /// fetches StyLua, so the button is busy (`aria-busy`, drawn by the CSS) until the
-/// script is formatted; why a Format changed nothing is shown beside it.
+/// script is formatted; why a Format changed nothing is shown beside it until the next
+/// edit.
 #[component]
 pub fn FormatButton(scripts: RwSignal<Scripts>) -> impl IntoView {
     let busy = RwSignal::new(false);
@@ -27,6 +28,11 @@ pub fn FormatButton(scripts: RwSignal<Scripts>) -> impl IntoView {
         });
     };
     let _ = window_event_listener_untyped("moonkeep-format", move |_| format());
+    // A message is about the text as it was: the next edit (or another script) ends it.
+    Effect::new(move |_| {
+        scripts.track();
+        message.set(String::new());
+    });
     view! {
         <button
             data-testid="format"
