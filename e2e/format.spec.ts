@@ -1,6 +1,8 @@
 // The Format command: StyLua, fetched on the first Format only, formats the open script
 // as one undoable change, and leaves the text alone with a message when it cannot.
 import { test, expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { editorText } from './playground';
 
 const messy = [
@@ -134,4 +136,10 @@ test('what is typed while StyLua loads is kept: the script is left as typed, wit
     'main changed while the formatter loaded, so it was left as it is: press Format again.',
   );
   expect(await editorText(page)).toBe('print(  1 ) -- mine');
+});
+
+test('StyLua is shipped without its custom sections (its names: 55 KB gzip of the download)', () => {
+  const module = new WebAssembly.Module(readFileSync(join(import.meta.dirname, '..', 'dist', 'format', 'stylua.wasm')));
+  expect(WebAssembly.Module.exports(module).map((e) => e.name)).toContain('formatCode');
+  expect(WebAssembly.Module.customSections(module, 'name')).toHaveLength(0);
 });

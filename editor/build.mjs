@@ -15,7 +15,7 @@ const stylua = join(here, '..', 'node_modules', '@johnnymorganz', 'stylua');
 
 await bundle('editor.js', join(dist, 'editor.js'), "Moonkeep's editor bundle");
 await bundle('stylua.js', join(dist, 'format', 'stylua.js'), "Moonkeep's formatter, loaded on first use");
-keep(join(dist, 'format', 'stylua.wasm'), readFileSync(join(stylua, 'stylua_lib_bg.wasm')));
+keep(join(dist, 'format', 'stylua.wasm'), withoutCustomSections(readFileSync(join(stylua, 'stylua_lib_bg.wasm'))));
 keep(join(dist, 'format', 'LICENSE-stylua.md'), readFileSync(join(stylua, 'LICENSE.md')));
 
 async function bundle(entry, out, title) {
@@ -31,6 +31,28 @@ async function bundle(entry, out, title) {
     logLevel: 'warning',
   });
   keep(out, Buffer.concat([Buffer.from(notice(title, result.metafile)), result.outputFiles[0].contents]));
+}
+
+/** A WebAssembly module without its custom sections: StyLua's carry a 300 KB `name`
+ * section, used only for names in stack traces (55 KB of its download, gzip). The code
+ * sections are copied byte for byte. */
+function withoutCustomSections(wasm) {
+  const kept = [wasm.subarray(0, 8)]; // magic number and version
+  let at = 8;
+  while (at < wasm.length) {
+    const start = at;
+    const id = wasm[at++];
+    let size = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const byte = wasm[at++];
+      size += (byte & 0x7f) * scale;
+      if (byte < 0x80) break;
+    }
+    at += size;
+    if (id !== 0) kept.push(wasm.subarray(start, at));
+  }
+  if (at !== wasm.length) throw new Error('stylua_lib_bg.wasm: a section runs past the end of the file');
+  return Buffer.concat(kept);
 }
 
 /** Writes `bytes` to `out` unless the file already holds them. */
