@@ -21,7 +21,7 @@ pub fn FormatButton(scripts: RwSignal<Scripts>) -> impl IntoView {
         busy.set(true);
         let name = scripts.with_untracked(|s| s.active().name.clone());
         spawn_local(async move {
-            // The editor rejects with a message (a string) when the script is unchanged.
+            // The editor rejects with a message (a string) when it left the script as it was.
             let outcome = JsFuture::from(editor::format_script(&name)).await;
             message.set(outcome.err().and_then(|e| e.as_string()).unwrap_or_default());
             busy.set(false);
