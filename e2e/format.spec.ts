@@ -41,6 +41,8 @@ async function open(page: Page): Promise<string[]> {
 test('Format on a messy script: StyLua fetched on first use, one undoable change', async ({ page }) => {
   const formatter = await open(page);
   await page.getByTestId('editor').fill(messy);
+  // Not even once the page is idle (it then warms the interpreter up).
+  await page.waitForFunction(() => performance.getEntriesByName('moonkeep:warmed').length === 1);
   expect(formatter, 'nothing of the formatter before the first Format').toEqual([]);
 
   await page.getByTestId('format').click();
