@@ -5,9 +5,10 @@
 import { readdirSync } from 'node:fs';
 
 /** Every file the page loads, relative to `dist`: wasm-bindgen's snippets (the editor
- * bundle) included. */
+ * bundle) included, the formatter (format/, fetched on the first Format) not. */
 export function pageFiles(dist) {
-  return readdirSync(dist, { recursive: true }).map(String).filter((f) => /\.(wasm|js|css|html|svg)$/.test(f)).sort();
+  return readdirSync(dist, { recursive: true }).map(String)
+    .filter((f) => /\.(wasm|js|css|html|svg)$/.test(f) && !f.startsWith('format/')).sort();
 }
 
 /** Resolves once Run is enabled (Memory restored: the page's `moonkeep:restored` mark). */

@@ -16,6 +16,7 @@ import {
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { HighlightStyle, StreamLanguage, bracketMatching, indentUnit, syntaxHighlighting } from '@codemirror/language';
 import { lua } from '@codemirror/legacy-modes/mode/lua';
+import { formatting } from './format.js';
 import { tags } from '@lezer/highlight';
 import { assistExtensions } from './assist.js';
 
@@ -125,6 +126,7 @@ export class Editor {
     );
     this.extensions = [
       runKeys,
+      formatting,
       lineNumbers(),
       highlightActiveLineGutter(),
       highlightActiveLine(),
@@ -196,3 +198,5 @@ export class Editor {
   }
 
 }
+
+export { formatScript } from './format.js';

@@ -2,8 +2,8 @@
 # Prints Moonkeep's benchmark figures: built sizes, cold load in Chromium, the
 # bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4, and
 # Memory persistence (save points, restore, bytes per function, compression), the
-# Memory inspector with 100,000 entries, the editor's completion and checks, and a
-# tab following another.
+# Memory inspector with 100,000 entries, the editor's completion and checks, the
+# formatter (its download, first and second Format), and a tab following another.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-9}
@@ -44,3 +44,4 @@ node bench/inspector_browser.mjs "$RUNS"
 node bench/editor_browser.mjs "$RUNS"
 node bench/history_browser.mjs
 node bench/follow_browser.mjs "$RUNS"
+node bench/format_browser.mjs "$RUNS"

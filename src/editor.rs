@@ -143,3 +143,13 @@ fn byte_offset(text: &str, at: usize) -> usize {
     }
     text.len()
 }
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen(module = "/editor/dist/editor.js"))]
+#[cfg_attr(not(target_arch = "wasm32"), wasm_bindgen)]
+extern "C" {
+    /// Formats the script shown in the editor with StyLua (fetched on first use) as one
+    /// change that Undo takes back. Rejects with a message naming the script `name` when
+    /// StyLua cannot be loaded or cannot parse it; the text is then unchanged.
+    #[wasm_bindgen(js_name = formatScript)]
+    pub fn format_script(name: &str) -> js_sys::Promise;
+}

@@ -1,5 +1,6 @@
 pub mod code_editor;
 pub mod examples_menu;
+pub mod format_button;
 pub mod history_panel;
 pub mod inspector_notice;
 pub mod inspector_row;

@@ -2,13 +2,14 @@ use leptos::prelude::*;
 
 use crate::app::services;
 use crate::components::examples_menu::ExamplesMenu;
+use crate::components::format_button::FormatButton;
 use crate::components::snapshot_buttons::SnapshotButtons;
 use crate::components::theme_select::ThemeSelect;
 use crate::demos;
 use crate::run::Code;
 use crate::scripts::Scripts;
 
-/// The page's header: Run, the examples, the theme, Memory export and import.
+/// The page's header: Run, Format, the examples, the theme, Memory export and import.
 #[component]
 pub fn Toolbar(scripts: RwSignal<Scripts>) -> impl IntoView {
     let runner = services().runner;
@@ -37,6 +38,7 @@ pub fn Toolbar(scripts: RwSignal<Scripts>) -> impl IntoView {
                 </button>
                 <span class="hint" id="run-keys">"Ctrl+Enter runs all · Shift+Enter the selection"</span>
             </div>
+            <FormatButton scripts=scripts />
             <ExamplesMenu scripts=scripts demos=demos::all() />
             <ThemeSelect />
             <SnapshotButtons />
