@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints Moonkeep's benchmark figures: built sizes, cold load in Chromium, the
 # bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4, and
-# Memory persistence (save points, restore, bytes per function, compression), and
+# Memory persistence (save points, restore, bytes per function, compression, how
+# they scale to a million objects), and
 # the Memory inspector with 100,000 entries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,9 @@ done
 
 echo "==> Memory persistence (native, cargo --release)"
 cargo run --quiet --release -p moonkeep-engine --example memory_bench
+
+echo "==> Memory scaling: 10,000 / 100,000 / 1,000,000 small tables (native, cargo --release)"
+cargo run --quiet --release -p moonkeep-engine --example scale_bench
 
 echo "==> History: 1,000 one-key versions (native, cargo --release)"
 cargo run --quiet --release -p moonkeep-engine --example history_bench
