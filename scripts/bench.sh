@@ -42,3 +42,4 @@ echo "==> Chromium"
 node bench/browser.mjs target/bench/native.tsv target/bench/lua54.tsv "$RUNS"
 node bench/inspector_browser.mjs "$RUNS"
 node bench/history_browser.mjs
+node bench/scale_browser.mjs
