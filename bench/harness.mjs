@@ -1,5 +1,6 @@
 // What every browser benchmark (bench/*.mjs, bench/compare/*.mjs) needs: the browser,
-// the static server its pages come from, and the median its figures are taken as.
+// the static server its pages come from, the median its figures are taken as, and a
+// page's run timed to its save.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -39,4 +40,20 @@ export async function openPage(browser, port) {
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.waitForFunction(() => document.querySelector('[data-testid=save-status]')?.dataset.state === 'saved');
   return page;
+}
+
+/** Runs what the editor holds and waits for its save; the save point's and the
+ * commit's ms as the status bar tells them. */
+export function runAndSave(page) {
+  return page.evaluate(async () => {
+    const output = document.querySelector('[data-testid=console-output]');
+    const status = document.querySelector('[data-testid=save-status]');
+    const runs = Number(output.dataset.runs);
+    document.querySelector('[data-testid=run]').click();
+    while (Number(output.dataset.runs) === runs || status.dataset.state !== 'saved') {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const m = status.textContent.match(/save point ([\d.]+) ms, commit ([\d.]+) ms/);
+    return m ? Number(m[1]) + Number(m[2]) : NaN;
+  });
 }

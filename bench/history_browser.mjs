@@ -8,29 +8,13 @@
 import { chromium } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, median, serve, openPage } from './harness.mjs';
+import { CHROMIUM, median, serve, openPage, runAndSave } from './harness.mjs';
 
 const versions = Number(process.argv[2] ?? 1000);
 const port = Number(process.env.MOONKEEP_BENCH_PORT ?? 8091);
 const root = join(import.meta.dirname, '..');
 const build = readFileSync(join(root, 'bench/memory_browser.lua'), 'utf8');
 const ms = (x) => `${x.toFixed(1)} ms`;
-
-/** Runs what the editor holds and waits for its save; the save point's and the
- * commit's ms as the status bar tells them. */
-function runAndSave(page) {
-  return page.evaluate(async () => {
-    const output = document.querySelector('[data-testid=console-output]');
-    const status = document.querySelector('[data-testid=save-status]');
-    const runs = Number(output.dataset.runs);
-    document.querySelector('[data-testid=run]').click();
-    while (Number(output.dataset.runs) === runs || status.dataset.state !== 'saved') {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    const m = status.textContent.match(/save point ([\d.]+) ms, commit ([\d.]+) ms/);
-    return m ? Number(m[1]) + Number(m[2]) : NaN;
-  });
-}
 
 /** Does `action` and resolves with the ms until the page's mark `name` follows it. */
 async function until(page, name, action) {

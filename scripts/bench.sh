@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Prints Moonkeep's benchmark figures: built sizes, cold load in Chromium, the
 # bench/workloads run in Chromium, natively (Moonkeep's Vm) and in stock lua5.4, and
-# Memory persistence (save points, restore, bytes per function, compression), the
-# Memory inspector with 100,000 entries, the editor's completion and checks, the
-# formatter (its download, first and second Format), and a tab following another.
+# Memory persistence (save points, restore, bytes per function, compression, how
+# they scale to a million objects), the Memory inspector with 100,000 entries, the
+# editor's completion and checks, the formatter (its download, first and second
+# Format), and a tab following another.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-9}
@@ -29,6 +30,9 @@ done
 echo "==> Memory persistence (native, cargo --release)"
 cargo run --quiet --release -p moonkeep-engine --example memory_bench
 
+echo "==> Memory scaling: 10,000 / 100,000 / 1,000,000 small tables (native, cargo --release)"
+cargo run --quiet --release -p moonkeep-engine --example scale_bench
+
 echo "==> History: 1,000 one-key versions (native, cargo --release)"
 cargo run --quiet --release -p moonkeep-engine --example history_bench
 
@@ -45,3 +49,4 @@ node bench/editor_browser.mjs "$RUNS"
 node bench/history_browser.mjs
 node bench/follow_browser.mjs "$RUNS"
 node bench/format_browser.mjs "$RUNS"
+node bench/scale_browser.mjs

@@ -69,6 +69,20 @@ impl ObjectIds {
         })
     }
 
+    /// A copy whose passes have room for `capacity` new objects (a fresh `pending`
+    /// table of that size; the ids are shared). A walk that meets many new objects
+    /// doubles its room after each full pass, so re-reading the object a full pass
+    /// stopped in costs, over the whole walk, about as much as reading it once.
+    pub fn with_room(&self, lua: &Lua, capacity: usize) -> mlua::Result<ObjectIds> {
+        let capacity = capacity.max(1);
+        Ok(ObjectIds { pending: lua.create_table_with_capacity(capacity, 0)?, capacity, ..self.clone() })
+    }
+
+    /// How many new objects one pass has room for.
+    pub fn room(&self) -> usize {
+        self.capacity
+    }
+
     /// The id of a table or function, if it has one.
     pub fn get(&self, object: &Value) -> Option<u64> {
         match self.by_object.raw_get::<Value>(object) {

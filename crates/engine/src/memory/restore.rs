@@ -121,12 +121,28 @@ impl Keeper {
     }
 
     /// Does up to `units` of the restore's work; the report once it is finished.
+    ///
+    /// The collector waits while a step runs: what a restore makes is all kept, and
+    /// each collection would traverse every object made so far (mlua's handles on
+    /// them included), which made a restore's time grow with the square of its size.
     pub(crate) fn restore_step(
         &mut self,
         lua: &Lua,
         r: &mut Restoring,
         units: usize,
     ) -> mlua::Result<Option<RestoreReport>> {
+        let collecting = lua.gc_is_running();
+        if collecting {
+            lua.gc_stop();
+        }
+        let step = self.restore_units(lua, r, units);
+        if collecting {
+            lua.gc_restart();
+        }
+        step
+    }
+
+    fn restore_units(&mut self, lua: &Lua, r: &mut Restoring, units: usize) -> mlua::Result<Option<RestoreReport>> {
         let mut budget = units;
         while budget > 0 {
             match r.phase {
@@ -141,6 +157,8 @@ impl Keeper {
                         continue;
                     };
                     self.read_record(r.next, r);
+                    // Only keys are read again: the bytes go as soon as they are decoded.
+                    r.records[r.next].1 = Vec::new();
                     r.next += 1;
                 }
                 Phase::Create => {

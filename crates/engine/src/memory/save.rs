@@ -49,6 +49,8 @@ pub(super) struct Scratch {
     cells: FxHashMap<usize, (u64, u32)>,
     /// Every key this walk found alive.
     live: FxHashSet<KeyName>,
+    /// Passes this walk took.
+    passes: usize,
     current: Current,
 }
 
@@ -59,6 +61,7 @@ impl Scratch {
         self.parents.clear();
         self.cells.clear();
         self.live.clear();
+        self.passes = 0;
     }
 }
 
@@ -81,7 +84,7 @@ struct Current {
 
 impl Keeper {
     pub(crate) fn save_point(&mut self, lua: &Lua) -> SavePoint {
-        let ids = self.ids.clone();
+        let mut ids = self.ids.clone();
         let mut walk = Walk::new(self);
         let root = match lua.globals().raw_get::<Value>("Memory") {
             Ok(root @ Value::Table(_)) => root,
@@ -97,12 +100,19 @@ impl Keeper {
             Ok(id) => id,
             Err(e) => return walk.failed(format!("nothing was saved: {e}")),
         };
-        // Passes end when their room for new objects is used up; a pass that neither
-        // finished an object nor met a new one would never end.
+        // Passes end when their room for new objects is used up, and the object being
+        // read is read again in the next one: the room doubles, so a table holding a
+        // million new objects is not read again for every few thousand of them. A
+        // pass that neither finished an object nor met a new one would never end.
         while !walk.s.queue.is_empty() {
-            match walk::walk(lua, &ids, |walker| walk.pass(walker)) {
-                Ok(true) => {}
-                Ok(false) => return walk.failed("nothing was saved: the save walk made no progress".into()),
+            walk.s.passes += 1;
+            match walk::walk(lua, &ids, |walker| (walk.pass(walker), walker.is_full())) {
+                Ok((false, _)) => return walk.failed("nothing was saved: the save walk made no progress".into()),
+                Ok((true, false)) => {}
+                Ok((true, true)) => match ids.with_room(lua, 2 * ids.room()) {
+                    Ok(bigger) => ids = bigger,
+                    Err(e) => return walk.failed(format!("nothing was saved: {e}")),
+                },
                 Err(e) => return walk.failed(format!("nothing was saved: {e}")),
             }
         }
@@ -556,5 +566,20 @@ mod tests {
             assert_eq!(small.problems, whole.problems);
             assert!(small.changes == whole.changes, "pass capacity {capacity}: other records");
         }
+    }
+
+    /// A full pass stops in the middle of a table and reads it again in the next one:
+    /// with a room that never grew, a table of N new objects took N / room passes,
+    /// each reading it from the start (a million tables: 244 reads of Memory.big).
+    #[test]
+    fn the_room_for_new_objects_doubles_so_a_big_new_table_is_read_a_few_times() {
+        let lua = moonkeep_lua::new_state();
+        let mut keeper = keeper(&lua, 1);
+        lua.globals().raw_set("Memory", lua.create_table().unwrap()).unwrap();
+        lua.load("for i = 1, 5000 do Memory[i] = {i} end").exec().unwrap();
+        let point = keeper.save_point(&lua);
+        assert_eq!(point.objects, 5001);
+        // Rooms of 1, 2, 4, ... 4096 hold the 5000 new tables and Memory.
+        assert!(keeper.scratch.passes <= 20, "{} passes", keeper.scratch.passes);
     }
 }
