@@ -28,6 +28,17 @@ const formatted = [
 ].join('\n');
 
 /** The page, ready to run, with the URLs of the formatter's files it has requested. */
+/** Holds StyLua's wasm back until the returned function is called. */
+async function holdFormatter(page: Page): Promise<() => void> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/format/stylua.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  return () => release();
+}
+
 async function open(page: Page): Promise<string[]> {
   const formatter: string[] = [];
   page.on('request', (r) => {
@@ -102,12 +113,7 @@ test('while StyLua loads the button is busy; a failed load loses nothing and For
   expect(await editorText(page)).toBe('print(  1 )');
   await page.unroute('**/format/stylua.js');
 
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/format/stylua.wasm', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdFormatter(page);
   await page.getByTestId('format').click();
   await expect(page.getByTestId('format')).toHaveAttribute('aria-busy', 'true');
   const ellipsis = () => page.getByTestId('format').evaluate((b) => getComputedStyle(b, '::after').content);
@@ -123,12 +129,7 @@ test('what is typed while StyLua loads is kept: the script is left as typed, wit
   await open(page);
   const editor = page.getByTestId('editor');
   await editor.fill('print(  1 )');
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/format/stylua.wasm', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdFormatter(page);
   await page.getByTestId('format').click();
   await expect(page.getByTestId('format')).toHaveAttribute('aria-busy', 'true');
   await editor.press('End');

@@ -3,22 +3,11 @@
 //! script. Usage: cargo run --release -p moonkeep-engine --example complete_bench [REPETITIONS]
 //! Figures are medians; nothing here asserts on timings.
 
-use std::time::Instant;
-
 use moonkeep_engine::{check, Vm};
 
-/// Median milliseconds of `reps` calls of `f`, and what the last call returned.
-fn time<T>(reps: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut times = Vec::with_capacity(reps);
-    let mut last = None;
-    for _ in 0..reps {
-        let start = Instant::now();
-        last = Some(f());
-        times.push(start.elapsed().as_secs_f64() * 1e3);
-    }
-    times.sort_by(f64::total_cmp);
-    (times[times.len() / 2], last.expect("reps >= 1"))
-}
+#[path = "common/median.rs"]
+mod median;
+use median::time;
 
 fn main() {
     let reps: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(9).max(1);

@@ -7,28 +7,18 @@
 //! here asserts on timings.
 
 use std::collections::BTreeSet;
-use std::time::Instant;
 
 use moonkeep_engine::Vm;
+
+#[path = "common/median.rs"]
+mod median;
+use median::time;
 
 fn vm(source: &str) -> Vm {
     let vm = Vm::new().expect("vm");
     let run = vm.eval(source, "bench.lua");
     assert!(run.result.is_ok(), "{:?}", run.result);
     vm
-}
-
-/// Median milliseconds of `reps` calls of `f`, and what the last call returned.
-fn time<T>(reps: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut times = Vec::with_capacity(reps);
-    let mut last = None;
-    for _ in 0..reps {
-        let start = Instant::now();
-        last = Some(f());
-        times.push(start.elapsed().as_secs_f64() * 1e3);
-    }
-    times.sort_by(f64::total_cmp);
-    (times[times.len() / 2], last.expect("reps >= 1"))
 }
 
 fn main() {
