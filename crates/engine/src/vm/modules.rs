@@ -6,11 +6,9 @@
 //!
 //! The searcher is Lua, not a Rust callback: finalizers may call `require` while the
 //! state closes, when a callback into Rust would find its host gone. The host hands
-//! the sources over before each run instead, into a table the searcher reads.
+//! the sources over before each run instead, in one call (little code in the page).
 
-use std::collections::BTreeMap;
-
-use mlua::{Function, Lua, LuaString, Table, Value};
+use mlua::{Function, Lua, MultiValue, Table, Value};
 
 /// One module `require` can find.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,45 +44,35 @@ pub trait Workspace {
 /// or `util.lua`, whose chunk is `util.lua`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scripts {
-    by_name: BTreeMap<String, Module>,
+    modules: Vec<Module>,
 }
 
 impl Scripts {
     /// The scripts as (name, text). A script named exactly as a module wins over one
     /// named with `.lua` after it.
     pub fn new<'a>(scripts: impl IntoIterator<Item = (&'a str, &'a str)>) -> Scripts {
-        let mut by_name = BTreeMap::new();
-        let mut named_lua = Vec::new();
-        for (name, text) in scripts {
-            let module = match name.strip_suffix(".lua") {
-                Some(stem) if !stem.is_empty() => {
-                    named_lua.push((stem.to_owned(), name, text));
-                    continue;
-                }
-                _ => Scripts::module(name.to_owned(), name, text),
-            };
-            by_name.entry(module.name.clone()).or_insert(module);
+        let (named_lua, plain): (Vec<_>, Vec<_>) =
+            scripts.into_iter().partition(|(name, _)| name.len() > 4 && name.ends_with(".lua"));
+        let mut modules: Vec<Module> = Vec::new();
+        for (script, text) in plain.into_iter().chain(named_lua) {
+            let name = script.strip_suffix(".lua").filter(|stem| !stem.is_empty()).unwrap_or(script);
+            if modules.iter().all(|m| m.name != name) {
+                modules.push(Module {
+                    name: name.to_owned(),
+                    chunk: format!("{name}.lua"),
+                    place: format!("script '{script}'"),
+                    extra: script.to_owned(),
+                    source: text.as_bytes().to_vec(),
+                });
+            }
         }
-        for (stem, name, text) in named_lua {
-            by_name.entry(stem.clone()).or_insert_with(|| Scripts::module(stem, name, text));
-        }
-        Scripts { by_name }
-    }
-
-    fn module(name: String, script: &str, text: &str) -> Module {
-        Module {
-            chunk: format!("{name}.lua"),
-            place: format!("script '{script}'"),
-            extra: script.to_owned(),
-            source: text.as_bytes().to_vec(),
-            name,
-        }
+        Scripts { modules }
     }
 }
 
 impl Workspace for Scripts {
     fn modules(&mut self) -> Vec<Module> {
-        self.by_name.values().cloned().collect()
+        self.modules.clone()
     }
 
     fn searched(&self) -> String {
@@ -92,49 +80,70 @@ impl Workspace for Scripts {
     }
 }
 
-/// The searcher: reads `state.modules` (filled by the host before each run) and
-/// records in `state.found` the source each module was loaded from. Its errors are
-/// worded as stock `require`'s.
-const SEARCHER: &str = r#"
-local state, load, gsub, error = ...
-return function(name)
-  local module = state.modules[name]
+/// The searcher, and `update`, which the host calls at the start of each run with the
+/// workspace's modules. The searcher records in `found` the source each module was
+/// loaded from; `update` drops from `package.loaded` those whose source changed or is
+/// gone. Its errors are worded as stock `require`'s. Everything the two use is taken
+/// now, so that a script replacing `load` or `string.gsub` changes nothing.
+const SEARCHER: &str = r##"
+local load, gsub, error, next, select, loaded = ...
+local modules, found, searched, slashes = {}, {}, "", false
+
+local function searcher(name)
+  local module = modules[name]
   if module == nil then
-    local shown = state.slashes and gsub(name, "%.", "/") or name
-    return (gsub(state.searched, "%?", function() return shown end))
+    local shown = slashes and gsub(name, "%.", "/") or name
+    return (gsub(searched, "%?", function() return shown end))
   end
   local loader, message = load(module.source, "@" .. module.chunk, "t")
   if loader == nil then
     error("error loading module '" .. name .. "' from " .. module.place .. ":\n\t" .. message, 0)
   end
-  state.found[name] = module.source
+  found[name] = module.source
   return loader, module.extra
 end
-"#;
 
-/// The searcher's side in Rust: the workspace and the table the searcher reads.
+local function update(where, dots, ...)
+  searched, slashes, modules = where, dots, {}
+  for i = 1, select("#", ...), 5 do
+    local name, chunk, place, extra, source = select(i, ...)
+    modules[name] = { chunk = chunk, place = place, extra = extra, source = source }
+  end
+  for name, source in next, found do
+    local now = modules[name]
+    if now == nil or now.source ~= source then
+      found[name], loaded[name] = nil, nil
+    end
+  end
+end
+
+return searcher, update
+"##;
+
+/// The searcher's side in Rust: the workspace and the function that hands its
+/// modules to the searcher.
 pub(super) struct Modules {
     workspace: Box<dyn Workspace>,
-    state: Table,
+    update: Function,
 }
 
 impl Modules {
     /// Puts the searcher second in `package.searchers`, after `package.preload`'s, in
     /// place of the library's (which only says there are no module files).
     pub(super) fn install(lua: &Lua) -> mlua::Result<Modules> {
-        let state = lua.create_table()?;
-        state.raw_set("found", lua.create_table()?)?;
         let globals = lua.globals();
         let string: Table = globals.raw_get("string")?;
-        let searcher: Function = lua.load(SEARCHER).set_name("=workspace").call((
-            &state,
+        let (searcher, update): (Function, Function) = lua.load(SEARCHER).set_name("=workspace").call((
             globals.raw_get::<Function>("load")?,
             string.raw_get::<Function>("gsub")?,
             globals.raw_get::<Function>("error")?,
+            globals.raw_get::<Function>("next")?,
+            globals.raw_get::<Function>("select")?,
+            lua.named_registry_value::<Table>("_LOADED")?,
         ))?;
         let package: Table = globals.raw_get("package")?;
         package.raw_get::<Table>("searchers")?.raw_set(2, searcher)?;
-        let mut modules = Modules { workspace: Box::new(Scripts::default()), state };
+        let mut modules = Modules { workspace: Box::new(Scripts::default()), update };
         modules.refresh(lua)?;
         Ok(modules)
     }
@@ -143,38 +152,24 @@ impl Modules {
         self.workspace = workspace;
     }
 
-    /// Hands the workspace's modules to the searcher and drops from `package.loaded`
-    /// every module it loaded whose source changed or is gone. Called as a run starts.
+    /// Hands the workspace's modules to the searcher, which forgets those it loaded
+    /// whose source changed or is gone. Called as a run starts.
     pub(super) fn refresh(&mut self, lua: &Lua) -> mlua::Result<()> {
         let modules = self.workspace.modules();
-        let table = lua.create_table()?;
-        for module in &modules {
-            let entry = lua.create_table()?;
-            entry.raw_set("chunk", module.chunk.as_str())?;
-            entry.raw_set("place", module.place.as_str())?;
-            entry.raw_set("extra", module.extra.as_str())?;
-            entry.raw_set("source", lua.create_string(&module.source)?)?;
-            table.raw_set(module.name.as_str(), entry)?;
+        let mut arguments = Vec::with_capacity(2 + 5 * modules.len());
+        arguments.push(Value::String(lua.create_string(self.workspace.searched())?));
+        arguments.push(Value::Boolean(self.workspace.dots_as_slashes()));
+        for module in modules {
+            for text in [
+                module.name.as_bytes(),
+                module.chunk.as_bytes(),
+                module.place.as_bytes(),
+                module.extra.as_bytes(),
+                &module.source,
+            ] {
+                arguments.push(Value::String(lua.create_string(text)?));
+            }
         }
-        self.state.raw_set("modules", table)?;
-        self.state.raw_set("searched", self.workspace.searched())?;
-        self.state.raw_set("slashes", self.workspace.dots_as_slashes())?;
-
-        let found: Table = self.state.raw_get("found")?;
-        let stale: Vec<Value> = found
-            .pairs::<LuaString, LuaString>()
-            .filter_map(Result::ok)
-            .filter(|(name, source)| {
-                let now = modules.iter().find(|m| m.name.as_bytes() == name.as_bytes().as_ref());
-                now.is_none_or(|m| m.source != source.as_bytes().as_ref())
-            })
-            .map(|(name, _)| Value::String(name))
-            .collect();
-        let loaded: Table = lua.named_registry_value("_LOADED")?;
-        for name in stale {
-            loaded.raw_set(name.clone(), Value::Nil)?;
-            found.raw_set(name, Value::Nil)?;
-        }
-        Ok(())
+        self.update.call(MultiValue::from_vec(arguments))
     }
 }
