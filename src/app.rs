@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         let _ = scripts.with(|s| settings::write(&Browser::local(), settings::SCRIPTS, s));
     });
+    runner.require_from(scripts);
 
     let layout = move || preferences.layout();
     let sizes = move || {

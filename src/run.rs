@@ -13,6 +13,7 @@ use moonkeep_engine::{Evaluation, LuaError, Run, Step, Vm};
 use crate::console::ConsoleLog;
 use crate::now_ms;
 use crate::persistence::Persistence;
+use crate::scripts::Scripts;
 use crate::settings::Preferences;
 
 /// The chunk name errors and tracebacks use for the editor's code.
@@ -154,6 +155,12 @@ impl Runner {
     pub fn run_in_console(self, source: String) {
         let label = format!("> {source}");
         self.start(source, CONSOLE_CHUNK, label, None);
+    }
+
+    /// `require "name"` finds the tabs as they are when a run starts: the VM is given
+    /// them whenever they change (see [`Scripts::modules`]).
+    pub fn require_from(self, scripts: RwSignal<Scripts>) {
+        Effect::new(move |_| scripts.with(|s| self.vm.with_value(|vm| vm.set_workspace(s.modules()))));
     }
 
     /// The editor shows another script: the last run's mark does not belong to it.
