@@ -78,6 +78,8 @@ pub struct Runner {
     /// The Vm's interrupt flag: Stop raises it, the Vm ends the run at its next check.
     interrupt: StoredValue<Arc<AtomicBool>>,
     vm: StoredValue<Vm, LocalStorage>,
+    /// The tabs, which `require` finds as they are when a run starts.
+    scripts: RwSignal<Scripts>,
     persistence: Persistence,
     console: ConsoleLog,
 }
@@ -88,6 +90,7 @@ impl Runner {
         persistence: Persistence,
         console: ConsoleLog,
         preferences: Preferences,
+        scripts: RwSignal<Scripts>,
     ) -> Runner {
         let runner = Runner {
             running: RwSignal::new(false),
@@ -96,6 +99,7 @@ impl Runner {
             error: RwSignal::new(None),
             interrupt: StoredValue::new(vm.with_value(Vm::interrupt_flag)),
             vm,
+            scripts,
             persistence,
             console,
         };
@@ -157,12 +161,6 @@ impl Runner {
         self.start(source, CONSOLE_CHUNK, label, None);
     }
 
-    /// `require "name"` finds the tabs as they are when a run starts: the VM is given
-    /// them whenever they change (see [`Scripts::modules`]).
-    pub fn require_from(self, scripts: RwSignal<Scripts>) {
-        Effect::new(move |_| scripts.with(|s| self.vm.with_value(|vm| vm.set_workspace(s.modules()))));
-    }
-
     /// The editor shows another script: the last run's mark does not belong to it.
     pub fn forget_error(self) {
         self.error.set(None);
@@ -177,7 +175,11 @@ impl Runner {
         self.console.begin(label);
         self.persistence.made_by(chunk, &source);
         self.error.set(None);
-        let run = self.vm.with_value(|vm| vm.start(&source, chunk));
+        let modules = self.scripts.with_untracked(Scripts::modules);
+        let run = self.vm.with_value(|vm| {
+            vm.set_workspace(modules);
+            vm.start(&source, chunk)
+        });
         self.copy_running();
         self.live_output.set(String::new());
         leptos::task::spawn_local(async move {

@@ -89,7 +89,6 @@ impl LineEditor {
     /// Lines entered this session and before, oldest first.
     #[cfg(test)]
     fn entries(&self) -> Vec<String> {
-        use rustyline::history::History;
         self.editor.history().iter().cloned().collect()
     }
 }

@@ -95,7 +95,6 @@ fn a_file_changed_during_a_repl_is_loaded_anew_by_the_next_entry() {
     assert_eq!(ask("return require('settings').size, first.size"), "22\t1\n");
     std::fs::remove_file(&module).unwrap();
     assert_eq!(ask("return package.loaded.settings"), "nil\n");
-    drop(ask);
     drop(stdin);
     assert!(repl.wait().unwrap().success());
 }
