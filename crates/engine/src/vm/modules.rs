@@ -8,7 +8,7 @@
 //! state closes, when a callback into Rust would find its host gone. The host hands
 //! the sources over before each run instead, in one call (little code in the page).
 
-use mlua::{Function, Lua, MultiValue, Table, Value};
+use mlua::{Function, Lua, MultiValue, Value};
 
 /// One module `require` can find.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,13 +80,16 @@ impl Workspace for Scripts {
     }
 }
 
-/// The searcher, and `update`, which the host calls at the start of each run with the
-/// workspace's modules. The searcher records in `found` the source each module was
-/// loaded from; `update` drops from `package.loaded` those whose source changed or is
-/// gone. Its errors are worded as stock `require`'s. Everything the two use is taken
-/// now, so that a script replacing `load` or `string.gsub` changes nothing.
+/// Puts the searcher second in `package.searchers`, after `package.preload`'s, in
+/// place of the library's (which only says there are no module files), and returns
+/// `update`, which the host calls at the start of each run with the workspace's
+/// modules. The searcher records in `found` the source each module was loaded from;
+/// `update` drops from `package.loaded` those whose source changed or is gone. Its
+/// errors are worded as stock `require`'s. Run before any script: everything the two
+/// use is taken then, so that a script replacing `load` or `string.gsub` changes
+/// nothing.
 const SEARCHER: &str = r##"
-local load, gsub, error, next, select, loaded = ...
+local load, gsub, error, next, select, loaded = load, string.gsub, error, next, select, package.loaded
 local modules, found, searched, slashes = {}, {}, "", false
 
 local function searcher(name)
@@ -117,7 +120,8 @@ local function update(where, dots, ...)
   end
 end
 
-return searcher, update
+package.searchers[2] = searcher
+return update
 "##;
 
 /// The searcher's side in Rust: the workspace and the function that hands its
@@ -128,21 +132,9 @@ pub(super) struct Modules {
 }
 
 impl Modules {
-    /// Puts the searcher second in `package.searchers`, after `package.preload`'s, in
-    /// place of the library's (which only says there are no module files).
+    /// Installs the searcher (see [`SEARCHER`]).
     pub(super) fn install(lua: &Lua) -> mlua::Result<Modules> {
-        let globals = lua.globals();
-        let string: Table = globals.raw_get("string")?;
-        let (searcher, update): (Function, Function) = lua.load(SEARCHER).set_name("=workspace").call((
-            globals.raw_get::<Function>("load")?,
-            string.raw_get::<Function>("gsub")?,
-            globals.raw_get::<Function>("error")?,
-            globals.raw_get::<Function>("next")?,
-            globals.raw_get::<Function>("select")?,
-            lua.named_registry_value::<Table>("_LOADED")?,
-        ))?;
-        let package: Table = globals.raw_get("package")?;
-        package.raw_get::<Table>("searchers")?.raw_set(2, searcher)?;
+        let update = lua.load(SEARCHER).set_name("=workspace").call(())?;
         let mut modules = Modules { workspace: Box::new(Scripts::default()), update };
         modules.refresh(lua)?;
         Ok(modules)
