@@ -11,6 +11,7 @@ APT_PACKAGES=(
   clang-22 llvm-22 lld-22 libclang-rt-22-dev-wasm32 wasi-libc # Lua for wasm32
   chromium                                                  # browser tests
   lua5.4                                                    # native reference in benchmarks
+  python3                                                   # the repl's terminal test (pty)
   make gzip pkg-config
 )
 

@@ -53,7 +53,8 @@ pub fn App() -> impl IntoView {
     let preferences = Preferences::load();
     let persistence = Persistence::start(vm);
     let console = ConsoleLog::new();
-    let runner = Runner::new(vm, persistence, console, preferences);
+    let scripts = RwSignal::new(settings::load_scripts(&Browser::local(), demos::welcome().source));
+    let runner = Runner::new(vm, persistence, console, preferences, scripts);
     let history = History::new(persistence, runner);
     provide_context(Services { vm, persistence, runner, console, preferences, history });
     persistence.follow(Signal::derive(move || runner.running()));
@@ -69,7 +70,6 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    let scripts = RwSignal::new(settings::load_scripts(&Browser::local(), demos::welcome().source));
     Effect::new(move |_| {
         let _ = scripts.with(|s| settings::write(&Browser::local(), settings::SCRIPTS, s));
     });

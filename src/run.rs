@@ -13,6 +13,7 @@ use moonkeep_engine::{Evaluation, LuaError, Run, Step, Vm};
 use crate::console::ConsoleLog;
 use crate::now_ms;
 use crate::persistence::Persistence;
+use crate::scripts::Scripts;
 use crate::settings::Preferences;
 
 /// The chunk name errors and tracebacks use for the editor's code.
@@ -77,6 +78,8 @@ pub struct Runner {
     /// The Vm's interrupt flag: Stop raises it, the Vm ends the run at its next check.
     interrupt: StoredValue<Arc<AtomicBool>>,
     vm: StoredValue<Vm, LocalStorage>,
+    /// The tabs, which `require` finds as they are when a run starts.
+    scripts: RwSignal<Scripts>,
     persistence: Persistence,
     console: ConsoleLog,
 }
@@ -87,6 +90,7 @@ impl Runner {
         persistence: Persistence,
         console: ConsoleLog,
         preferences: Preferences,
+        scripts: RwSignal<Scripts>,
     ) -> Runner {
         let runner = Runner {
             running: RwSignal::new(false),
@@ -95,6 +99,7 @@ impl Runner {
             error: RwSignal::new(None),
             interrupt: StoredValue::new(vm.with_value(Vm::interrupt_flag)),
             vm,
+            scripts,
             persistence,
             console,
         };
@@ -170,7 +175,11 @@ impl Runner {
         self.console.begin(label);
         self.persistence.made_by(chunk, &source);
         self.error.set(None);
-        let run = self.vm.with_value(|vm| vm.start(&source, chunk));
+        let modules = self.scripts.with_untracked(Scripts::modules);
+        let run = self.vm.with_value(|vm| {
+            vm.set_workspace(modules);
+            vm.start(&source, chunk)
+        });
         self.copy_running();
         self.live_output.set(String::new());
         leptos::task::spawn_local(async move {

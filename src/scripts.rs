@@ -142,6 +142,12 @@ impl Scripts {
         self.active = script.id;
         self.list.insert(index.min(self.list.len()), script);
     }
+
+    /// The scripts as modules for `require "name"` (see [`moonkeep_engine::Scripts`]):
+    /// the VM is given them before each run, so a changed tab is loaded anew.
+    pub fn modules(&self) -> moonkeep_engine::Scripts {
+        moonkeep_engine::Scripts::new(self.list.iter().map(|s| (s.name.as_str(), s.text.as_str())))
+    }
 }
 
 #[cfg(test)]
@@ -267,5 +273,17 @@ mod tests {
         s.create(Some("two"), "return 2");
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<Scripts>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn every_tab_is_a_module_the_vm_can_require() {
+        let mut scripts = Scripts::new("main", "return require('util').twice(21)");
+        let util = scripts.create(Some("util"), "return { twice = function(n) return 2 * n end }");
+        let vm = moonkeep_engine::Vm::new().unwrap();
+        vm.set_workspace(scripts.modules());
+        assert_eq!(vm.eval(&scripts.list()[0].text, "main.lua").transcript(), "=> 42\n");
+        scripts.set_text(util, "return { twice = function(n) return 'twice ' .. n end }");
+        vm.set_workspace(scripts.modules());
+        assert_eq!(vm.eval(&scripts.list()[0].text, "main.lua").transcript(), "=> twice 21\n");
     }
 }

@@ -6,17 +6,20 @@
 #![forbid(unsafe_code)]
 
 mod history;
+mod modules;
+mod repl;
 mod session;
 mod tree;
 mod trial;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use modules::Directory;
 use session::{Access, Session};
 
 #[derive(Parser)]
@@ -91,13 +94,23 @@ fn main() -> ExitCode {
     let open = |db: &PathBuf| Session::open(db, limit, Access::Write);
     let read = |db: &PathBuf| Session::open(db, limit, Access::Read);
     let outcome = match cli.command {
-        // As `lua FILE`: the bytes as they are, the chunk named after the path given.
+        // As `lua FILE`: the bytes as they are, the chunk named after the path given;
+        // modules are the files beside it.
         Command::Run { file } => match std::fs::read(&file) {
-            Ok(source) => open(&db).and_then(|mut s| s.run_file(&source, &file.to_string_lossy())),
+            Ok(source) => open(&db).and_then(|mut s| {
+                s.vm.set_workspace(Directory::new(file.parent().unwrap_or(Path::new(""))));
+                s.run_file(&source, &file.to_string_lossy())
+            }),
             Err(e) => Err(format!("cannot read {}: {e}", file.display())),
         },
-        Command::Eval { code } => open(&db).and_then(|mut s| s.run(&code, "eval", true)),
-        Command::Repl => open(&db).and_then(|mut s| s.repl()),
+        Command::Eval { code } => open(&db).and_then(|mut s| {
+            s.vm.set_workspace(Directory::new(Path::new("")));
+            s.run(&code, "eval", true)
+        }),
+        Command::Repl => open(&db).and_then(|mut s| {
+            s.vm.set_workspace(Directory::new(Path::new("")));
+            s.repl(repl::history_file(&db))
+        }),
         Command::Inspect { at: None } => read(&db).and_then(|s| {
             let tree = tree::render(&s.vm.memory_tree(moonkeep_engine::Limits::default()));
             let mut out = std::io::stdout();

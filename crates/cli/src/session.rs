@@ -2,17 +2,18 @@
 
 use std::cell::RefCell;
 use std::io::{BufRead, IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use moonkeep_engine::snapshot::{self, SnapshotError};
-use moonkeep_engine::{Cause, Change, ErrorKind, Evaluation, LuaError, Store, Vm, SECRET_LEN};
+use moonkeep_engine::{Cause, Change, Evaluation, Store, Vm, SECRET_LEN};
 use moonkeep_store_redb::RedbStore;
 
 use crate::history;
+use crate::repl::{Entry, LineEditor};
 use crate::trial::Trials;
 
 /// The largest snapshot `import` reads: far above any Memory a VM holds (its memory
@@ -20,7 +21,7 @@ use crate::trial::Trials;
 const SNAPSHOT_LIMIT: u64 = 1 << 30;
 
 pub struct Session {
-    pub vm: Vm,
+    pub vm: Rc<Vm>,
     store: RedbStore,
 }
 
@@ -60,7 +61,7 @@ impl Session {
         for problem in &report.problems {
             eprintln!("moonkeep: not restored: {problem}");
         }
-        Ok(Session { vm, store })
+        Ok(Session { vm: Rc::new(vm), store })
     }
 
     /// Runs a chunk, prints what it printed (and, for `show_values`, its values), saves.
@@ -84,40 +85,46 @@ impl Session {
         printed.map_err(output_failed)
     }
 
-    pub fn repl(&mut self) -> Result<bool, String> {
-        let stdin = std::io::stdin();
-        let mut lines = stdin.lock().lines();
-        let interactive = stdin.is_terminal();
+    /// An interactive prompt: on a terminal, a line editor (repl.rs) with its history
+    /// in `history`; otherwise lines as they come, an unfinished chunk continued by
+    /// the next line, no prompt.
+    pub fn repl(&mut self, history: PathBuf) -> Result<bool, String> {
+        if std::io::stdin().is_terminal() {
+            return self.edited_repl(history);
+        }
         let mut pending = String::new();
-        loop {
-            if interactive {
-                let mut out = std::io::stdout();
-                write!(out, "{}", if pending.is_empty() { "> " } else { ">> " })
-                    .and_then(|()| out.flush())
-                    .map_err(output_failed)?;
-            }
-            let Some(line) = lines.next() else { break };
+        for line in std::io::stdin().lock().lines() {
             let line = line.map_err(|e| format!("cannot read input: {e}"))?;
             pending.push_str(&line);
             pending.push('\n');
-            let evaluation = self.eval(&pending, "stdin");
-            if matches!(&evaluation.result, Err(LuaError { kind: ErrorKind::Syntax { incomplete: true }, .. })) {
-                // Nothing ran, so there is nothing to save before a Ctrl+C.
-                PHASE.store(IDLE, Ordering::SeqCst);
+            if self.vm.is_incomplete(&pending) {
                 continue;
             }
-            let pending_source = std::mem::take(&mut pending);
-            let printed = print_evaluation(&evaluation, true);
-            self.save("stdin", &pending_source)?;
-            printed.map_err(output_failed)?;
+            self.entry(&std::mem::take(&mut pending))?;
             if stop_requested() {
-                return Ok(true);
+                break;
             }
         }
-        if interactive {
-            println!();
+        Ok(true)
+    }
+
+    fn edited_repl(&mut self, history: PathBuf) -> Result<bool, String> {
+        let mut editor = LineEditor::new(Rc::clone(&self.vm), history)?;
+        while let Entry::Chunk(chunk) = editor.read()? {
+            self.entry(&chunk)?;
+            if stop_requested() {
+                break;
+            }
         }
         Ok(true)
+    }
+
+    /// Runs one REPL entry, prints its output and values, saves.
+    fn entry(&mut self, source: &str) -> Result<(), String> {
+        let evaluation = self.eval(source, "stdin");
+        let printed = print_evaluation(&evaluation, true);
+        self.save("stdin", source)?;
+        printed.map(|_| ()).map_err(output_failed)
     }
 
     /// Writes Memory's records to `file`, through a temporary file renamed into place,

@@ -25,3 +25,4 @@ pub mod snapshot {
 }
 pub use store::{Change, MemoryStore, Records, Store, StoreError};
 pub use vm::{Evaluation, KeyPrint, Restore, Run, Step, Vm, MEMORY_LIMIT, OUTPUT_LIMIT};
+pub use vm::{Module, Scripts, Workspace};

@@ -2,6 +2,7 @@
 //! with REPL semantics, output captured per run.
 
 mod console;
+mod modules;
 mod playground;
 mod proof;
 mod run;
@@ -23,9 +24,11 @@ use crate::error::LuaError;
 use crate::inspect::{self, DeleteError, Deleted, Graph, Limits, Node, Row};
 use crate::memory::{Keeper, Quarantine, Raw, RestoreReport, Restoring, SavePoint, SECRET_LEN};
 use console::Console;
+use modules::Modules;
 
 pub(crate) use console::display;
 pub use console::OUTPUT_LIMIT;
+pub use modules::{Module, Scripts, Workspace};
 pub use proof::KeyPrint;
 pub use run::{Run, Step};
 
@@ -44,6 +47,8 @@ pub struct Vm {
     time_budget: Cell<Option<Duration>>,
     /// Whether a [`Run`] is under way (started, not finished).
     running: Cell<bool>,
+    /// Where `require` finds the workspace's modules.
+    modules: RefCell<Modules>,
 }
 
 /// A restore under way (see [`Vm::begin_restore`]).
@@ -98,14 +103,15 @@ impl Vm {
     pub fn new() -> Result<Vm, LuaError> {
         let lua = moonkeep_lua::new_state();
         let console = Rc::new(RefCell::new(Console::default()));
-        let setup = || -> mlua::Result<(Keeper, Library)> {
+        let setup = || -> mlua::Result<(Keeper, Library, Modules)> {
             let raw = Raw::capture(&lua)?;
             let library = playground::install(&lua, &console)?;
+            let modules = Modules::install(&lua)?;
             let keeper = Keeper::new(&lua, raw)?;
             lua.globals().raw_set("Memory", lua.create_table()?)?;
-            Ok((keeper, library))
+            Ok((keeper, library, modules))
         };
-        let (keeper, library) = setup().map_err(|e| LuaError::from_mlua(&e))?;
+        let (keeper, library, modules) = setup().map_err(|e| LuaError::from_mlua(&e))?;
         let watchdog = Watchdog::attach(&lua);
         let vm = Vm {
             lua,
@@ -115,6 +121,7 @@ impl Vm {
             library,
             time_budget: Cell::new(None),
             running: Cell::new(false),
+            modules: RefCell::new(modules),
         };
         vm.set_memory_limit(MEMORY_LIMIT);
         Ok(vm)
@@ -140,6 +147,14 @@ impl Vm {
         let mut keeper = self.keeper.borrow_mut();
         keeper.forget(&self.lua).map_err(|e| LuaError::from_mlua(&e))?;
         keeper.restore(&self.lua, records, fresh_secret).map_err(|e| LuaError::from_mlua(&e))
+    }
+
+    /// Where `require "name"` looks after `package.preload` from the next run on (by
+    /// default: no scripts). A module loaded from it stays in `package.loaded`, as Lua
+    /// keeps it, until a run starts with its source changed or gone: that run loads it
+    /// anew.
+    pub fn set_workspace(&self, workspace: impl Workspace + 'static) {
+        self.modules.borrow_mut().set_workspace(Box::new(workspace));
     }
 
     /// Prototypes the next restore must not load, or must announce before loading

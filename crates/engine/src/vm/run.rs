@@ -81,7 +81,8 @@ impl Vm {
         self.lua.remove_hook();
         self.console.borrow_mut().clear();
         self.watchdog.interrupt_flag().store(false, Ordering::Relaxed);
-        let started = compile().and_then(|f| {
+        let modules = self.modules.borrow_mut().refresh(&self.lua).map_err(|e| LuaError::from_mlua(&e));
+        let started = modules.and_then(|()| compile()).and_then(|f| {
             let thread = self.lua.create_thread(self.library.entry().clone()).map_err(|e| LuaError::from_mlua(&e))?;
             Ok((thread, f))
         });
