@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use moonkeep_engine::Vm;
-use rustyline::completion::Completer;
+use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
-use rustyline::{Config, Editor, Helper};
+use rustyline::{Config, Context, Editor, Helper};
 
 /// Entries the history keeps.
 const HISTORY: usize = 1000;
@@ -99,8 +99,8 @@ pub fn history_file(db: &Path) -> PathBuf {
     PathBuf::from(format!("{}.history", db.display()))
 }
 
-/// What the editor knows of Lua: when a chunk is unfinished (from the live VM, which
-/// will also answer completions).
+/// What the editor knows of Lua, from the live VM: when a chunk is unfinished, and
+/// what may be typed at the cursor.
 struct LuaLines {
     vm: Rc<Vm>,
 }
@@ -115,9 +115,32 @@ impl Validator for LuaLines {
     }
 }
 
-/// Tab offers nothing yet: completion from live values (`Vm::complete`) is answered here.
+/// Tab completes from live values, as the page's editor does (`Vm::complete`).
 impl Completer for LuaLines {
-    type Candidate = String;
+    type Candidate = Pair;
+
+    fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+        Ok(candidates(&self.vm, line, pos))
+    }
+}
+
+/// Where the word at `pos` (a byte offset) starts, and what may replace it: each shown
+/// with its type and value (`hp  integer 1`), as the page's completion list shows it.
+fn candidates(vm: &Vm, line: &str, pos: usize) -> (usize, Vec<Pair>) {
+    let before = line.get(..pos).unwrap_or(line);
+    let completions = vm.complete(before);
+    let pairs = completions
+        .items
+        .into_iter()
+        .map(|item| {
+            let display = match item.type_name {
+                "" => item.label.clone(),
+                type_name => format!("{}  {type_name} {}", item.label, item.detail),
+            };
+            Pair { display, replacement: item.label }
+        })
+        .collect();
+    (completions.from, pairs)
 }
 
 impl Hinter for LuaLines {
@@ -135,6 +158,25 @@ mod tests {
     #[test]
     fn the_history_file_sits_beside_the_database() {
         assert_eq!(history_file(Path::new("/data/memory.redb")), PathBuf::from("/data/memory.redb.history"));
+    }
+
+    #[test]
+    fn tab_offers_the_fields_of_live_values_with_their_types() {
+        let vm = Vm::new().unwrap();
+        vm.eval("Memory.player = { hp = 1, name = 'x' }", "repl").result.unwrap();
+        let line = "print(Memory.player.h";
+        let (from, pairs) = candidates(&vm, line, line.len());
+        assert_eq!(&line[from..], "h");
+        let shown: Vec<(&str, &str)> = pairs.iter().map(|p| (p.replacement.as_str(), p.display.as_str())).collect();
+        assert_eq!(shown, [("hp", "hp  integer 1")]);
+        // String methods after `:`, from the cursor, not the line's end.
+        let (from, pairs) = candidates(&vm, "(\"x\"):up rest", 8);
+        assert_eq!(from, 6);
+        assert!(
+            pairs.iter().any(|p| p.replacement == "upper"),
+            "{:?}",
+            pairs.iter().map(|p| &p.replacement).collect::<Vec<_>>()
+        );
     }
 
     #[test]
