@@ -58,7 +58,7 @@ pub fn assistant(vm: StoredValue<Vm, LocalStorage>) -> JsValue {
             .flatten()
             .unwrap_or(JsValue::NULL)
     });
-    let check = Closure::<dyn Fn(String) -> JsValue>::new(|text: String| match check(&text, RUN_CHUNK) {
+    let check = Closure::<dyn Fn(String) -> JsValue>::new(|text: String| match check(&text, crate::run::CHUNK) {
         Some(d) => object(&[("line", d.line.into()), ("message", d.message.into())]),
         None => JsValue::NULL,
     });
@@ -69,9 +69,6 @@ pub fn assistant(vm: StoredValue<Vm, LocalStorage>) -> JsValue {
         ("check", check.into_js_value()),
     ])
 }
-
-/// The chunk name of editor runs, which syntax errors are reported under.
-const RUN_CHUNK: &str = "main.lua";
 
 fn completions(before: &str, c: &Completions) -> JsValue {
     let items: js_sys::Array = c
