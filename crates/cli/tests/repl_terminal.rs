@@ -42,6 +42,27 @@ def step(master, send, text):
     os.write(master, send.encode())
     wait(master, text, since)
 
+def end(p, master, what):
+    global seen
+    # Ctrl+D once the next prompt is up, then go on answering the terminal until the
+    # repl has ended: a line editor asking where the cursor is waits for the answer.
+    wait(master, "> ", seen.rindex("\n") if "\n" in seen else 0)
+    os.write(master, b"\x04")
+    deadline = time.time() + 30
+    while p.poll() is None:
+        if time.time() > deadline:
+            sys.exit("%s: the repl did not end; the terminal showed %r" % (what, seen))
+        try:
+            if select.select([master], [], [], 0.2)[0]:
+                chunk = os.read(master, 4096).decode("utf-8", "replace")
+                if "\x1b[6n" in chunk:
+                    os.write(master, b"\x1b[1;1R")
+                seen += chunk
+        except OSError:
+            break
+    if p.wait(timeout=30) != 0:
+        sys.exit("%s: the repl exited with %d; the terminal showed %r" % (what, p.returncode, seen))
+
 p, m = start()
 wait(m, "> ")
 step(m, 'return "first" .. 1\r', "first1")
@@ -53,18 +74,14 @@ step(m, "return n * 2 end\r", "> ")
 step(m, 'return "t" .. Memory.twice(21)\r', "t42")
 step(m, "this is not lua\x03", "> ")
 step(m, 'return "kept" .. 7\r', "kept7")
-os.write(m, b"\x04")
-if p.wait(timeout=30) != 0:
-    sys.exit("Ctrl+D: the repl exited with %d; the terminal showed %r" % (p.returncode, seen))
+end(p, m, "Ctrl+D")
 
 seen = ""
 p, m = start()
 wait(m, "> ")
 step(m, "\x1b[A\r", "kept7")
 step(m, "\x1b[A\x1b[A\r", "t42")
-os.write(m, b"\x04")
-if p.wait(timeout=30) != 0:
-    sys.exit("the second repl exited with %d" % p.returncode)
+end(p, m, "the second repl")
 print("ok")
 "#;
 
