@@ -17,7 +17,7 @@ use crate::run::Runner;
 const MB: u64 = 1024 * 1024;
 
 /// Versions listed at first, and about as many more each time older ones are asked for.
-const PAGE: u64 = 100;
+pub const PAGE: usize = 100;
 
 /// Every version's number and entry, newest first (`history::versions`).
 type Versions = Vec<(u64, Result<Version, String>)>;
@@ -39,10 +39,10 @@ async fn older_page(
     store: &moonkeep_store_idb::IdbStore,
     end: u64,
 ) -> Result<(Vec<(Vec<u8>, Vec<u8>)>, bool), moonkeep_engine::StoreError> {
-    let mut span = PAGE;
+    let mut span = PAGE as u64;
     let mut records = Vec::new();
     let mut last = end.saturating_sub(1);
-    while last >= 1 && (records.len() as u64) < PAGE {
+    while last >= 1 && records.len() < PAGE {
         let first = last.saturating_sub(span - 1).max(1);
         let mut read = store.load_versions_between(first, last).await?;
         read.append(&mut records);

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::app::services;
-use crate::history::{list_markup, local_time};
+use crate::history::{list_markup, local_time, PAGE};
 
 #[component]
 pub fn HistoryPanel() -> impl IntoView {
@@ -23,8 +23,22 @@ pub fn HistoryPanel() -> impl IntoView {
             history.undo_last_run();
         }
     });
-    let list =
-        move || history.entries_with(|entries| list_markup(entries, selected.get(), history.current(), local_time));
+    // The newest versions drawn: a long list is redrawn on every new version, so more
+    // are drawn only when asked for (read from the store first if not yet read).
+    let drawn = RwSignal::new(PAGE);
+    let list = move || {
+        history.entries_with(|entries| {
+            let shown = &entries[..entries.len().min(drawn.get())];
+            list_markup(shown, selected.get(), history.current(), local_time)
+        })
+    };
+    let more = move || history.has_older() || history.entries_with(|entries| entries.len() > drawn.get());
+    let show_more = move |_| {
+        if history.entries_with(|entries| entries.len() <= drawn.get_untracked()) {
+            history.show_older();
+        }
+        drawn.update(|n| *n += PAGE);
+    };
     // A click on a version's button (the list is markup: the button names its version).
     let pick = move |ev: leptos::ev::MouseEvent| {
         let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
@@ -116,8 +130,8 @@ pub fn HistoryPanel() -> impl IntoView {
             </details>
             <p class="history-notice" role="status">{move || history.notice()}</p>
             <ol class="history-list" aria-label="Versions of Memory, newest first" inner_html=list on:click=pick />
-            <Show when=move || history.has_older()>
-                <button class="history-more" data-testid="history-older" on:click=move |_| history.show_older()>
+            <Show when=more>
+                <button class="history-more" data-testid="history-older" on:click=show_more>
                     "Show older versions"
                 </button>
             </Show>
