@@ -8,7 +8,6 @@
 use js_sys::{Function, Promise};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use moonkeep_engine::history;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{BroadcastChannel, MessageEvent};
@@ -196,11 +195,7 @@ impl Persistence {
 
     /// The version the store stands at (its meta record), or None if it cannot be read.
     pub(super) async fn stored_version(self) -> Option<u64> {
-        let store = self.store.get_value()?;
-        match store.load_meta().await.ok()? {
-            Some(meta) => history::meta(&[(b"meta".to_vec(), meta)]).ok().map(|m| m.version),
-            None => Some(0),
-        }
+        self.store.get_value()?.version().await.ok()
     }
 }
 

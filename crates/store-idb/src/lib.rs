@@ -63,9 +63,10 @@ impl IdbStore {
         self.load_range(Some((b"m", b"v"))).await
     }
 
-    /// The meta record alone (None in an empty store): which version is current.
-    pub async fn load_meta(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.load_range(Some((META, b"meta\0"))).await?.pop().map(|(_, value)| value))
+    /// The version the store stands at, from its meta record alone (0 when empty).
+    pub async fn version(&self) -> Result<u64, StoreError> {
+        let meta = self.load_range(Some((META, b"meta\0"))).await?.pop().map(|(_, value)| value);
+        meta_version(meta)
     }
 
     /// The version entries (`v` keys) alone: what a list of the history reads.
@@ -138,14 +139,8 @@ impl IdbStore {
         if let Some(expected) = expected {
             // Only this transaction's own request is awaited: it stays active.
             let meta: Option<JsValue> = store.get(array(META)).primitive().map_err(fail)?.await.map_err(fail)?;
-            let stored = match meta {
-                None => 0,
-                Some(meta) => {
-                    moonkeep_engine::history::meta(&[(META.to_vec(), bytes(&meta)?)])
-                        .map_err(|e| StoreError(format!("Memory was not saved: {e}")))?
-                        .version
-                }
-            };
+            let stored = meta_version(meta.as_ref().map(bytes).transpose()?)
+                .map_err(|e| StoreError(format!("Memory was not saved: {}", e.0)))?;
             if stored != expected {
                 // Dropped uncommitted: the transaction rolls back, nothing was written.
                 return Err(StoreError(format!(
@@ -174,6 +169,12 @@ impl IdbStore {
         }
         tx.commit().await.map_err(fail)
     }
+}
+
+/// The version a meta record names; an empty store (no meta record) stands at 0.
+fn meta_version(meta: Option<Vec<u8>>) -> Result<u64, StoreError> {
+    let Some(meta) = meta else { return Ok(0) };
+    moonkeep_engine::history::meta(&[(META.to_vec(), meta)]).map(|m| m.version).map_err(|e| StoreError(e.to_string()))
 }
 
 fn array(bytes: &[u8]) -> JsValue {
