@@ -70,6 +70,87 @@ const LVM_PATCHES: [(&str, &str); 7] = [
     ),
 ];
 
+/// Clean marks (csrc/marks.c): a save walk marks a table, a Lua closure or a closed
+/// upvalue clean once it has recorded it, and every write to one clears its mark, so a
+/// later walk can pass over what is still clean. A missed write would lose data, so
+/// the marks are cleared where every write path ends up: the table stores all go
+/// through `luaV_finishfastset`, `luaH_finishset`, `luaH_setint`, the metamethod chain
+/// of `luaV_finishset` and OP_SETLIST (the only `setobj2t`s in Lua 5.4.9); metatables
+/// through `lua_setmetatable`; the collector's removal of weak entries in `lgc.c`;
+/// upvalues through OP_SETUPVAL, `lua_setupvalue` and `lua_upvaluejoin`. An open
+/// upvalue (a live local, written by plain register stores) is never marked clean.
+/// Tables keep the mark in bit 6 of `flags` (bits 0-5 cache absent metamethods, bit 7
+/// is BITRAS); closures and upvalues in a byte of their header's padding.
+const LOBJECT_MARKS: [(&str, &str); 3] = [
+    (
+        "#define setnorealasize(t)\t((t)->flags |= BITRAS)\n",
+        "#define setnorealasize(t)\t((t)->flags |= BITRAS)\n#define MOONKEEP_CLEAN\t(1 << 6)\n#define moonkeep_touch(t)\t((t)->flags &= cast_byte(~MOONKEEP_CLEAN))\n",
+    ),
+    ("typedef struct UpVal {\n  CommonHeader;\n", "typedef struct UpVal {\n  CommonHeader;\n  lu_byte moonkeep_clean;\n"),
+    (
+        "#define ClosureHeader \\\n\tCommonHeader; lu_byte nupvalues; GCObject *gclist",
+        "#define ClosureHeader \\\n\tCommonHeader; lu_byte nupvalues; lu_byte moonkeep_clean; GCObject *gclist",
+    ),
+];
+const LVM_H_MARKS: [(&str, &str); 1] = [(
+    "    { setobj2t(L, cast(TValue *,slot), v); \\\n",
+    "    { setobj2t(L, cast(TValue *,slot), v); moonkeep_touch(gco2t(gcvalue(t))); \\\n",
+)];
+const LVM_MARKS: [(&str, &str); 3] = [
+    (
+        "      GCObject *h = gcvalue(t);\n      setobj2t(L, cast(TValue *,slot), val);\n",
+        "      GCObject *h = gcvalue(t);\n      setobj2t(L, cast(TValue *,slot), val);\n      moonkeep_touch(gco2t(h));\n",
+    ),
+    ("          setobj2t(L, &h->array[last - 1], val);\n", "          setobj2t(L, &h->array[last - 1], val);\n          moonkeep_touch(h);\n"),
+    ("        setobj(L, uv->v.p, s2v(ra));\n", "        setobj(L, uv->v.p, s2v(ra));\n        uv->moonkeep_clean = 0;\n"),
+];
+const LTABLE_MARKS: [(&str, &str); 2] = [
+    (
+        "                                   const TValue *slot, TValue *value) {\n",
+        "                                   const TValue *slot, TValue *value) {\n  moonkeep_touch(t);\n",
+    ),
+    (
+        "void luaH_setint (lua_State *L, Table *t, lua_Integer key, TValue *value) {\n",
+        "void luaH_setint (lua_State *L, Table *t, lua_Integer key, TValue *value) {\n  moonkeep_touch(t);\n",
+    ),
+];
+const LAPI_MARKS: [(&str, &str); 3] = [
+    (
+        "    setobj(L, val, s2v(L->top.p));\n    luaC_barrier(L, owner, val);\n",
+        "    setobj(L, val, s2v(L->top.p));\n    if (owner->tt == LUA_VUPVAL) gco2upv(owner)->moonkeep_clean = 0;\n    luaC_barrier(L, owner, val);\n",
+    ),
+    ("  *up1 = *up2;\n", "  *up1 = *up2;\n  f1->moonkeep_clean = 0;\n"),
+    ("      hvalue(obj)->metatable = mt;\n", "      hvalue(obj)->metatable = mt;\n      moonkeep_touch(hvalue(obj));\n"),
+];
+const LFUNC_MARKS: [(&str, &str); 3] = [
+    (
+        "  c->nupvalues = cast_byte(nupvals);\n  while",
+        "  c->nupvalues = cast_byte(nupvals);\n  c->moonkeep_clean = 0;\n  while",
+    ),
+    (
+        "    uv->v.p = &uv->u.value;  /* make it closed */\n",
+        "    uv->v.p = &uv->u.value;  /* make it closed */\n    uv->moonkeep_clean = 0;\n",
+    ),
+    (
+        "  uv->v.p = s2v(level);  /* current value lives in the stack */\n",
+        "  uv->v.p = s2v(level);  /* current value lives in the stack */\n  uv->moonkeep_clean = 0;\n",
+    ),
+];
+const LGC_MARKS: [(&str, &str); 3] = [
+    (
+        "      if (iscleared(g, gckeyN(n)))  /* unmarked key? */\n        setempty(gval(n));  /* remove entry */\n",
+        "      if (iscleared(g, gckeyN(n))) {  /* unmarked key? */\n        setempty(gval(n));  /* remove entry */\n        moonkeep_touch(h);\n      }\n",
+    ),
+    (
+        "      if (iscleared(g, gcvalueN(o)))  /* value was collected? */\n        setempty(o);  /* remove entry */\n",
+        "      if (iscleared(g, gcvalueN(o))) {  /* value was collected? */\n        setempty(o);  /* remove entry */\n        moonkeep_touch(h);\n      }\n",
+    ),
+    (
+        "      if (iscleared(g, gcvalueN(gval(n))))  /* unmarked value? */\n        setempty(gval(n));  /* remove entry */\n",
+        "      if (iscleared(g, gcvalueN(gval(n)))) {  /* unmarked value? */\n        setempty(gval(n));  /* remove entry */\n        moonkeep_touch(h);\n      }\n",
+    ),
+];
+
 /// print writes to the run's output (csrc/playground.c), not to the process's stdout.
 const LAUXLIB_PATCH: (&str, &str) = (
     "#if !defined(lua_writestring)",
@@ -155,6 +236,7 @@ fn main() {
     lua.file(csrc.join("watchdog.c"));
     lua.file(csrc.join("seal.c"));
     lua.file(csrc.join("playground.c"));
+    lua.file(csrc.join("marks.c"));
     warm.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4-warm");
     cold.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4-lib");
     lua.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4");
@@ -187,6 +269,13 @@ fn patched_lua(manifest: &Path, out: &Path, wasm: bool) -> PathBuf {
         }
     }
     patch(&to.join("lvm.c"), &LVM_PATCHES);
+    patch(&to.join("lobject.h"), &LOBJECT_MARKS);
+    patch(&to.join("lvm.h"), &LVM_H_MARKS);
+    patch(&to.join("lvm.c"), &LVM_MARKS);
+    patch(&to.join("ltable.c"), &LTABLE_MARKS);
+    patch(&to.join("lapi.c"), &LAPI_MARKS);
+    patch(&to.join("lfunc.c"), &LFUNC_MARKS);
+    patch(&to.join("lgc.c"), &LGC_MARKS);
     patch(&to.join("lauxlib.h"), &[LAUXLIB_PATCH]);
     if wasm {
         patch(&to.join("loslib.c"), &[LOSLIB_WASM_PATCH]);

@@ -26,6 +26,12 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
 use mlua::{ffi, Lua, Table, Value};
 
+extern "C-unwind" {
+    // csrc/marks.c: neither raises an error or allocates.
+    fn moonkeep_is_clean(state: *mut ffi::lua_State, index: c_int) -> c_int;
+    fn moonkeep_mark_clean(state: *mut ffi::lua_State, index: c_int);
+}
+
 /// Stack indices of `walk`'s arguments inside a pass.
 const BY_OBJECT: c_int = 1;
 const BY_ID: c_int = 2;
@@ -304,6 +310,37 @@ impl Walker {
         }
     }
 
+    /// Whether object `id`, a table or a Lua closure, is unwritten since
+    /// [`Walker::mark_clean`] marked it: every write path of the patched Lua clears the
+    /// mark (build.rs lists them), and a closure with an open upvalue is never clean.
+    pub fn is_clean(&mut self, id: u64) -> bool {
+        self.with_object(id, |state, index| unsafe { moonkeep_is_clean(state, index) != 0 }).unwrap_or(false)
+    }
+
+    /// Marks object `id` clean: a table, or a Lua closure with its closed upvalues.
+    /// An upvalue cell is shared by closures, so a walk marks what it read only after
+    /// it has read everything: a closure read later must still see a write made
+    /// through another closure before this walk.
+    pub fn mark_clean(&mut self, id: u64) {
+        self.with_object(id, |state, index| unsafe { moonkeep_mark_clean(state, index) });
+    }
+
+    /// `f` on the stack index of object `id`, if there is one.
+    fn with_object<R>(&mut self, id: u64, f: impl FnOnce(*mut ffi::lua_State, c_int) -> R) -> Option<R> {
+        let state = self.state;
+        // SAFETY: error-free calls; one slot is checked for, and the stack restored.
+        // `f` is given a live slot and calls only marks.c, which raises no error.
+        unsafe {
+            if ffi::lua_checkstack(state, 1) == 0 || !self.push(id) {
+                return None;
+            }
+            let top = ffi::lua_gettop(state);
+            let result = f(state, top);
+            ffi::lua_settop(state, top - 1);
+            Some(result)
+        }
+    }
+
     /// Pushes the object with id `id` (kept in this pass, or registered); false, with
     /// nothing pushed, if there is none.
     unsafe fn push(&mut self, id: u64) -> bool {
@@ -578,6 +615,101 @@ mod tests {
         let dump: Function = lua.load("return string.dump").eval().unwrap();
         let expected: mlua::LuaString = dump.call(f).unwrap();
         assert_eq!(dumped.as_deref(), Some(&expected.as_bytes()[..]));
+    }
+
+    /// Whether each object is clean after `source` ran, every object having been
+    /// marked clean before it.
+    fn clean_after(lua: &Lua, ids: &ObjectIds, objects: &[u64], source: &str) -> Vec<bool> {
+        walk(lua, ids, |w| objects.iter().for_each(|&id| w.mark_clean(id))).unwrap();
+        lua.load(source).exec().unwrap_or_else(|e| panic!("{source}: {e}"));
+        walk(lua, ids, |w| objects.iter().map(|&id| w.is_clean(id)).collect()).unwrap()
+    }
+
+    /// Every way Lua writes a table's entries or metatable clears its mark: the VM's
+    /// stores (fast and through `__newindex` chains), `_ENV` stores, the raw and
+    /// table-library functions, metatables, the C API, and the collector emptying a
+    /// weak entry. Reads leave it.
+    #[test]
+    fn every_write_to_a_table_clears_its_clean_mark_and_reads_keep_it() {
+        let lua = crate::new_state();
+        let ids = ObjectIds::new(&lua, 16).unwrap();
+        let t = with_id(&lua, &ids, "T = { 3, 1, 2, x = 1, [2.5] = 'f' } return T", 1);
+        let Value::Table(table) = t else { unreachable!() };
+        with_id(&lua, &ids, "P = setmetatable({}, { __newindex = setmetatable({}, { __newindex = T }) }) return P", 2);
+        with_id(&lua, &ids, "W = setmetatable({}, { __mode = 'v' }) return W", 3);
+        with_id(&lua, &ids, "K = setmetatable({}, { __mode = 'k' }) return K", 4);
+        for read in [
+            "local a, b, c = T.x, T[1], #T",
+            "for k, v in pairs(T) do end for i, v in ipairs(T) do end",
+            "local a, b = rawget(T, 1), rawlen(T) local m = getmetatable(T) local k = next(T)",
+            "local s = table.concat({ table.unpack(T) }, ',')",
+            "T.x = T.x", // a store of the same value is a write: the mark is cleared anyway
+        ] {
+            let clean = clean_after(&lua, &ids, &[1], read)[0];
+            assert_eq!(clean, !read.starts_with("T.x ="), "{read}");
+        }
+        for write in [
+            "T.x = 2",
+            "T[1] = 30",
+            "local k = 'y' T[k] = true",
+            "T[100] = 1",
+            "T.x = nil",
+            "T[2.5] = 'g'",
+            "load('x = 3', 'c', 't', T)()",
+            "rawset(T, 'r', 1)",
+            "rawset(T, 1, 4)",
+            "table.insert(T, 9)",
+            "table.insert(T, 1, 0)",
+            "table.remove(T)",
+            "table.remove(T, 1)",
+            "table.move({ 7, 8 }, 1, 2, 1, T)",
+            "table.sort(T, function(a, b) return a > b end)",
+            "setmetatable(T, {})",
+            "setmetatable(T, nil)",
+            "debug.setmetatable(T, {})",
+            "P.deep = 1",
+            "for k in pairs(T) do T[k] = nil break end",
+        ] {
+            assert_eq!(clean_after(&lua, &ids, &[1], write), [false], "{write}");
+            lua.load("T = T or {} T[1], T[2], T[3] = 3, 1, 2").exec().unwrap();
+        }
+        assert_eq!(clean_after(&lua, &ids, &[1], "").len(), 1);
+        walk(&lua, &ids, |w| w.mark_clean(1)).unwrap();
+        table.set("api", 1).unwrap();
+        assert!(!walk(&lua, &ids, |w| w.is_clean(1)).unwrap(), "lua_settable");
+        walk(&lua, &ids, |w| w.mark_clean(1)).unwrap();
+        table.raw_set(5, 1).unwrap();
+        assert!(!walk(&lua, &ids, |w| w.is_clean(1)).unwrap(), "lua_rawset");
+        lua.load("W[1] = {} K[{}] = 1").exec().unwrap();
+        assert_eq!(clean_after(&lua, &ids, &[3, 4], "collectgarbage() collectgarbage()"), [false, false], "weak");
+        assert_eq!(clean_after(&lua, &ids, &[3, 4], "collectgarbage()"), [true, true], "nothing left to collect");
+    }
+
+    /// A closure's record holds its upvalues: a write to any of them, through this
+    /// closure or another sharing the cell, and a joined upvalue clear its mark; while
+    /// an upvalue is open (its function still runs) the closure is never clean.
+    #[test]
+    fn every_write_to_a_closures_upvalues_clears_its_clean_mark() {
+        let lua = crate::new_state();
+        let ids = ObjectIds::new(&lua, 16).unwrap();
+        let source = "local n, m = 0, 0
+            F = function() return n, m end
+            G = function() n = n + 1 end
+            H = function() local u = m return u end
+            return F";
+        with_id(&lua, &ids, source, 1);
+        with_id(&lua, &ids, "return G", 2);
+        with_id(&lua, &ids, "return H", 3);
+        assert_eq!(clean_after(&lua, &ids, &[1, 2, 3], "F() H()"), [true, true, true], "reads");
+        assert_eq!(clean_after(&lua, &ids, &[1, 2, 3], "G()"), [false, false, true], "SETUPVAL, a shared cell");
+        assert_eq!(clean_after(&lua, &ids, &[1, 2, 3], "debug.setupvalue(H, 1, 5)"), [false, true, false]);
+        assert_eq!(clean_after(&lua, &ids, &[1, 2, 3], "debug.upvaluejoin(G, 1, H, 1)"), [true, false, true]);
+        let open = "local step = coroutine.wrap(function() local v = 1 O = function() return v end                     coroutine.yield() end) step() return O";
+        with_id(&lua, &ids, open, 4);
+        assert_eq!(clean_after(&lua, &ids, &[4], ""), [false], "an open upvalue");
+        let fresh = with_id(&lua, &ids, "return {}", 5);
+        let is_clean = walk(&lua, &ids, |w| w.is_clean(5)).unwrap();
+        assert!(!is_clean, "a new table is not clean: {fresh:?}");
     }
 
     #[test]
