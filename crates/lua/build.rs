@@ -70,84 +70,79 @@ const LVM_PATCHES: [(&str, &str); 7] = [
     ),
 ];
 
-/// Clean marks (csrc/marks.c): a save walk marks a table, a Lua closure or a closed
-/// upvalue clean once it has recorded it, and every write to one clears its mark, so a
-/// later walk can pass over what is still clean. A missed write would lose data, so
-/// the marks are cleared where every write path ends up: the table stores all go
-/// through `luaV_finishfastset`, `luaH_finishset`, `luaH_setint`, the metamethod chain
-/// of `luaV_finishset` and OP_SETLIST (the only `setobj2t`s in Lua 5.4.9); metatables
-/// through `lua_setmetatable`; the collector's removal of weak entries in `lgc.c`;
-/// upvalues through OP_SETUPVAL, `lua_setupvalue` and `lua_upvaluejoin`. An open
-/// upvalue (a live local, written by plain register stores) is never marked clean.
-/// Tables keep the mark in bit 6 of `flags` (bits 0-5 cache absent metamethods, bit 7
-/// is BITRAS); closures and upvalues in a byte of their header's padding.
-const LOBJECT_MARKS: [(&str, &str); 3] = [
+/// Clean marks and the dirty log (csrc/marks.c): a save walk marks each table it
+/// recorded clean, and the first write to a clean table clears the mark and notes the
+/// table in the state's dirty log, so the next save point reads only the tables noted
+/// there (and the new objects they reach). A missed write would lose data, so the mark
+/// is cleared where every table write ends up, not where writes start: the stores all
+/// go through `luaV_finishfastset`, `luaH_finishset`, `luaH_setint`, the metamethod
+/// chain of `luaV_finishset` and OP_SETLIST (the only `setobj2t`s in Lua 5.4.9);
+/// metatables through `lua_setmetatable`; the collector's removal of weak entries in
+/// `lgc.c`. The mark is bit 6 of a table's `flags` (bits 0-5 cache absent
+/// metamethods, bit 7 is BITRAS). The log is an array in `global_State`, grown with the
+/// state's allocator (never the collector's: no collection runs inside a write), and
+/// the collector marks what it holds in `atomic`, so a logged table lives until the
+/// save point that reads it. A log that cannot grow says so, and the next save point
+/// reads everything.
+const LOBJECT_MARKS: [(&str, &str); 1] = [(
+    "#define setnorealasize(t)\t((t)->flags |= BITRAS)\n",
+    "#define setnorealasize(t)\t((t)->flags |= BITRAS)\n#define MOONKEEP_CLEAN\t(1 << 6)\nstruct global_State;\nvoid moonkeep_dirty (struct global_State *g, struct Table *t);\n#define moonkeep_touch(g,t)\t((t)->flags & MOONKEEP_CLEAN ? moonkeep_dirty(g, t) : (void)0)\n",
+)];
+const LSTATE_H_MARKS: [(&str, &str); 1] = [(
+    "  void *ud_warn;         /* auxiliary data to 'warnf' */\n} global_State;\n",
+    "  void *ud_warn;         /* auxiliary data to 'warnf' */\n  struct Table **moonkeep_log;  /* tables written since a save walk marked them */\n  size_t moonkeep_logn, moonkeep_logsize;\n  lu_byte moonkeep_logfull;  /* a table could not be logged */\n} global_State;\n",
+)];
+const LSTATE_C_MARKS: [(&str, &str); 2] = [
     (
-        "#define setnorealasize(t)\t((t)->flags |= BITRAS)\n",
-        "#define setnorealasize(t)\t((t)->flags |= BITRAS)\n#define MOONKEEP_CLEAN\t(1 << 6)\n#define moonkeep_touch(t)\t((t)->flags &= cast_byte(~MOONKEEP_CLEAN))\n",
+        "  g->gcstp = GCSTPGC;  /* no GC while building state */\n",
+        "  g->gcstp = GCSTPGC;  /* no GC while building state */\n  g->moonkeep_log = NULL;\n  g->moonkeep_logn = g->moonkeep_logsize = 0;\n  g->moonkeep_logfull = 0;\n",
     ),
-    ("typedef struct UpVal {\n  CommonHeader;\n", "typedef struct UpVal {\n  CommonHeader;\n  lu_byte moonkeep_clean;\n"),
     (
-        "#define ClosureHeader \\\n\tCommonHeader; lu_byte nupvalues; GCObject *gclist",
-        "#define ClosureHeader \\\n\tCommonHeader; lu_byte nupvalues; lu_byte moonkeep_clean; GCObject *gclist",
+        "  (*g->frealloc)(g->ud, fromstate(L), sizeof(LG), 0);  /* free main block */\n",
+        "  if (g->moonkeep_log != NULL)\n    (*g->frealloc)(g->ud, g->moonkeep_log, g->moonkeep_logsize * sizeof(struct Table *), 0);\n  (*g->frealloc)(g->ud, fromstate(L), sizeof(LG), 0);  /* free main block */\n",
     ),
 ];
 const LVM_H_MARKS: [(&str, &str); 1] = [(
     "    { setobj2t(L, cast(TValue *,slot), v); \\\n",
-    "    { setobj2t(L, cast(TValue *,slot), v); moonkeep_touch(gco2t(gcvalue(t))); \\\n",
+    "    { setobj2t(L, cast(TValue *,slot), v); moonkeep_touch(G(L), gco2t(gcvalue(t))); \\\n",
 )];
-const LVM_MARKS: [(&str, &str); 3] = [
+const LVM_MARKS: [(&str, &str); 2] = [
     (
         "      GCObject *h = gcvalue(t);\n      setobj2t(L, cast(TValue *,slot), val);\n",
-        "      GCObject *h = gcvalue(t);\n      setobj2t(L, cast(TValue *,slot), val);\n      moonkeep_touch(gco2t(h));\n",
+        "      GCObject *h = gcvalue(t);\n      setobj2t(L, cast(TValue *,slot), val);\n      moonkeep_touch(G(L), gco2t(h));\n",
     ),
-    ("          setobj2t(L, &h->array[last - 1], val);\n", "          setobj2t(L, &h->array[last - 1], val);\n          moonkeep_touch(h);\n"),
-    ("        setobj(L, uv->v.p, s2v(ra));\n", "        setobj(L, uv->v.p, s2v(ra));\n        uv->moonkeep_clean = 0;\n"),
+    ("          setobj2t(L, &h->array[last - 1], val);\n", "          setobj2t(L, &h->array[last - 1], val);\n          moonkeep_touch(G(L), h);\n"),
 ];
 const LTABLE_MARKS: [(&str, &str); 2] = [
     (
         "                                   const TValue *slot, TValue *value) {\n",
-        "                                   const TValue *slot, TValue *value) {\n  moonkeep_touch(t);\n",
+        "                                   const TValue *slot, TValue *value) {\n  moonkeep_touch(G(L), t);\n",
     ),
     (
         "void luaH_setint (lua_State *L, Table *t, lua_Integer key, TValue *value) {\n",
-        "void luaH_setint (lua_State *L, Table *t, lua_Integer key, TValue *value) {\n  moonkeep_touch(t);\n",
+        "void luaH_setint (lua_State *L, Table *t, lua_Integer key, TValue *value) {\n  moonkeep_touch(G(L), t);\n",
     ),
 ];
-const LAPI_MARKS: [(&str, &str); 3] = [
+const LAPI_MARKS: [(&str, &str); 1] = [(
+    "      hvalue(obj)->metatable = mt;\n",
+    "      hvalue(obj)->metatable = mt;\n      moonkeep_touch(G(L), hvalue(obj));\n",
+)];
+const LGC_MARKS: [(&str, &str); 4] = [
     (
-        "    setobj(L, val, s2v(L->top.p));\n    luaC_barrier(L, owner, val);\n",
-        "    setobj(L, val, s2v(L->top.p));\n    if (owner->tt == LUA_VUPVAL) gco2upv(owner)->moonkeep_clean = 0;\n    luaC_barrier(L, owner, val);\n",
+        "  markmt(g);  /* mark global metatables */\n",
+        "  markmt(g);  /* mark global metatables */\n  {  /* tables in the dirty log live until a save point has read them */\n    size_t mk;\n    for (mk = 0; mk < g->moonkeep_logn; mk++)\n      markobject(g, g->moonkeep_log[mk]);\n  }\n",
     ),
-    ("  *up1 = *up2;\n", "  *up1 = *up2;\n  f1->moonkeep_clean = 0;\n"),
-    ("      hvalue(obj)->metatable = mt;\n", "      hvalue(obj)->metatable = mt;\n      moonkeep_touch(hvalue(obj));\n"),
-];
-const LFUNC_MARKS: [(&str, &str); 3] = [
-    (
-        "  c->nupvalues = cast_byte(nupvals);\n  while",
-        "  c->nupvalues = cast_byte(nupvals);\n  c->moonkeep_clean = 0;\n  while",
-    ),
-    (
-        "    uv->v.p = &uv->u.value;  /* make it closed */\n",
-        "    uv->v.p = &uv->u.value;  /* make it closed */\n    uv->moonkeep_clean = 0;\n",
-    ),
-    (
-        "  uv->v.p = s2v(level);  /* current value lives in the stack */\n",
-        "  uv->v.p = s2v(level);  /* current value lives in the stack */\n  uv->moonkeep_clean = 0;\n",
-    ),
-];
-const LGC_MARKS: [(&str, &str); 3] = [
     (
         "      if (iscleared(g, gckeyN(n)))  /* unmarked key? */\n        setempty(gval(n));  /* remove entry */\n",
-        "      if (iscleared(g, gckeyN(n))) {  /* unmarked key? */\n        setempty(gval(n));  /* remove entry */\n        moonkeep_touch(h);\n      }\n",
+        "      if (iscleared(g, gckeyN(n))) {  /* unmarked key? */\n        setempty(gval(n));  /* remove entry */\n        moonkeep_touch(g, h);\n      }\n",
     ),
     (
         "      if (iscleared(g, gcvalueN(o)))  /* value was collected? */\n        setempty(o);  /* remove entry */\n",
-        "      if (iscleared(g, gcvalueN(o))) {  /* value was collected? */\n        setempty(o);  /* remove entry */\n        moonkeep_touch(h);\n      }\n",
+        "      if (iscleared(g, gcvalueN(o))) {  /* value was collected? */\n        setempty(o);  /* remove entry */\n        moonkeep_touch(g, h);\n      }\n",
     ),
     (
         "      if (iscleared(g, gcvalueN(gval(n))))  /* unmarked value? */\n        setempty(gval(n));  /* remove entry */\n",
-        "      if (iscleared(g, gcvalueN(gval(n)))) {  /* unmarked value? */\n        setempty(gval(n));  /* remove entry */\n        moonkeep_touch(h);\n      }\n",
+        "      if (iscleared(g, gcvalueN(gval(n)))) {  /* unmarked value? */\n        setempty(gval(n));  /* remove entry */\n        moonkeep_touch(g, h);\n      }\n",
     ),
 ];
 
@@ -274,7 +269,8 @@ fn patched_lua(manifest: &Path, out: &Path, wasm: bool) -> PathBuf {
     patch(&to.join("lvm.c"), &LVM_MARKS);
     patch(&to.join("ltable.c"), &LTABLE_MARKS);
     patch(&to.join("lapi.c"), &LAPI_MARKS);
-    patch(&to.join("lfunc.c"), &LFUNC_MARKS);
+    patch(&to.join("lstate.h"), &LSTATE_H_MARKS);
+    patch(&to.join("lstate.c"), &LSTATE_C_MARKS);
     patch(&to.join("lgc.c"), &LGC_MARKS);
     patch(&to.join("lauxlib.h"), &[LAUXLIB_PATCH]);
     if wasm {

@@ -27,9 +27,12 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use mlua::{ffi, Lua, Table, Value};
 
 extern "C-unwind" {
-    // csrc/marks.c: neither raises an error or allocates.
+    // csrc/marks.c: none raises an error or runs the collector.
     fn moonkeep_is_clean(state: *mut ffi::lua_State, index: c_int) -> c_int;
     fn moonkeep_mark_clean(state: *mut ffi::lua_State, index: c_int);
+    fn moonkeep_dirty_count(state: *mut ffi::lua_State) -> ffi::lua_Integer;
+    fn moonkeep_push_dirty(state: *mut ffi::lua_State, i: ffi::lua_Integer);
+    fn moonkeep_clear_dirty(state: *mut ffi::lua_State);
 }
 
 /// Stack indices of `walk`'s arguments inside a pass.
@@ -201,6 +204,13 @@ impl<'s> Scope<'s> {
         }
     }
 
+    /// Whether the object is a table unwritten since the walk that last read it (every
+    /// table write of the patched Lua clears the mark; build.rs lists them).
+    pub fn is_clean(&mut self, object: Ref<'s>) -> bool {
+        // SAFETY: a live slot; marks.c reads a flag and raises no error.
+        unsafe { moonkeep_is_clean(self.state, object.index) != 0 }
+    }
+
     /// Gives a new object the id `id`, registered when the pass ends; until then
     /// [`Walker::read`] finds it too. False if the pass has no room left: the visitor
     /// should stop, and the caller end the pass.
@@ -220,6 +230,37 @@ impl<'s> Scope<'s> {
         pass.kept_at.insert(id, at);
         true
     }
+}
+
+/// The ids of the tables written since a walk read them (the state's dirty log), and
+/// empties the log; None if the log could not hold them all (it could not grow), when
+/// the caller must read everything. A logged table without an id is left out.
+pub fn take_dirty(lua: &Lua, ids: &ObjectIds) -> mlua::Result<Option<Vec<u64>>> {
+    let mut dirty = None;
+    // SAFETY: pushing a logged table (kept alive by the collector while logged) and a
+    // raw get on the id table raise no error; the log is emptied with no allocation.
+    unsafe {
+        lua.exec_raw::<()>(ids.by_object.clone(), |state| {
+            let count = moonkeep_dirty_count(state);
+            if count >= 0 && ffi::lua_checkstack(state, 2) != 0 {
+                let mut found = Vec::with_capacity(count as usize);
+                for i in 0..count {
+                    moonkeep_push_dirty(state, i);
+                    let mut is_id = 0;
+                    ffi::lua_rawget(state, 1);
+                    let id = ffi::lua_tointegerx(state, -1, &mut is_id);
+                    ffi::lua_settop(state, 1);
+                    if is_id != 0 {
+                        found.push(id as u64);
+                    }
+                }
+                dirty = Some(found);
+            }
+            moonkeep_clear_dirty(state);
+            ffi::lua_settop(state, 0);
+        })?;
+    }
+    Ok(dirty)
 }
 
 /// Runs `pass` over a [`Walker`], then registers the objects it kept.
@@ -310,17 +351,13 @@ impl Walker {
         }
     }
 
-    /// Whether object `id`, a table or a Lua closure, is unwritten since
-    /// [`Walker::mark_clean`] marked it: every write path of the patched Lua clears the
-    /// mark (build.rs lists them), and a closure with an open upvalue is never clean.
+    /// Whether table `id` is unwritten since a read or [`Walker::mark_clean`] marked
+    /// it: every table write of the patched Lua clears the mark (build.rs lists them).
     pub fn is_clean(&mut self, id: u64) -> bool {
         self.with_object(id, |state, index| unsafe { moonkeep_is_clean(state, index) != 0 }).unwrap_or(false)
     }
 
-    /// Marks object `id` clean: a table, or a Lua closure with its closed upvalues.
-    /// An upvalue cell is shared by closures, so a walk marks what it read only after
-    /// it has read everything: a closure read later must still see a write made
-    /// through another closure before this walk.
+    /// Marks table `id` clean: its next write puts it in the dirty log.
     pub fn mark_clean(&mut self, id: u64) {
         self.with_object(id, |state, index| unsafe { moonkeep_mark_clean(state, index) });
     }
@@ -363,8 +400,11 @@ impl Walker {
 
     /// The metatable, then the entries, CHUNK at a time: the entries of a chunk are
     /// all on the stack before the visitor sees any of them.
+    /// The table is marked clean before it is read, so a write made while it is read
+    /// (by a visitor, or a pass stopped half-way) puts it in the dirty log.
     unsafe fn table(&mut self, table: c_int, visit: &mut impl Visit) -> Read {
         let state = self.state;
+        moonkeep_mark_clean(state, table);
         let flow = if ffi::lua_getmetatable(state, table) != 0 {
             let flow = visit.metatable(&mut self.scope(), slot(state, table + 1));
             ffi::lua_settop(state, table);
@@ -617,12 +657,18 @@ mod tests {
         assert_eq!(dumped.as_deref(), Some(&expected.as_bytes()[..]));
     }
 
-    /// Whether each object is clean after `source` ran, every object having been
-    /// marked clean before it.
+    /// Whether each table is clean after `source` ran, every one having been marked
+    /// clean before it; the dirty log then holds exactly the ones that are not.
     fn clean_after(lua: &Lua, ids: &ObjectIds, objects: &[u64], source: &str) -> Vec<bool> {
+        take_dirty(lua, ids).unwrap();
         walk(lua, ids, |w| objects.iter().for_each(|&id| w.mark_clean(id))).unwrap();
         lua.load(source).exec().unwrap_or_else(|e| panic!("{source}: {e}"));
-        walk(lua, ids, |w| objects.iter().map(|&id| w.is_clean(id)).collect()).unwrap()
+        let clean: Vec<bool> = walk(lua, ids, |w| objects.iter().map(|&id| w.is_clean(id)).collect()).unwrap();
+        let mut dirty = take_dirty(lua, ids).unwrap().expect("the log held every table");
+        dirty.sort_unstable();
+        let expected: Vec<u64> = objects.iter().zip(&clean).filter(|(_, c)| !**c).map(|(id, _)| *id).collect();
+        assert_eq!(dirty, expected, "the dirty log after {source}");
+        clean
     }
 
     /// Every way Lua writes a table's entries or metatable clears its mark: the VM's
@@ -685,31 +731,48 @@ mod tests {
         assert_eq!(clean_after(&lua, &ids, &[3, 4], "collectgarbage()"), [true, true], "nothing left to collect");
     }
 
-    /// A closure's record holds its upvalues: a write to any of them, through this
-    /// closure or another sharing the cell, and a joined upvalue clear its mark; while
-    /// an upvalue is open (its function still runs) the closure is never clean.
+    /// A read marks a table clean, a second write to it is not logged twice, and a
+    /// logged table outlives the collections before the save point that reads it: the
+    /// log holds a pointer, which must never dangle.
     #[test]
-    fn every_write_to_a_closures_upvalues_clears_its_clean_mark() {
+    fn the_dirty_log_notes_each_written_table_once_and_keeps_it_alive() {
         let lua = crate::new_state();
         let ids = ObjectIds::new(&lua, 16).unwrap();
-        let source = "local n, m = 0, 0
-            F = function() return n, m end
-            G = function() n = n + 1 end
-            H = function() local u = m return u end
-            return F";
-        with_id(&lua, &ids, source, 1);
-        with_id(&lua, &ids, "return G", 2);
-        with_id(&lua, &ids, "return H", 3);
-        assert_eq!(clean_after(&lua, &ids, &[1, 2, 3], "F() H()"), [true, true, true], "reads");
-        assert_eq!(clean_after(&lua, &ids, &[1, 2, 3], "G()"), [false, false, true], "SETUPVAL, a shared cell");
-        assert_eq!(clean_after(&lua, &ids, &[1, 2, 3], "debug.setupvalue(H, 1, 5)"), [false, true, false]);
-        assert_eq!(clean_after(&lua, &ids, &[1, 2, 3], "debug.upvaluejoin(G, 1, H, 1)"), [true, false, true]);
-        let open = "local step = coroutine.wrap(function() local v = 1 O = function() return v end                     coroutine.yield() end) step() return O";
-        with_id(&lua, &ids, open, 4);
-        assert_eq!(clean_after(&lua, &ids, &[4], ""), [false], "an open upvalue");
-        let fresh = with_id(&lua, &ids, "return {}", 5);
-        let is_clean = walk(&lua, &ids, |w| w.is_clean(5)).unwrap();
-        assert!(!is_clean, "a new table is not clean: {fresh:?}");
+        with_id(&lua, &ids, "T = { 1 } return T", 1);
+        with_id(&lua, &ids, "return {}", 2);
+        let read = walk(&lua, &ids, |w| (w.read(1, &mut Notes::default()), w.is_clean(1), w.is_clean(2))).unwrap();
+        assert_eq!(read, (Read::Table, true, false), "a read marks the table it reads, and only it");
+        lua.load("T[1] = 2 T[2] = 3 T = nil collectgarbage() collectgarbage()").exec().unwrap();
+        assert_eq!(take_dirty(&lua, &ids).unwrap(), Some(vec![1]), "logged once, and still alive");
+        assert_eq!(take_dirty(&lua, &ids).unwrap(), Some(vec![]), "taking the log empties it");
+        lua.load("collectgarbage() collectgarbage()").exec().unwrap();
+        let gone = walk(&lua, &ids, |w| w.read(1, &mut Notes::default())).unwrap();
+        assert_eq!(gone, Read::Missing, "once taken from the log, an unreachable table is collected");
+    }
+
+    /// A log that cannot grow (the state's memory limit is reached) says so, so the
+    /// next save point reads everything instead of trusting an incomplete log.
+    #[test]
+    fn a_log_that_cannot_grow_asks_for_a_full_walk() {
+        let lua = crate::new_state();
+        let ids = ObjectIds::new(&lua, 16).unwrap();
+        with_id(&lua, &ids, "T = {} return T", 1);
+        lua.load("for i = 1, 200 do T[i] = { false } end").exec().unwrap();
+        let tables: Vec<Value> = lua.load("return table.unpack(T)").eval::<mlua::MultiValue>().unwrap().into_vec();
+        for (i, t) in tables.iter().enumerate() {
+            ids.set(t, 10 + i as u64).unwrap();
+        }
+        walk(&lua, &ids, |w| (10..210).for_each(|id| w.mark_clean(id))).unwrap();
+        // The writes allocate nothing; the log's first 64 slots take 512 bytes.
+        let writes = lua.load("if ... then for i = 1, 200 do T[i][1] = true end end").into_function().unwrap();
+        writes.call::<()>(false).unwrap(); // a first call grows what calls need
+        lua.set_memory_limit(lua.used_memory() + 256).unwrap();
+        writes.call::<()>(true).unwrap();
+        lua.set_memory_limit(0).unwrap();
+        assert_eq!(take_dirty(&lua, &ids).unwrap(), None);
+        walk(&lua, &ids, |w| w.mark_clean(10)).unwrap();
+        lua.load("T[1][2] = true").exec().unwrap();
+        assert_eq!(take_dirty(&lua, &ids).unwrap(), Some(vec![10]), "taking the log resets it");
     }
 
     #[test]
