@@ -11,6 +11,7 @@ mod damage_props;
 #[cfg(test)]
 mod damage_tests;
 mod format;
+mod graph;
 pub mod history;
 pub(crate) mod live;
 mod path;
@@ -89,6 +90,15 @@ pub(crate) struct Keeper {
     next_id: u64,
     /// Prototypes the host keeps from loading (`moonkeep import --trust`).
     pub(crate) quarantine: Quarantine,
+    /// The store's graph of records as the last save point left it, so the next one
+    /// can read only the tables written since (and every closure); None until a save
+    /// point has read everything.
+    graph: Option<graph::Graph>,
+    /// A save point with changes was made and the host has not said it committed.
+    awaiting_commit: bool,
+    /// The last full read met what a save point that reads only what changed could not
+    /// report again (a value that cannot be saved, a standard table, a stand-in).
+    read_everything: bool,
 }
 
 /// One save point: the changes for the store, and what could not be saved.
@@ -98,6 +108,9 @@ pub struct SavePoint {
     pub problems: Vec<Problem>,
     /// Objects (tables and closures) reachable from Memory.
     pub objects: usize,
+    /// Objects this save point read: all of them, or the closures, the tables written
+    /// since the last save point and the new objects they reach.
+    pub read: usize,
     /// Bytes of records written by this save point.
     pub bytes_written: usize,
     digests: Vec<(KeyName, Option<u64>)>,
@@ -191,6 +204,9 @@ impl Keeper {
             secret: [0; SECRET_LEN],
             next_id: 1,
             quarantine: Quarantine::default(),
+            graph: None,
+            awaiting_commit: false,
+            read_everything: true,
         })
     }
 
@@ -206,6 +222,7 @@ impl Keeper {
         self.unrestored = unrestored::Unrestored::default();
         self.meta = None;
         self.newest_version = 0;
+        self.graph = None;
         Ok(())
     }
 
@@ -219,6 +236,7 @@ impl Keeper {
         }
         self.meta = Some(point.meta.clone());
         self.newest_version = self.newest_version.max(point.meta.version);
+        self.awaiting_commit = false;
     }
 
     fn tag(&self, bytecode: &[u8]) -> [u8; TAG_LEN] {

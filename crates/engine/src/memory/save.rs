@@ -15,6 +15,7 @@ use moonkeep_lua::walk::{self, ObjectIds, Read, Ref, Scope, Slot, Visit, Walker}
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::format::{self, KeyName, Meta, Record, Stored, Version};
+use super::graph::{self, Graph, Kind};
 use super::path::{Edge, Key, Parents};
 use super::{digest, sha256, Fingerprint, Keeper, Problem, SavePoint};
 use crate::store::Change;
@@ -34,6 +35,17 @@ struct Walk<'k> {
     in_env: bool,
     /// The version this save point makes, if it changes anything.
     version: u64,
+    /// Each object read: what it refers to, for the store's graph.
+    read: Vec<graph::Read>,
+    /// Closures that recorded a cell as another's (sharer, owner).
+    shares: Vec<(u64, u64)>,
+    /// Reading only what changed: everything queued so far (a stored table still
+    /// clean is not queued: its record holds). None when reading everything.
+    queued: Option<FxHashSet<u64>>,
+    /// A standard table was met as a value.
+    met_std_table: bool,
+    /// Objects read, for the save point's report.
+    read_count: usize,
 }
 
 /// What a walk builds and throws away, kept by the `Keeper` between save points so
@@ -80,11 +92,61 @@ struct Current {
     spans: Vec<(usize, usize)>,
     /// Cells this closure claimed, released if its read stops half-way.
     claimed: Vec<usize>,
+    /// The objects this one refers to, once per reference.
+    children: Vec<u64>,
+    /// Closures whose cells this closure records as theirs.
+    owners: Vec<u64>,
 }
 
 impl Keeper {
     pub(crate) fn save_point(&mut self, lua: &Lua) -> SavePoint {
-        let mut ids = self.ids.clone();
+        // Taken at every save point, so the log holds one interval's writes at most.
+        let dirty = walk::take_dirty(lua, &self.ids).ok().flatten();
+        if let Some(point) = self.save_what_changed(lua, dirty) {
+            return point;
+        }
+        self.save_everything(lua)
+    }
+
+    /// A save point that reads every closure, the tables written since the last one
+    /// (the dirty log) and the new objects they reach, and nothing else: a stored table
+    /// still marked clean reads as its record. None when it cannot be trusted to
+    /// write what a full read would, and everything must be read.
+    fn save_what_changed(&mut self, lua: &Lua, dirty: Option<Vec<u64>>) -> Option<SavePoint> {
+        let dirty = dirty?;
+        if self.awaiting_commit
+            || self.read_everything
+            || !self.unrestored.is_empty()
+            || self.next_id >= format::ID_LIMIT
+        {
+            return None;
+        }
+        let graph = self.graph.as_ref()?;
+        let root = lua.globals().raw_get::<Value>("Memory").ok()?;
+        if !matches!(root, Value::Table(_)) || self.ids.get(&root) != Some(graph.root()) {
+            return None;
+        }
+        let mut queue: Vec<u64> = graph.closures().collect();
+        queue.extend(dirty.into_iter().filter(|id| graph.contains(*id)));
+        let root_id = graph.root();
+        let ids = self.ids.clone();
+        let mut walk = Walk::new(self);
+        let mut queued = FxHashSet::default();
+        for id in queue {
+            if queued.insert(id) {
+                walk.s.queue.push_back(id);
+            }
+        }
+        walk.queued = Some(queued);
+        walk.read_all(lua, ids).ok()?;
+        if !walk.problems.is_empty() || walk.met_std_table {
+            return None;
+        }
+        walk.finish_changed(root_id)
+    }
+
+    fn save_everything(&mut self, lua: &Lua) -> SavePoint {
+        let ids = self.ids.clone();
         let mut walk = Walk::new(self);
         let root = match lua.globals().raw_get::<Value>("Memory") {
             Ok(root @ Value::Table(_)) => root,
@@ -100,21 +162,8 @@ impl Keeper {
             Ok(id) => id,
             Err(e) => return walk.failed(format!("nothing was saved: {e}")),
         };
-        // Passes end when their room for new objects is used up, and the object being
-        // read is read again in the next one: the room doubles, so a table holding a
-        // million new objects is not read again for every few thousand of them. A
-        // pass that neither finished an object nor met a new one would never end.
-        while !walk.s.queue.is_empty() {
-            walk.s.passes += 1;
-            match walk::walk(lua, &ids, |walker| (walk.pass(walker), walker.is_full())) {
-                Ok((false, _)) => return walk.failed("nothing was saved: the save walk made no progress".into()),
-                Ok((true, false)) => {}
-                Ok((true, true)) => match ids.with_room(lua, 2 * ids.room()) {
-                    Ok(bigger) => ids = bigger,
-                    Err(e) => return walk.failed(format!("nothing was saved: {e}")),
-                },
-                Err(e) => return walk.failed(format!("nothing was saved: {e}")),
-            }
+        if let Err(e) = walk.read_all(lua, ids) {
+            return walk.failed(e);
         }
         walk.report_std_changes();
         walk.finish(Some(root_id))
@@ -137,7 +186,33 @@ impl<'k> Walk<'k> {
             stand_in_in_place: false,
             std_tables: Vec::new(),
             in_env: false,
+            read: Vec::new(),
+            shares: Vec::new(),
+            queued: None,
+            met_std_table: false,
+            read_count: 0,
         }
+    }
+
+    /// Reads the queue empty, in passes. Passes end when their room for new objects is
+    /// used up, and the object being read is read again in the next one: the room
+    /// doubles, so a table holding a million new objects is not read again for every
+    /// few thousand of them. A pass that neither finished an object nor met a new one
+    /// would never end.
+    fn read_all(&mut self, lua: &Lua, mut ids: ObjectIds) -> Result<(), String> {
+        while !self.s.queue.is_empty() {
+            self.s.passes += 1;
+            match walk::walk(lua, &ids, |walker| (self.pass(walker), walker.is_full())) {
+                Ok((false, _)) => return Err("nothing was saved: the save walk made no progress".into()),
+                Ok((true, false)) => {}
+                Ok((true, true)) => match ids.with_room(lua, 2 * ids.room()) {
+                    Ok(bigger) => ids = bigger,
+                    Err(e) => return Err(format!("nothing was saved: {e}")),
+                },
+                Err(e) => return Err(format!("nothing was saved: {e}")),
+            }
+        }
+        Ok(())
     }
 
     fn root(&mut self, ids: &ObjectIds, root: &Value) -> mlua::Result<u64> {
@@ -179,10 +254,24 @@ impl<'k> Walk<'k> {
         current.upvalues = 0;
         current.claimed.clear();
         current.spans.clear();
+        current.children.clear();
+        current.owners.clear();
         let problems = self.problems.len();
         match walker.read(id, self) {
-            Read::Table => self.table(id),
-            Read::Function => self.closure(walker, id),
+            Read::Table => {
+                self.table(id);
+                let children = std::mem::take(&mut self.s.current.children);
+                self.read.push((id, Kind::Table, children));
+            }
+            Read::Function => {
+                if let Some(proto) = self.closure(walker, id) {
+                    let mut children = std::mem::take(&mut self.s.current.children);
+                    children.push(proto);
+                    self.read.push((id, Kind::Closure, children));
+                    self.read.push((proto, Kind::Proto, Vec::new()));
+                    self.shares.extend(self.s.current.owners.drain(..).map(|owner| (id, owner)));
+                }
+            }
             Read::Missing => {}
             Read::Stopped => {
                 self.problems.truncate(problems);
@@ -227,8 +316,8 @@ impl<'k> Walk<'k> {
     }
 
     /// A closure's record (R11): its prototype, then the upvalues as read.
-    fn closure(&mut self, walker: &mut Walker, id: u64) {
-        let Some(proto) = self.proto(walker, id) else { return };
+    fn closure(&mut self, walker: &mut Walker, id: u64) -> Option<u64> {
+        let proto = self.proto(walker, id)?;
         let key = KeyName::Object(id);
         self.s.live.insert(key);
         let current = &mut self.s.current;
@@ -242,6 +331,7 @@ impl<'k> Walk<'k> {
         let d = digest(format::KIND_CLOSURE, &body);
         let stored = self.keeper.stored.get(&key).copied();
         self.put_record(key, format::KIND_CLOSURE, body, d, stored);
+        Some(proto)
     }
 
     /// The prototype id of closure `id`, dumping and storing its bytecode the first
@@ -329,8 +419,11 @@ impl<'k> Walk<'k> {
         let pointer = object.pointer();
         if let Some(name) = self.keeper.std.name_at(pointer) {
             format::put_std(&mut self.s.current.bytes, name);
-            if !self.in_env && self.keeper.std.is_table(name) && !self.std_tables.iter().any(|(n, ..)| n == name) {
-                self.std_tables.push((name.to_owned(), self.s.current.id, edge()));
+            if !self.in_env && self.keeper.std.is_table(name) {
+                self.met_std_table = true;
+                if !self.std_tables.iter().any(|(n, ..)| n == name) {
+                    self.std_tables.push((name.to_owned(), self.s.current.id, edge()));
+                }
             }
             return Continue(true);
         }
@@ -349,10 +442,21 @@ impl<'k> Walk<'k> {
                 };
                 self.s.seen.insert(pointer as usize, id);
                 self.s.parents.note(id, self.s.current.id, edge());
-                self.s.queue.push_back(id);
+                let graph = &self.keeper.graph;
+                match &mut self.queued {
+                    None => self.s.queue.push_back(id),
+                    // Already queued, or stored and unwritten since it was read.
+                    Some(queued) if queued.contains(&id) => {}
+                    Some(_) if graph.as_ref().is_some_and(|g| g.contains(id)) && scope.is_clean(object) => {}
+                    Some(queued) => {
+                        queued.insert(id);
+                        self.s.queue.push_back(id);
+                    }
+                }
                 id
             }
         };
+        self.s.current.children.push(id);
         format::put_object(&mut self.s.current.bytes, id);
         Continue(true)
     }
@@ -397,32 +501,90 @@ impl<'k> Walk<'k> {
         self.finish(None)
     }
 
-    /// The walk's changes, with what it no longer reached moved to the history, and
-    /// when anything changed, the meta record and the new version's entry.
-    fn finish(self, root: Option<u64>) -> SavePoint {
+    /// A full read's changes, with what it no longer reached moved to the history; the
+    /// store's graph is built anew from what it read.
+    fn finish(mut self, root: Option<u64>) -> SavePoint {
+        let objects = self.s.seen.len();
+        self.read_count = objects;
+        let Some(root) = root else {
+            self.keeper.graph = None;
+            return self.conclude(None, objects);
+        };
+        let keeper = &mut *self.keeper;
+        let live = &mut self.s.live;
+        live.insert(KeyName::Meta);
+        live.extend(keeper.unrestored.kept(self.stand_in_in_place).copied());
+        for key in keeper.stored.keys() {
+            if !live.contains(key) {
+                self.digests.push((*key, None));
+                self.changes
+                    .push(Change::Archive { key: key.bytes(), to: format::history_key(&key.bytes(), self.version) });
+            }
+        }
+        // Ids are never reused: what this walk did not reach is gone for good.
+        keeper.fingerprints.retain(|id, _| live.contains(&KeyName::Object(*id)));
+        keeper.proto_of.retain(|id, _| live.contains(&KeyName::Object(*id)));
+        keeper.graph = Some(Graph::build(root, std::mem::take(&mut self.read)));
+        keeper.read_everything = !self.problems.is_empty() || self.met_std_table || !keeper.unrestored.is_empty();
+        self.conclude(Some(root), objects)
+    }
+
+    /// The changes of a save point that read only what changed: what the store's graph
+    /// no longer reaches goes to the history (and a record read from a table that is
+    /// itself gone is not written). None if a closure now records a cell as owned by
+    /// a closure that is gone: only a full read assigns cells anew.
+    fn finish_changed(mut self, root: u64) -> Option<SavePoint> {
+        let keeper = &mut *self.keeper;
+        let graph = keeper.graph.as_mut().expect("reading what changed needs the graph");
+        self.read_count = self.read.iter().filter(|(_, kind, _)| *kind != Kind::Proto).count();
+        let gone = graph.update(std::mem::take(&mut self.read));
+        let objects = graph.objects();
+        if !gone.is_empty() {
+            let gone_ids: FxHashSet<u64> = gone.iter().map(|(id, _)| *id).collect();
+            if self.shares.iter().any(|(sharer, owner)| gone_ids.contains(owner) && !gone_ids.contains(sharer)) {
+                keeper.graph = None;
+                return None;
+            }
+            let gone_names: FxHashSet<KeyName> = gone.iter().map(|(id, kind)| kind.key(*id)).collect();
+            let gone_keys: FxHashSet<Vec<u8>> = gone_names.iter().map(|key| key.bytes()).collect();
+            let mut unwritten = 0;
+            self.changes.retain(|change| match change {
+                Change::Put { key, value } if gone_keys.contains(key) => {
+                    unwritten += value.len();
+                    false
+                }
+                Change::Archive { key, .. } => !gone_keys.contains(key),
+                _ => true,
+            });
+            self.bytes_written -= unwritten;
+            self.digests.retain(|(key, _)| !gone_names.contains(key));
+            for (id, kind) in gone {
+                let key = kind.key(id);
+                if keeper.stored.contains_key(&key) {
+                    self.digests.push((key, None));
+                    self.changes.push(Change::Archive {
+                        key: key.bytes(),
+                        to: format::history_key(&key.bytes(), self.version),
+                    });
+                }
+                keeper.fingerprints.remove(&id);
+                keeper.proto_of.remove(&id);
+            }
+        }
+        Some(self.conclude(Some(root), objects))
+    }
+
+    /// The save point: its changes, and when anything changed, the meta record and
+    /// the new version's entry.
+    fn conclude(self, root: Option<u64>, objects: usize) -> SavePoint {
         let keeper = self.keeper;
         let mut changes = self.changes;
-        let mut digests = self.digests;
         let mut bytes_written = self.bytes_written;
-        let mut s = self.s;
-        let objects = s.seen.len();
-        let live = &mut s.live;
         let current = keeper.meta.as_ref().map_or(0, |m| m.version);
         let mut meta =
             Meta { root: root.unwrap_or(0), next_id: keeper.next_id, secret: keeper.secret, version: current };
         let mut entry = None;
         if let Some(root) = root {
-            live.insert(KeyName::Meta);
-            live.extend(keeper.unrestored.kept(self.stand_in_in_place).copied());
-            for key in keeper.stored.keys() {
-                if !live.contains(key) {
-                    digests.push((*key, None));
-                    changes.push(Change::Archive {
-                        key: key.bytes(),
-                        to: format::history_key(&key.bytes(), self.version),
-                    });
-                }
-            }
             let records = changes.iter().filter(|c| matches!(c, Change::Put { .. })).count();
             if !changes.is_empty() || keeper.meta.as_ref().is_none_or(|m| m.root != root) {
                 meta.version = self.version;
@@ -437,12 +599,11 @@ impl<'k> Walk<'k> {
                 bytes_written += bytes.len();
                 changes.push(Change::Put { key: KeyName::Meta.bytes(), value: bytes });
             }
-            // Ids are never reused: what this walk did not reach is gone for good.
-            keeper.fingerprints.retain(|id, _| live.contains(&KeyName::Object(*id)));
-            keeper.proto_of.retain(|id, _| live.contains(&KeyName::Object(*id)));
         }
-        keeper.scratch = s;
-        SavePoint { changes, problems: self.problems, objects, bytes_written, digests, meta, entry }
+        keeper.awaiting_commit = !changes.is_empty();
+        keeper.scratch = self.s;
+        let read = self.read_count;
+        SavePoint { changes, problems: self.problems, objects, read, bytes_written, digests: self.digests, meta, entry }
     }
 }
 
@@ -481,6 +642,7 @@ impl Visit for Walk<'_> {
         self.s.current.upvalues += 1;
         let start = self.s.current.bytes.len();
         if let Some(&(closure, at)) = self.s.cells.get(&cell) {
+            self.s.current.owners.push(closure);
             let out = &mut self.s.current.bytes;
             out.push(1);
             format::put_varint(out, closure);

@@ -51,6 +51,12 @@ impl Unrestored {
         self.at.entry(owner).or_default().push(stand_in);
     }
 
+    /// Whether the restore left nothing behind (a save point then has no stand-in to
+    /// look for and no record to keep beside what it reaches).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.at.is_empty() && self.held.is_empty() && self.orphans.is_empty()
+    }
+
     pub(crate) fn hold(&mut self, held: Vec<KeyName>, orphans: Vec<KeyName>, orphans_always: bool) {
         self.held = held;
         self.orphans = orphans;
