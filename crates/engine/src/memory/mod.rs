@@ -1,8 +1,9 @@
 //! Persistence of `Memory`: everything reachable from the global table `Memory` is
 //! written as records (docs/FORMAT.md) at each save point and rebuilt in a new VM.
 //!
-//! A save point walks the whole graph, encodes every object and compares each record
-//! with what the store already holds, so it writes only what changed, and nested
+//! A save point encodes the objects it reads and compares each record with what the
+//! store already holds, so it writes only what changed; it reads everything once, then
+//! only the tables the patched Lua logged as written and every closure, so nested
 //! mutations, upvalue changes and moved references are all seen. Objects keep stable
 //! ids across save points through weak tables, so an unchanged object keeps its key.
 

@@ -1,5 +1,6 @@
-//! A save point: walk everything reachable from `Memory`, encode each object as a
-//! record, and keep the records that differ from what the store holds.
+//! A save point: walk what is reachable from `Memory` (everything, or only what
+//! changed: see `Keeper::save_what_changed`), encode each object read as a record, and
+//! keep the records that differ from what the store holds.
 //!
 //! The walk reads values straight off the Lua stack (`moonkeep_lua::walk`), breadth
 //! first, by object id. A table's entries are written in `next` order into a scratch
