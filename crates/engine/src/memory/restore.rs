@@ -8,11 +8,9 @@
 //! costs only its own value: it comes back as a string naming the problem, and the
 //! record stays in the store as it was, with everything it reaches (`unrestored.rs`).
 
-use std::collections::{HashMap, HashSet};
-
 use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, Table, Value};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::format::{self, KeyName, Record, Stored, StoredUpvalue};
 use super::history;
@@ -36,19 +34,19 @@ pub(crate) struct Restoring {
     /// Position within the phase.
     next: usize,
     report: RestoreReport,
-    objects: HashMap<u64, Record>,
+    objects: FxHashMap<u64, Record>,
     /// Ids of the objects to rebuild (those the root reaches), in a fixed order.
     order: Vec<u64>,
-    protos: HashMap<u64, Record>,
+    protos: FxHashMap<u64, Record>,
     /// Objects and prototypes that cannot be had, and why.
-    damaged: HashMap<u64, String>,
+    damaged: FxHashMap<u64, String>,
     meta: Option<format::Meta>,
     root: u64,
     parents: Parents,
     /// Objects and prototypes the root reaches through intact records.
     reached: FxHashSet<KeyName>,
-    built: HashMap<u64, Value>,
-    verified: HashSet<u64>,
+    built: FxHashMap<u64, Value>,
+    verified: FxHashSet<u64>,
     /// Tables and their metatables, set once every table is filled.
     metatables: Vec<(Table, Table)>,
 }
@@ -74,16 +72,16 @@ impl Restoring {
             fresh_secret,
             phase: Phase::Read,
             next: 0,
-            objects: HashMap::new(),
+            objects: FxHashMap::default(),
             order: Vec::new(),
-            protos: HashMap::new(),
-            damaged: HashMap::new(),
+            protos: FxHashMap::default(),
+            damaged: FxHashMap::default(),
             meta: None,
             root: 0,
             parents: Parents::default(),
             reached: FxHashSet::default(),
-            built: HashMap::new(),
-            verified: HashSet::new(),
+            built: FxHashMap::default(),
+            verified: FxHashSet::default(),
             metatables: Vec::new(),
         }
     }
@@ -423,9 +421,9 @@ impl Keeper {
         &mut self,
         lua: &Lua,
         id: u64,
-        protos: &HashMap<u64, Record>,
-        damaged: &HashMap<u64, String>,
-        verified: &mut HashSet<u64>,
+        protos: &FxHashMap<u64, Record>,
+        damaged: &FxHashMap<u64, String>,
+        verified: &mut FxHashSet<u64>,
     ) -> Result<Function, String> {
         let Some(Record::Proto { tag, bytecode }) = protos.get(&id) else {
             return Err(match damaged.get(&id) {
@@ -464,7 +462,7 @@ impl Keeper {
         &self,
         f: Function,
         upvalues: &[StoredUpvalue],
-        objects: &HashMap<u64, Record>,
+        objects: &FxHashMap<u64, Record>,
     ) -> Result<Function, String> {
         let has = |i: usize| self.raw.getupvalue.call::<Value>((&f, i)).is_ok_and(|name| !name.is_nil());
         let n = upvalues.len();
@@ -492,8 +490,8 @@ impl Keeper {
 struct Fill<'a> {
     keeper: &'a Keeper,
     lua: &'a Lua,
-    built: &'a HashMap<u64, Value>,
-    damaged: &'a HashMap<u64, String>,
+    built: &'a FxHashMap<u64, Value>,
+    damaged: &'a FxHashMap<u64, String>,
     parents: &'a Parents,
     problems: Vec<Problem>,
     stand_ins: Vec<(u64, StandIn)>,
@@ -626,7 +624,7 @@ fn unusable(record: &Record) -> Option<&'static str> {
 /// Without an index record the root is not known: the table that no other record
 /// refers to and that reaches the most records is taken for it (the secret is lost
 /// with the index record, so functions cannot be authenticated and stay out).
-fn salvage_root(objects: &HashMap<u64, Record>, report: &mut RestoreReport) -> Option<u64> {
+fn salvage_root(objects: &FxHashMap<u64, Record>, report: &mut RestoreReport) -> Option<u64> {
     let mut referenced = FxHashSet::default();
     for record in objects.values() {
         references(record, |key, _| {
