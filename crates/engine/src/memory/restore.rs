@@ -10,9 +10,11 @@
 
 use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, Table, Value};
+use moonkeep_lua::walk;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::format::{self, KeyName, Record, Stored, StoredUpvalue};
+use super::graph::{Graph, Kind};
 use super::history;
 use super::path::{references, walk_records, Edge, Key, Parents};
 use super::unrestored::{Place, StandIn};
@@ -375,6 +377,59 @@ impl Keeper {
         self.keep_unreached(r, root_restored);
         lua.globals().raw_set("Memory", memory)?;
         r.report.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        if root_restored && r.report.problems.is_empty() && self.unrestored.is_empty() {
+            self.adopt_graph(lua, r)?;
+        }
+        Ok(())
+    }
+
+    /// A restore that brought every record back as it was gives the keeper the store's
+    /// graph and marks every table it made clean, so the next save point reads only
+    /// what changes after it: a full read would find every record as stored. Memory
+    /// holding a standard table keeps full reads (their report needs one).
+    fn adopt_graph(&mut self, lua: &Lua, r: &Restoring) -> mlua::Result<()> {
+        let mut read = Vec::with_capacity(r.built.len() * 3 / 2);
+        let mut tables = Vec::new();
+        let mut std_table = false;
+        let mut object = |children: &mut Vec<u64>, stored: &Stored| match stored {
+            Stored::Object(id) => children.push(*id),
+            Stored::Std(name) => std_table |= self.std.is_table(name),
+            _ => {}
+        };
+        for &id in r.built.keys() {
+            let mut children = Vec::new();
+            match r.objects.get(&id) {
+                Some(Record::Table { metatable, entries }) => {
+                    object(&mut children, metatable);
+                    for (k, v) in entries {
+                        object(&mut children, k);
+                        object(&mut children, v);
+                    }
+                    tables.push(id);
+                    read.push((id, Kind::Table, children));
+                }
+                Some(Record::Closure { proto, upvalues }) => {
+                    // A cell recorded as another closure's is no reference (as in a
+                    // save point's graph): only what the closure holds itself.
+                    for up in upvalues {
+                        if let StoredUpvalue::Own(v) = up {
+                            object(&mut children, v);
+                        }
+                    }
+                    children.push(*proto);
+                    read.push((id, Kind::Closure, children));
+                    read.push((*proto, Kind::Proto, Vec::new()));
+                }
+                _ => {}
+            }
+        }
+        if std_table {
+            return Ok(());
+        }
+        walk::walk(lua, &self.ids, |walker| tables.iter().for_each(|&id| walker.mark_clean(id)))?;
+        self.graph = Some(Graph::build(r.root, read));
+        self.read_everything = false;
+        self.awaiting_commit = false;
         Ok(())
     }
 
