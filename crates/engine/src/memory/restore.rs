@@ -555,13 +555,15 @@ struct Fill<'a> {
 
 impl Fill<'_> {
     fn table(&mut self, id: u64, table: &Table, metatable: &Stored, entries: &[(Stored, Stored)]) -> mlua::Result<()> {
-        if let Value::Table(mt) = self.value(metatable, id, &Edge::Metatable, Place::Metatable)? {
+        if let Value::Table(mt) = self.value(metatable, id, || Edge::Metatable, || Place::Metatable)? {
             self.metatables.push((table.clone(), mt));
         }
         for (k, v) in entries {
-            let key = self.value(k, id, &Edge::ObjectKey, Place::Key)?;
-            let place = Place::Value(encoded(&stand_in_key(k, &key)));
-            let value = self.value(v, id, &Edge::Key(Key::stored(k)), place)?;
+            // Edges and places are made only for a value that is not restored: most
+            // entries need neither.
+            let key = self.value(k, id, || Edge::ObjectKey, || Place::Key)?;
+            let place = || Place::Value(encoded(&stand_in_key(k, &key)));
+            let value = self.value(v, id, || Edge::Key(Key::stored(k)), place)?;
             table.raw_set(key, value)?;
         }
         Ok(())
@@ -574,7 +576,7 @@ impl Fill<'_> {
                 StoredUpvalue::Own(stored) => {
                     let raw = &self.keeper.raw;
                     let name = raw.getupvalue.call::<Option<String>>((function, index))?.unwrap_or_default();
-                    let value = self.value(stored, id, &Edge::Upvalue { index, name }, Place::Upvalue(i))?;
+                    let value = self.value(stored, id, || Edge::Upvalue { index, name }, || Place::Upvalue(i))?;
                     self.keeper.raw.setupvalue.call::<()>((function, index, value))?;
                 }
                 StoredUpvalue::Shared { closure, index: at } => match self.built.get(closure) {
@@ -603,7 +605,13 @@ impl Fill<'_> {
 
     /// A stored value in the new VM; a reference that cannot be resolved becomes a
     /// string saying why, is reported, and is noted at `place` in object `from`.
-    fn value(&mut self, stored: &Stored, from: u64, edge: &Edge, place: Place) -> mlua::Result<Value> {
+    fn value(
+        &mut self,
+        stored: &Stored,
+        from: u64,
+        edge: impl FnOnce() -> Edge,
+        place: impl FnOnce() -> Place,
+    ) -> mlua::Result<Value> {
         Ok(match stored {
             Stored::Nil => Value::Nil,
             Stored::Boolean(b) => Value::Boolean(*b),
@@ -617,14 +625,14 @@ impl Fill<'_> {
                         Some(e) => e.clone(),
                         None => "its record is missing".into(),
                     };
-                    self.broken(stored, from, edge, place, reason)?
+                    self.broken(stored, from, &edge(), place(), reason)?
                 }
             },
             Stored::Std(name) => match self.keeper.std.value_of(name) {
                 Some(v) => v.clone(),
                 None => {
                     let reason = format!("the standard value {name} does not exist here");
-                    self.broken(stored, from, edge, place, reason)?
+                    self.broken(stored, from, &edge(), place(), reason)?
                 }
             },
         })
