@@ -132,11 +132,7 @@ fn save_and_compare(vm: &Vm, store: &mut MemoryStore, context: &str) -> usize {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(24),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(common::proptest_config(24))]
 
     #[test]
     fn a_save_point_reading_only_what_changed_writes_what_a_full_read_writes(seed in 1u32..1_000_000, steps in 1usize..6) {

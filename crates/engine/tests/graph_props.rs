@@ -8,6 +8,8 @@
 //! restores after each: no save point may miss one. A third: the inspector, fully
 //! expanded, shows each of the graph's objects once and links only to those places.
 
+mod common;
+
 use std::collections::BTreeSet;
 
 use moonkeep_engine::{MemoryStore, Problem, SavePoint, Shown, Store, Vm};
@@ -505,11 +507,7 @@ fn check_changes(seed: i64, depth: u32, breadth: u32) -> Result<(), TestCaseErro
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(common::proptest_config(64))]
 
     #[test]
     fn random_memory_graphs_come_back_isomorphic(seed in any::<i64>(), depth in 0u32..=6, breadth in 1u32..=6) {

@@ -214,21 +214,8 @@ impl Graph {
     fn collect_cycles(&mut self, suspects: Vec<u64>, gone: &mut Vec<(u64, Kind)>) {
         let mut color: FxHashMap<u64, Color> = FxHashMap::default();
         for &s in &suspects {
-            if color.get(&s) == Some(&Color::Gray) {
-                continue;
-            }
-            color.insert(s, Color::Gray);
-            let mut stack = vec![s];
-            while let Some(n) = stack.pop() {
-                let children = self.nodes[&n].children.clone();
-                for c in children.iter() {
-                    let Some(child) = self.nodes.get_mut(c) else { continue };
-                    child.refs -= 1;
-                    if color.get(c) != Some(&Color::Gray) {
-                        color.insert(*c, Color::Gray);
-                        stack.push(*c);
-                    }
-                }
+            if color.get(&s) != Some(&Color::Gray) {
+                self.spread(s, Color::Gray, -1, &mut color);
             }
         }
         for &s in &suspects {
@@ -238,7 +225,8 @@ impl Graph {
                     continue;
                 }
                 if self.nodes[&n].refs > 0 {
-                    self.restore_counts(n, &mut color);
+                    // Reachable from outside: give back what was taken from what it reaches.
+                    self.spread(n, Color::Black, 1, &mut color);
                 } else {
                     color.insert(n, Color::White);
                     stack.extend(self.nodes[&n].children.iter().copied().filter(|c| self.nodes.contains_key(c)));
@@ -254,17 +242,18 @@ impl Graph {
         }
     }
 
-    /// Gives back the references taken from what `n` reaches: it is reachable.
-    fn restore_counts(&mut self, n: u64, color: &mut FxHashMap<u64, Color>) {
-        color.insert(n, Color::Black);
-        let mut stack = vec![n];
+    /// Colors `start` and what it reaches `to` (passing what has that color already),
+    /// changing the count of every reference followed on the way by `delta`.
+    fn spread(&mut self, start: u64, to: Color, delta: i32, color: &mut FxHashMap<u64, Color>) {
+        color.insert(start, to);
+        let mut stack = vec![start];
         while let Some(n) = stack.pop() {
             let children = self.nodes[&n].children.clone();
             for c in children.iter() {
                 let Some(child) = self.nodes.get_mut(c) else { continue };
-                child.refs += 1;
-                if color.get(c) != Some(&Color::Black) {
-                    color.insert(*c, Color::Black);
+                child.refs = child.refs.wrapping_add_signed(delta);
+                if color.get(c) != Some(&to) {
+                    color.insert(*c, to);
                     stack.push(*c);
                 }
             }

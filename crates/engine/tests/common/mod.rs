@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 use moonkeep_engine::{MemoryStore, RestoreReport, SavePoint, Store, Vm};
+use proptest::prelude::ProptestConfig;
 
 pub const SECRET: [u8; 32] = [7; 32];
 
@@ -33,4 +34,11 @@ pub fn reopen(store: &MemoryStore) -> (Vm, RestoreReport) {
     let vm = Vm::new().unwrap();
     let report = vm.restore(store.load().unwrap(), [9; 32]).unwrap();
     (vm, report)
+}
+
+/// A property test's settings: `cases` unless `PROPTEST_CASES` says otherwise (for a
+/// longer hunt), and failures reported rather than written next to the sources.
+pub fn proptest_config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(cases);
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
