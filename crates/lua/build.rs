@@ -232,6 +232,7 @@ fn main() {
     lua.file(csrc.join("seal.c"));
     lua.file(csrc.join("playground.c"));
     lua.file(csrc.join("marks.c"));
+    lua.file(csrc.join("rebuild.c"));
     warm.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4-warm");
     cold.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4-lib");
     lua.cargo_metadata(false).out_dir(out.join("lib")).compile("lua5.4");

@@ -12,6 +12,7 @@ use mlua::{Lua, LuaOptions, StdLib};
 #[cfg(target_arch = "wasm32")]
 mod heap;
 pub mod playground;
+pub mod rebuild;
 pub mod seal;
 pub mod walk;
 mod watchdog;

@@ -100,6 +100,19 @@ impl ObjectIds {
         }
     }
 
+    /// The table or function with id `id`, if it lives.
+    pub fn object(&self, id: u64) -> Option<Value> {
+        match self.by_id.raw_get::<Value>(id as i64) {
+            Ok(Value::Nil) | Err(_) => None,
+            Ok(object) => Some(object),
+        }
+    }
+
+    /// The two id tables (id to object, object to id), for `rebuild`.
+    pub(crate) fn tables(&self) -> (&Table, &Table) {
+        (&self.by_id, &self.by_object)
+    }
+
     /// Gives `object` (a table or function) the id `id`.
     pub fn set(&self, object: &Value, id: u64) -> mlua::Result<()> {
         self.by_object.raw_set(object, id as i64)?;

@@ -10,6 +10,7 @@
 
 use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, Table, Value};
+use moonkeep_lua::rebuild::{self, Instructions, Put, Step};
 use moonkeep_lua::walk;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -47,7 +48,14 @@ pub(crate) struct Restoring {
     parents: Parents,
     /// Objects and prototypes the root reaches through intact records.
     reached: FxHashSet<KeyName>,
+    /// Closures made, by id (tables are made in bulk and found through the ids).
     built: FxHashMap<u64, Value>,
+    /// Tables made, registered in the keeper's ids as they were made.
+    tables: FxHashSet<u64>,
+    /// Standard values the bulk fill stores, by their number there (from 1).
+    standard: Option<(Table, FxHashMap<String, u32>)>,
+    /// Tables and the tables made as their metatables, by id: set with `metatables`.
+    metatable_ids: Vec<(u64, u64)>,
     verified: FxHashSet<u64>,
     /// Tables and their metatables, set once every table is filled.
     metatables: Vec<(Table, Table)>,
@@ -83,6 +91,9 @@ impl Restoring {
             parents: Parents::default(),
             reached: FxHashSet::default(),
             built: FxHashMap::default(),
+            tables: FxHashSet::default(),
+            standard: None,
+            metatable_ids: Vec::new(),
             verified: FxHashSet::default(),
             metatables: Vec::new(),
         }
@@ -162,18 +173,21 @@ impl Keeper {
                     r.next += 1;
                 }
                 Phase::Create => {
-                    let Some(&id) = r.order.get(r.next) else {
+                    if r.next == r.order.len() {
                         self.name_upvalues(r);
                         r.phase = Phase::Fill;
                         r.next = 0;
                         continue;
-                    };
-                    self.create(lua, id, r)?;
-                    r.next += 1;
+                    }
+                    let end = r.order.len().min(r.next.saturating_add(budget));
+                    self.create(lua, r, end)?;
+                    budget -= end - r.next;
+                    r.next = end;
+                    continue;
                 }
                 Phase::Fill => {
                     let end = r.order.len().min(r.next.saturating_add(budget));
-                    self.fill(lua, r, end);
+                    self.fill(lua, r, end)?;
                     budget -= end - r.next;
                     r.next = end;
                     if r.next == r.order.len() {
@@ -285,26 +299,38 @@ impl Keeper {
         Ok(true)
     }
 
-    /// Phase 1: every object is created empty (tables) or loaded (closures).
-    fn create(&mut self, lua: &Lua, id: u64, r: &mut Restoring) -> mlua::Result<()> {
-        let value = match r.objects.get(&id) {
-            Some(Record::Table { .. }) => Value::Table(lua.create_table()?),
-            Some(Record::Closure { proto, upvalues }) => {
-                let loaded = self
-                    .load_proto(lua, *proto, &r.protos, &r.damaged, &mut r.verified)
-                    .and_then(|f| self.check_upvalues(f, upvalues, &r.objects));
-                match loaded {
-                    Ok(f) => Value::Function(f),
-                    Err(reason) => {
-                        r.damaged.insert(id, reason);
-                        return Ok(());
+    /// Phase 1, up to `r.order[end]`: every object is created empty (tables, in one
+    /// call, with room for their entries) or loaded (closures), and registered by id.
+    fn create(&mut self, lua: &Lua, r: &mut Restoring, end: usize) -> mlua::Result<()> {
+        let mut tables = Instructions::default();
+        for &id in &r.order[r.next..end] {
+            match r.objects.get(&id) {
+                Some(Record::Table { entries, .. }) => {
+                    let n = entries.len() as i64;
+                    let array = entries.iter().filter(|(k, _)| matches!(k, Stored::Integer(i) if (1..=n).contains(i)));
+                    let array = array.count() as u32;
+                    tables.create(id, array, entries.len() as u32 - array);
+                    r.tables.insert(id);
+                }
+                Some(Record::Closure { proto, upvalues }) => {
+                    let loaded = self
+                        .load_proto(lua, *proto, &r.protos, &r.damaged, &mut r.verified)
+                        .and_then(|f| self.check_upvalues(f, upvalues, &r.objects));
+                    match loaded {
+                        Ok(f) => {
+                            let f = Value::Function(f);
+                            self.ids.set(&f, id)?;
+                            r.built.insert(id, f);
+                        }
+                        Err(reason) => {
+                            r.damaged.insert(id, reason);
+                        }
                     }
                 }
+                _ => {}
             }
-            _ => return Ok(()),
-        };
-        r.built.insert(id, value);
-        Ok(())
+        }
+        rebuild::run(lua, &self.ids, &lua.create_table()?, Step::Create, &tables)
     }
 
     /// Paths through upvalues name them as save reports do, now that the closures
@@ -317,8 +343,49 @@ impl Keeper {
         });
     }
 
-    /// Phase 2, up to `r.order[end]`: tables filled, upvalues set and joined.
-    fn fill(&mut self, lua: &Lua, r: &mut Restoring, end: usize) {
+    /// Phase 2, up to `r.order[end]`: tables filled, upvalues set and joined. A table
+    /// whose every value can be had is filled in bulk; one that refers to something
+    /// not restored (which becomes a stand-in, noted and reported) entry by entry.
+    fn fill(&mut self, lua: &Lua, r: &mut Restoring, end: usize) -> mlua::Result<()> {
+        let mut bulk = Instructions::default();
+        let mut one_by_one = Vec::new();
+        if r.standard.is_none() {
+            r.standard = Some((lua.create_table()?, FxHashMap::default()));
+        }
+        let (standard, numbers) = r.standard.as_mut().expect("made above");
+        for &id in &r.order[r.next..end] {
+            let Some(Record::Table { metatable, entries }) = r.objects.get(&id) else {
+                one_by_one.push(id);
+                continue;
+            };
+            let made = |id: &u64| r.tables.contains(id) || r.built.contains_key(id);
+            let has = |stored: &Stored| match stored {
+                Stored::Object(id) => made(id),
+                Stored::Std(name) => self.std.value_of(name).is_some(),
+                _ => true,
+            };
+            let plain_metatable = matches!(metatable, Stored::Nil | Stored::Object(_));
+            if !r.tables.contains(&id)
+                || !plain_metatable
+                || !has(metatable)
+                || !entries.iter().all(|(k, v)| has(k) && has(v))
+            {
+                one_by_one.push(id);
+                continue;
+            }
+            // What the entry-by-entry fill sets: a metatable that is a table.
+            if let Stored::Object(mt) = metatable {
+                if r.tables.contains(mt) {
+                    r.metatable_ids.push((id, *mt));
+                }
+            }
+            bulk.table(id, entries.len() as u32);
+            for (k, v) in entries {
+                let (key, value) = (put(k, standard, numbers, &self.std)?, put(v, standard, numbers, &self.std)?);
+                bulk.entry(key, value);
+            }
+        }
+        rebuild::run(lua, &self.ids, standard, Step::Fill, &bulk)?;
         let mut fill = Fill {
             keeper: self,
             lua,
@@ -329,11 +396,12 @@ impl Keeper {
             stand_ins: Vec::new(),
             metatables: &mut r.metatables,
         };
-        for &id in &r.order[r.next..end] {
+        for id in one_by_one {
             let filled = match (r.objects.get(&id), r.built.get(&id)) {
-                (Some(Record::Table { metatable, entries }), Some(Value::Table(t))) => {
-                    fill.table(id, t, metatable, entries)
-                }
+                (Some(Record::Table { metatable, entries }), _) => match fill.keeper.ids.object(id) {
+                    Some(Value::Table(t)) => fill.table(id, &t, metatable, entries),
+                    _ => Ok(()),
+                },
                 (Some(Record::Closure { upvalues, .. }), Some(Value::Function(f))) => fill.closure(id, f, upvalues),
                 _ => Ok(()),
             };
@@ -348,22 +416,28 @@ impl Keeper {
         for (owner, stand_in) in stand_ins {
             self.unrestored.note(owner, stand_in);
         }
+        Ok(())
     }
 
     fn finish_rebuild(&mut self, lua: &Lua, r: &mut Restoring) -> mlua::Result<()> {
+        let mut metatables = Instructions::default();
+        for (id, metatable) in r.metatable_ids.drain(..) {
+            metatables.metatable(id, metatable);
+        }
+        rebuild::run(lua, &self.ids, &lua.create_table()?, Step::Metatables, &metatables)?;
         for (table, metatable) in r.metatables.drain(..) {
             table.set_metatable(Some(metatable))?;
         }
-        for (&id, value) in &r.built {
-            self.ids.set(value, id)?;
-            if let (Value::Function(_), Some(Record::Closure { proto, .. })) = (value, r.objects.get(&id)) {
+        for &id in r.built.keys() {
+            if let Some(Record::Closure { proto, .. }) = r.objects.get(&id) {
                 self.proto_of.insert(id, *proto);
             }
         }
-        r.report.objects = r.built.len();
-        let root_restored = matches!(r.built.get(&r.root), Some(Value::Table(_)));
-        let memory = match r.built.get(&r.root) {
-            Some(v @ Value::Table(_)) => v.clone(),
+        r.report.objects = r.built.len() + r.tables.len();
+        let root = r.tables.contains(&r.root).then(|| self.ids.object(r.root)).flatten();
+        let root_restored = matches!(root, Some(Value::Table(_)));
+        let memory = match root {
+            Some(v @ Value::Table(_)) => v,
             _ => {
                 let reason = r.damaged.get(&r.root).cloned().unwrap_or_else(|| "its record is missing".into());
                 r.report.problems.push(Problem {
@@ -388,7 +462,7 @@ impl Keeper {
     /// what changes after it: a full read would find every record as stored. Memory
     /// holding a standard table keeps full reads (their report needs one).
     fn adopt_graph(&mut self, lua: &Lua, r: &Restoring) -> mlua::Result<()> {
-        let mut read = Vec::with_capacity(r.built.len() * 3 / 2);
+        let mut read = Vec::with_capacity(r.built.len() * 2 + r.tables.len());
         let mut tables = Vec::new();
         let mut std_table = false;
         let mut object = |children: &mut Vec<u64>, stored: &Stored| match stored {
@@ -396,7 +470,7 @@ impl Keeper {
             Stored::Std(name) => std_table |= self.std.is_table(name),
             _ => {}
         };
-        for &id in r.built.keys() {
+        for &id in r.built.keys().chain(&r.tables) {
             let mut children = Vec::new();
             match r.objects.get(&id) {
                 Some(Record::Table { metatable, entries }) => {
@@ -461,7 +535,7 @@ impl Keeper {
             .reached
             .iter()
             .filter_map(|k| match k {
-                KeyName::Object(id) if !r.built.contains_key(id) => Some(*id),
+                KeyName::Object(id) if !r.built.contains_key(id) && !r.tables.contains(id) => Some(*id),
                 _ => None,
             })
             .collect();
@@ -618,8 +692,8 @@ impl Fill<'_> {
             Stored::Integer(i) => Value::Integer(*i),
             Stored::Float(bits) => Value::Number(f64::from_bits(*bits)),
             Stored::String(s) => Value::String(self.lua.create_string(s)?),
-            Stored::Object(id) => match self.built.get(id) {
-                Some(v) => v.clone(),
+            Stored::Object(id) => match self.built.get(id).cloned().or_else(|| self.keeper.ids.object(*id)) {
+                Some(v) => v,
                 None => {
                     let reason = match self.damaged.get(id) {
                         Some(e) => e.clone(),
@@ -655,6 +729,33 @@ impl Fill<'_> {
         self.problems.push(Problem { path: self.parents.path_of(from, edge).to_string(), reason });
         Ok(Value::String(self.lua.create_string(text)?))
     }
+}
+
+/// A stored value as the bulk fill writes it; a standard value is numbered in
+/// `standard` the first time it is met.
+fn put<'s>(
+    stored: &'s Stored,
+    standard: &Table,
+    numbers: &mut FxHashMap<String, u32>,
+    std: &super::StdNames,
+) -> mlua::Result<Put<'s>> {
+    Ok(match stored {
+        Stored::Nil => Put::Nil,
+        Stored::Boolean(b) => Put::Boolean(*b),
+        Stored::Integer(i) => Put::Integer(*i),
+        Stored::Float(bits) => Put::Float(*bits),
+        Stored::String(bytes) => Put::String(bytes),
+        Stored::Object(id) => Put::Object(*id),
+        Stored::Std(name) => match numbers.get(name) {
+            Some(&n) => Put::Standard(n),
+            None => {
+                let n = numbers.len() as u32 + 1;
+                standard.raw_set(n, std.value_of(name).cloned().unwrap_or(Value::Nil))?;
+                numbers.insert(name.clone(), n);
+                Put::Standard(n)
+            }
+        },
+    })
 }
 
 /// The key a value's stand-in is found under: the stored key, or the stand-in that
