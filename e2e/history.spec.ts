@@ -246,3 +246,51 @@ test('a long history lists its newest hundred versions first, and older ones on 
   await expect(entries).toHaveCount(newest + 1);
   await expect(entries.first()).toHaveAttribute('data-version', String(newest + 1));
 });
+
+test('versions viewed read the store once: its copy follows new versions and a thinned history', async ({ page }) => {
+  // Counts reads of every record (IdbStore::load: a range from the least key, unbounded).
+  await page.addInitScript(() => {
+    const getAll = IDBObjectStore.prototype.getAll;
+    (window as unknown as { wholeReads: number }).wholeReads = 0;
+    IDBObjectStore.prototype.getAll = function (query?: IDBValidKey | IDBKeyRange | null, count?: number) {
+      if (query instanceof IDBKeyRange && query.upper === undefined) {
+        (window as unknown as { wholeReads: number }).wholeReads++;
+      }
+      return getAll.call(this, query, count);
+    };
+  });
+  const wholeReads = () => page.evaluate(() => (window as unknown as { wholeReads: number }).wholeReads);
+  await page.goto('/');
+  // Six versions of a 200 KB string that does not compress: about 1.2 MB of history.
+  for (let i = 0; i < 7; i++) {
+    await run(page, `local t = {} for i = 1, 200000 do t[i] = string.char(math.random(33, 126)) end Memory.big = table.concat(t) Memory.tag = "tag-${i}" -- v${i}`);
+    await saved(page);
+  }
+  const entry = (i: number) => page.getByTestId('history-entry').filter({ hasText: `-- v${i}` }).locator('button');
+  const tree = page.getByTestId('memory-tree');
+  const before = await wholeReads();
+  await entry(4).click();
+  await expect(tree).toContainText('"tag-4"');
+  expect(await wholeReads()).toBe(before + 1);
+
+  // A new version: the next view reads nothing again, and shows the version asked for.
+  await page.getByTestId('past-version').getByRole('button').click();
+  await run(page, 'Memory.tag = "tag-7" -- v7');
+  await saved(page);
+  await entry(5).click();
+  await expect(tree).toContainText('"tag-5"');
+  await expect(page.getByTestId('history-comparison')).toContainText('"tag-4" → "tag-5"');
+  expect(await wholeReads()).toBe(before + 1);
+
+  // Thinned to 1 MB: the oldest versions go; a kept one still shows its own Memory, and
+  // the size shown is the thinned history's.
+  await page.getByTestId('history-size').click();
+  await page.getByTestId('history-budget').fill('1');
+  await page.getByTestId('history-budget').press('Enter');
+  await expect(page.getByTestId('history-size')).toContainText(/KB of 1\.0 MB/, { timeout: 15_000 });
+  await expect(entry(1)).toHaveCount(0);
+  await entry(6).click();
+  await expect(tree).toContainText('"tag-6"');
+  await expect(page.getByTestId('history-comparison')).toContainText('"tag-5" → "tag-6"');
+  await expect(page.getByTestId('history-size')).toContainText(/KB of 1\.0 MB/);
+});

@@ -130,9 +130,6 @@ pub struct History {
     viewing: RwSignal<Option<u64>>,
     /// The VM holding the version being viewed.
     past: StoredValue<Option<Vm>, LocalStorage>,
-    /// Every record of the store, as of the version Memory stood at when read: what
-    /// viewing, comparing and restoring read (the history is not read before).
-    records: StoredValue<Option<(u64, Rc<Records>)>, LocalStorage>,
     comparison: RwSignal<Option<Comparison>>,
     /// Bytes the history takes (its `h` and `v` records) and may take, once measured.
     bytes: RwSignal<Option<u64>>,
@@ -153,7 +150,6 @@ impl History {
             older: RwSignal::new(false),
             viewing: RwSignal::new(None),
             past: StoredValue::new_local(None),
-            records: StoredValue::new_local(None),
             comparison: RwSignal::new(None),
             bytes: RwSignal::new(None),
             budget: RwSignal::new(None),
@@ -435,7 +431,8 @@ impl History {
         );
     }
 
-    /// Reads every record (once per version of Memory) and does `action` with them;
+    /// Does `action` with every record (`IdbStore::records`: read once, then kept in
+    /// step with this tab's commits, and read again when another tab made a version);
     /// what it says, or why it failed, becomes the notice.
     fn act(self, action: Box<Action>) {
         let Some(store) = self.persistence.store() else { return };
@@ -446,14 +443,9 @@ impl History {
         self.notice.set(None);
         let version = self.persistence.version_now();
         spawn_local(async move {
-            let cached = self.records.with_value(|r| r.as_ref().filter(|(v, _)| *v == version).map(|(_, r)| r.clone()));
-            let records = match cached {
-                Some(records) => Ok(records),
-                None => store.load().await.map(Rc::new).map_err(|e| e.0),
-            };
+            let records = store.records(version).await.map_err(|e| e.0);
             let outcome = records.and_then(|records| {
                 self.bytes.set(Some(history::usage(&records).bytes));
-                self.records.set_value(Some((version, records.clone())));
                 action(records)
             });
             self.notice.set(outcome.unwrap_or_else(Some));
