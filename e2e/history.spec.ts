@@ -95,6 +95,8 @@ test('the History panel lists versions, shows a past one read-only, compares and
   // A past version in the inspector: labelled, read-only, its own values.
   await page.locator(`[data-testid="history-entry"][data-version="${first}"] button`).click();
   await expect(page.getByTestId('past-version')).toContainText(`Version ${first}`);
+  await expect(page.locator(`[data-version="${first}"]`)).toHaveClass('selected');
+  await expect(page.locator(`[data-version="${first}"] button`)).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('memory-tree')).toContainText('"old"');
   await expect(page.getByTestId('memory-tree')).not.toContainText('added');
   await expect(page.getByTestId('memory-delete')).toHaveCount(0);
@@ -102,7 +104,7 @@ test('the History panel lists versions, shows a past one read-only, compares and
   await expect(page.getByTestId('history-comparison')).toContainText(`From version ${zero} to ${first}: 4 added`);
 
   // Compared with the current version, path by path.
-  await page.getByTestId('history-diff-with').selectOption(String(second));
+  await page.getByTestId('history-diff-with').fill(String(second));
   await page.getByTestId('history-diff').click();
   const comparison = page.getByTestId('history-comparison');
   await expect(comparison).toContainText(`From version ${first} to ${second}: 2 added, 0 removed, 2 changed`);
@@ -118,6 +120,10 @@ test('the History panel lists versions, shows a past one read-only, compares and
   expect(await run(page, 'return Memory.k, #Memory.t, Memory.added')).toContain('=> old\t2\tnil');
   // The version before the restore is still there to go back to.
   await page.locator(`[data-testid="history-entry"][data-version="${second}"] button`).click();
+  // The choice moved: the list marks the new one alone.
+  await expect(page.locator(`[data-version="${second}"]`)).toHaveClass('selected');
+  await expect(page.locator('.history-list .selected')).toHaveCount(1);
+  await expect(page.locator(`[data-version="${first}"] button`)).toHaveAttribute('aria-pressed', 'false');
   await page.getByTestId('history-restore').click();
   await saved(page);
   expect(await run(page, 'return Memory.k, #Memory.t, Memory.added')).toContain('=> new\t3\ttrue');

@@ -460,12 +460,7 @@ impl History {
 pub fn list_markup(entries: &[Entry], selected: Option<u64>, current: u64, when: impl Fn(u64) -> String) -> String {
     let mut out = String::new();
     for e in entries {
-        let class = match (Some(e.number) == selected, e.number == current) {
-            (true, true) => "selected current",
-            (true, false) => "selected",
-            (false, true) => "current",
-            (false, false) => "",
-        };
+        let class = entry_class(Some(e.number) == selected, e.number == current);
         let time = if e.time == 0 { String::new() } else { when(e.time) };
         out += &format!(
             "<li data-testid=\"history-entry\" data-version=\"{n}\" class=\"{class}\"><button class=\"history-pick\" \
@@ -480,6 +475,16 @@ pub fn list_markup(entries: &[Entry], selected: Option<u64>, current: u64, when:
         );
     }
     out
+}
+
+/// The classes of a version in the list: chosen, current, both or neither.
+pub fn entry_class(selected: bool, current: bool) -> &'static str {
+    match (selected, current) {
+        (true, true) => "selected current",
+        (true, false) => "selected",
+        (false, true) => "current",
+        (false, false) => "",
+    }
 }
 
 /// A chosen version's code (folded) and a comparison, as markup.
