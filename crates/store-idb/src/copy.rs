@@ -7,10 +7,11 @@ use std::rc::Rc;
 
 use moonkeep_engine::{Change, Records};
 
-/// Commits larger than this drop the copy instead of changing it: each change moves
-/// the records after it, and a large commit (an import, a restore, the history's
-/// collection) is rare enough to read everything again after it.
-const CHANGES_KEPT: usize = 64;
+/// Each change moves the records after it: a commit that could move more than this
+/// many (a large import or restore, or any commit to a store of a million records)
+/// drops the copy instead, so that no save pays more than a few ms for it; the next
+/// view reads everything again.
+const MOVES_KEPT: usize = 1 << 20;
 
 /// Every record in key order as of the last commit, once read.
 #[derive(Default)]
@@ -39,7 +40,7 @@ impl Copy {
     /// Makes a committed batch's changes to the copy, as the store made them.
     pub(crate) fn committed(&mut self, changes: &[Change]) {
         self.commits += 1;
-        if changes.len() > CHANGES_KEPT {
+        if self.records.as_ref().is_some_and(|r| r.len().saturating_mul(changes.len()) > MOVES_KEPT) {
             self.records = None;
         }
         if let Some(records) = self.records.as_mut() {
@@ -124,9 +125,12 @@ mod tests {
     }
 
     #[test]
-    fn a_large_commit_drops_the_copy_and_a_read_older_than_a_commit_is_not_kept() {
-        let many: Vec<Change> = (0..=CHANGES_KEPT as u8).map(|i| put(&[b'o', i], b"x")).collect();
-        let (_, copy) = both(&[put(b"meta", b"1")], &[many]);
+    fn a_commit_that_would_move_many_records_drops_the_copy_and_a_read_older_than_a_commit_is_not_kept() {
+        let records: Vec<Change> = (0..MOVES_KEPT / 64 + 1).map(|i| put(&i.to_be_bytes(), b"x")).collect();
+        let (_, copy) = both(&records, &[vec![put(b"o", b"y")]]);
+        assert!(copy.is_some(), "a small commit keeps it");
+        let many: Vec<Change> = (0..64u8).map(|i| put(&[b'o', i], b"x")).collect();
+        let (_, copy) = both(&records, &[many]);
         assert_eq!(copy, None);
 
         let mut copy = Copy::default();
