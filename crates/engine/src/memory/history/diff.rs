@@ -58,13 +58,16 @@ pub fn diff(records: &[(Vec<u8>, Vec<u8>)], a: u64, b: u64) -> Result<Vec<Differ
     Ok(out)
 }
 
+/// A record decoded, or why it could not be.
+type Read = Rc<Result<Record, String>>;
+
 /// Records decoded, by the address of their bytes: two versions that choose the same
 /// stored record get the same slice of the store's records.
-type Decoded = FxHashMap<*const u8, Rc<Result<Record, String>>>;
+type Decoded = FxHashMap<*const u8, Read>;
 
 /// One version's objects (those its root reaches), decoded, with their first paths.
 struct Graph<'r> {
-    objects: HashMap<u64, (&'r [u8], Rc<Result<Record, String>>)>,
+    objects: HashMap<u64, (&'r [u8], Read)>,
     chosen: &'r FxHashMap<KeyName, &'r [u8]>,
     /// Bytecode digests of the functions shown: only those are computed.
     digests: RefCell<HashMap<u64, String>>,
@@ -73,7 +76,7 @@ struct Graph<'r> {
 
 impl<'r> Graph<'r> {
     fn read(root: u64, chosen: &'r FxHashMap<KeyName, &'r [u8]>, decoded: &mut Decoded) -> Graph<'r> {
-        let mut objects: HashMap<u64, (&'r [u8], Rc<Result<Record, String>>)> = chosen
+        let mut objects: HashMap<u64, (&'r [u8], Read)> = chosen
             .iter()
             .filter_map(|(key, &bytes)| match key {
                 KeyName::Object(id) => {
