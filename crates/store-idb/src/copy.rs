@@ -1,7 +1,9 @@
 //! A copy of every record, kept in step with the store's own commits, so that the
 //! history's views read IndexedDB once per session instead of once per version.
 //! Another tab's commit names another version in the meta record: the copy is then
-//! read again (`IdbStore::records`).
+//! read again (`IdbStore::records`). Another tab's thinning of the history names no new
+//! version: until the next one, a following tab's copy still holds what it deleted,
+//! which changes no version that is kept.
 
 use std::rc::Rc;
 
