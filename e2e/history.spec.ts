@@ -300,3 +300,29 @@ test('versions viewed read the store once: its copy follows new versions and a t
   await expect(page.getByTestId('history-comparison')).toContainText('"tag-5" → "tag-6"');
   await expect(page.getByTestId('history-size')).toContainText(/KB of 1\.0 MB/);
 });
+
+test("a tab that follows another shows the versions the other made since its store's copy was read", async ({
+  page: a,
+  context,
+}) => {
+  await a.goto('/');
+  await run(a, 'Memory.tag = "one" -- one');
+  await saved(a);
+  await run(a, 'Memory.tag = "two" -- two');
+  await saved(a);
+  const b = await context.newPage();
+  await b.goto('/');
+  await expect(b.getByTestId('save-status')).toHaveAttribute('data-state', 'following');
+  const entry = (text: string) => b.getByTestId('history-entry').filter({ hasText: text }).locator('button');
+  await entry('-- one').click();
+  await expect(b.getByTestId('memory-tree')).toContainText('"one"');
+  // Two more versions by the tab that saves: the follower's copy is older than them.
+  await run(a, 'Memory.tag = "three" -- three');
+  await saved(a);
+  await run(a, 'Memory.tag = "four" -- four');
+  await saved(a);
+  await expect(b.getByTestId('history-entry').first()).toContainText('-- four');
+  await entry('-- three').click();
+  await expect(b.getByTestId('memory-tree')).toContainText('"three"');
+  await expect(b.getByTestId('history-comparison')).toContainText('"two" → "three"');
+});
