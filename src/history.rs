@@ -387,7 +387,7 @@ impl History {
     /// Compares version `from` with version `to`.
     pub fn compare(self, from: u64, to: u64) {
         self.act(Box::new(move |records| {
-            let differences = history::diff(&records, from, to).map_err(|e| e.to_string())?;
+            let differences = history::diff(&records, from, to).map_err(not_compared)?;
             self.comparison.set(Some(Comparison { from, to, differences }));
             Ok(None)
         }));
@@ -541,6 +541,17 @@ pub fn local_time(ms: u64) -> String {
     moonkeep_engine::time::date_time(ms, -(offset as i64))
 }
 
+/// Why a comparison was not made, in the panel's words: the version to compare with is
+/// typed, so it may be one the history does not keep.
+fn not_compared(e: history::HistoryError) -> String {
+    match e {
+        history::HistoryError::NoVersion(n) => {
+            format!("There is no version {n} to compare with: the list shows the versions kept.")
+        }
+        e => e.to_string(),
+    }
+}
+
 /// The version `number` was made from, if the history still keeps it.
 fn parent_of(records: &Records, number: u64) -> Option<u64> {
     let versions = history::versions(records);
@@ -603,6 +614,14 @@ mod tests {
         assert!(markup.contains("<li class=\"added\"><span class=\"mark\" aria-label=\"added\">+</span><code>Memory[&quot;&lt;k&gt;&quot;]</code> &quot;&lt;v&gt;&quot;</li>"), "{markup}");
         assert!(markup.contains("<code>Memory.n</code> 1 → 2"));
         assert_eq!(details_markup("", None), "");
+    }
+
+    #[test]
+    fn a_version_to_compare_with_that_is_not_kept_is_named_in_the_panels_words() {
+        let text = not_compared(history::HistoryError::NoVersion(42));
+        assert_eq!(text, "There is no version 42 to compare with: the list shows the versions kept.");
+        let damaged = history::HistoryError::DamagedEntry(3, "truncated".into());
+        assert_eq!(not_compared(damaged.clone()), damaged.to_string());
     }
 
     #[test]
