@@ -95,6 +95,8 @@ test('the History panel lists versions, shows a past one read-only, compares and
   // A past version in the inspector: labelled, read-only, its own values.
   await page.locator(`[data-testid="history-entry"][data-version="${first}"] button`).click();
   await expect(page.getByTestId('past-version')).toContainText(`Version ${first}`);
+  await expect(page.locator(`[data-version="${first}"]`)).toHaveClass('selected');
+  await expect(page.locator(`[data-version="${first}"] button`)).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('memory-tree')).toContainText('"old"');
   await expect(page.getByTestId('memory-tree')).not.toContainText('added');
   await expect(page.getByTestId('memory-delete')).toHaveCount(0);
@@ -102,7 +104,7 @@ test('the History panel lists versions, shows a past one read-only, compares and
   await expect(page.getByTestId('history-comparison')).toContainText(`From version ${zero} to ${first}: 4 added`);
 
   // Compared with the current version, path by path.
-  await page.getByTestId('history-diff-with').selectOption(String(second));
+  await page.getByTestId('history-diff-with').fill(String(second));
   await page.getByTestId('history-diff').click();
   const comparison = page.getByTestId('history-comparison');
   await expect(comparison).toContainText(`From version ${first} to ${second}: 2 added, 0 removed, 2 changed`);
@@ -118,6 +120,10 @@ test('the History panel lists versions, shows a past one read-only, compares and
   expect(await run(page, 'return Memory.k, #Memory.t, Memory.added')).toContain('=> old\t2\tnil');
   // The version before the restore is still there to go back to.
   await page.locator(`[data-testid="history-entry"][data-version="${second}"] button`).click();
+  // The choice moved: the list marks the new one alone.
+  await expect(page.locator(`[data-version="${second}"]`)).toHaveClass('selected');
+  await expect(page.locator('.history-list .selected')).toHaveCount(1);
+  await expect(page.locator(`[data-version="${first}"] button`)).toHaveAttribute('aria-pressed', 'false');
   await page.getByTestId('history-restore').click();
   await saved(page);
   expect(await run(page, 'return Memory.k, #Memory.t, Memory.added')).toContain('=> new\t3\ttrue');
@@ -245,4 +251,78 @@ test('a long history lists its newest hundred versions first, and older ones on 
   await saved(page);
   await expect(entries).toHaveCount(newest + 1);
   await expect(entries.first()).toHaveAttribute('data-version', String(newest + 1));
+});
+
+test('versions viewed read the store once: its copy follows new versions and a thinned history', async ({ page }) => {
+  // Counts reads of every record (IdbStore::load: a range from the least key, unbounded).
+  await page.addInitScript(() => {
+    const getAll = IDBObjectStore.prototype.getAll;
+    (window as unknown as { wholeReads: number }).wholeReads = 0;
+    IDBObjectStore.prototype.getAll = function (query?: IDBValidKey | IDBKeyRange | null, count?: number) {
+      if (query instanceof IDBKeyRange && query.upper === undefined) {
+        (window as unknown as { wholeReads: number }).wholeReads++;
+      }
+      return getAll.call(this, query, count);
+    };
+  });
+  const wholeReads = () => page.evaluate(() => (window as unknown as { wholeReads: number }).wholeReads);
+  await page.goto('/');
+  // Six versions of a 200 KB string that does not compress: about 1.2 MB of history.
+  for (let i = 0; i < 7; i++) {
+    await run(page, `local t = {} for i = 1, 200000 do t[i] = string.char(math.random(33, 126)) end Memory.big = table.concat(t) Memory.tag = "tag-${i}" -- v${i}`);
+    await saved(page);
+  }
+  const entry = (i: number) => page.getByTestId('history-entry').filter({ hasText: `-- v${i}` }).locator('button');
+  const tree = page.getByTestId('memory-tree');
+  const before = await wholeReads();
+  await entry(4).click();
+  await expect(tree).toContainText('"tag-4"');
+  expect(await wholeReads()).toBe(before + 1);
+
+  // A new version: the next view reads nothing again, and shows the version asked for.
+  await page.getByTestId('past-version').getByRole('button').click();
+  await run(page, 'Memory.tag = "tag-7" -- v7');
+  await saved(page);
+  await entry(5).click();
+  await expect(tree).toContainText('"tag-5"');
+  await expect(page.getByTestId('history-comparison')).toContainText('"tag-4" → "tag-5"');
+  expect(await wholeReads()).toBe(before + 1);
+
+  // Thinned to 1 MB: the oldest versions go; a kept one still shows its own Memory, and
+  // the size shown is the thinned history's.
+  await page.getByTestId('history-size').click();
+  await page.getByTestId('history-budget').fill('1');
+  await page.getByTestId('history-budget').press('Enter');
+  await expect(page.getByTestId('history-size')).toContainText(/KB of 1\.0 MB/, { timeout: 15_000 });
+  await expect(entry(1)).toHaveCount(0);
+  await entry(6).click();
+  await expect(tree).toContainText('"tag-6"');
+  await expect(page.getByTestId('history-comparison')).toContainText('"tag-5" → "tag-6"');
+  await expect(page.getByTestId('history-size')).toContainText(/KB of 1\.0 MB/);
+});
+
+test("a tab that follows another shows the versions the other made since its store's copy was read", async ({
+  page: a,
+  context,
+}) => {
+  await a.goto('/');
+  await run(a, 'Memory.tag = "one" -- one');
+  await saved(a);
+  await run(a, 'Memory.tag = "two" -- two');
+  await saved(a);
+  const b = await context.newPage();
+  await b.goto('/');
+  await expect(b.getByTestId('save-status')).toHaveAttribute('data-state', 'following');
+  const entry = (text: string) => b.getByTestId('history-entry').filter({ hasText: text }).locator('button');
+  await entry('-- one').click();
+  await expect(b.getByTestId('memory-tree')).toContainText('"one"');
+  // Two more versions by the tab that saves: the follower's copy is older than them.
+  await run(a, 'Memory.tag = "three" -- three');
+  await saved(a);
+  await run(a, 'Memory.tag = "four" -- four');
+  await saved(a);
+  await expect(b.getByTestId('history-entry').first()).toContainText('-- four');
+  await entry('-- three').click();
+  await expect(b.getByTestId('memory-tree')).toContainText('"three"');
+  await expect(b.getByTestId('history-comparison')).toContainText('"two" → "three"');
 });

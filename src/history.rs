@@ -130,9 +130,6 @@ pub struct History {
     viewing: RwSignal<Option<u64>>,
     /// The VM holding the version being viewed.
     past: StoredValue<Option<Vm>, LocalStorage>,
-    /// Every record of the store, as of the version Memory stood at when read: what
-    /// viewing, comparing and restoring read (the history is not read before).
-    records: StoredValue<Option<(u64, Rc<Records>)>, LocalStorage>,
     comparison: RwSignal<Option<Comparison>>,
     /// Bytes the history takes (its `h` and `v` records) and may take, once measured.
     bytes: RwSignal<Option<u64>>,
@@ -153,7 +150,6 @@ impl History {
             older: RwSignal::new(false),
             viewing: RwSignal::new(None),
             past: StoredValue::new_local(None),
-            records: StoredValue::new_local(None),
             comparison: RwSignal::new(None),
             bytes: RwSignal::new(None),
             budget: RwSignal::new(None),
@@ -391,7 +387,7 @@ impl History {
     /// Compares version `from` with version `to`.
     pub fn compare(self, from: u64, to: u64) {
         self.act(Box::new(move |records| {
-            let differences = history::diff(&records, from, to).map_err(|e| e.to_string())?;
+            let differences = history::diff(&records, from, to).map_err(not_compared)?;
             self.comparison.set(Some(Comparison { from, to, differences }));
             Ok(None)
         }));
@@ -435,7 +431,8 @@ impl History {
         );
     }
 
-    /// Reads every record (once per version of Memory) and does `action` with them;
+    /// Does `action` with every record (`IdbStore::records`: read once, then kept in
+    /// step with this tab's commits, and read again when another tab made a version);
     /// what it says, or why it failed, becomes the notice.
     fn act(self, action: Box<Action>) {
         let Some(store) = self.persistence.store() else { return };
@@ -446,14 +443,9 @@ impl History {
         self.notice.set(None);
         let version = self.persistence.version_now();
         spawn_local(async move {
-            let cached = self.records.with_value(|r| r.as_ref().filter(|(v, _)| *v == version).map(|(_, r)| r.clone()));
-            let records = match cached {
-                Some(records) => Ok(records),
-                None => store.load().await.map(Rc::new).map_err(|e| e.0),
-            };
+            let records = store.records(version).await.map_err(|e| e.0);
             let outcome = records.and_then(|records| {
                 self.bytes.set(Some(history::usage(&records).bytes));
-                self.records.set_value(Some((version, records.clone())));
                 action(records)
             });
             self.notice.set(outcome.unwrap_or_else(Some));
@@ -468,12 +460,7 @@ impl History {
 pub fn list_markup(entries: &[Entry], selected: Option<u64>, current: u64, when: impl Fn(u64) -> String) -> String {
     let mut out = String::new();
     for e in entries {
-        let class = match (Some(e.number) == selected, e.number == current) {
-            (true, true) => "selected current",
-            (true, false) => "selected",
-            (false, true) => "current",
-            (false, false) => "",
-        };
+        let class = entry_class(Some(e.number) == selected, e.number == current);
         let time = if e.time == 0 { String::new() } else { when(e.time) };
         out += &format!(
             "<li data-testid=\"history-entry\" data-version=\"{n}\" class=\"{class}\"><button class=\"history-pick\" \
@@ -488,6 +475,16 @@ pub fn list_markup(entries: &[Entry], selected: Option<u64>, current: u64, when:
         );
     }
     out
+}
+
+/// The classes of a version in the list: chosen, current, both or neither.
+pub fn entry_class(selected: bool, current: bool) -> &'static str {
+    match (selected, current) {
+        (true, true) => "selected current",
+        (true, false) => "selected",
+        (false, true) => "current",
+        (false, false) => "",
+    }
 }
 
 /// A chosen version's code (folded) and a comparison, as markup.
@@ -542,6 +539,17 @@ fn escape(text: &str) -> String {
 pub fn local_time(ms: u64) -> String {
     let offset = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).get_timezone_offset();
     moonkeep_engine::time::date_time(ms, -(offset as i64))
+}
+
+/// Why a comparison was not made, in the panel's words: the version to compare with is
+/// typed, so it may be one the history does not keep.
+fn not_compared(e: history::HistoryError) -> String {
+    match e {
+        history::HistoryError::NoVersion(n) => {
+            format!("There is no version {n} to compare with: the list shows the versions kept.")
+        }
+        e => e.to_string(),
+    }
 }
 
 /// The version `number` was made from, if the history still keeps it.
@@ -606,6 +614,14 @@ mod tests {
         assert!(markup.contains("<li class=\"added\"><span class=\"mark\" aria-label=\"added\">+</span><code>Memory[&quot;&lt;k&gt;&quot;]</code> &quot;&lt;v&gt;&quot;</li>"), "{markup}");
         assert!(markup.contains("<code>Memory.n</code> 1 → 2"));
         assert_eq!(details_markup("", None), "");
+    }
+
+    #[test]
+    fn a_version_to_compare_with_that_is_not_kept_is_named_in_the_panels_words() {
+        let text = not_compared(history::HistoryError::NoVersion(42));
+        assert_eq!(text, "There is no version 42 to compare with: the list shows the versions kept.");
+        let damaged = history::HistoryError::DamagedEntry(3, "truncated".into());
+        assert_eq!(not_compared(damaged.clone()), damaged.to_string());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::app::services;
-use crate::history::{list_markup, local_time, PAGE};
+use crate::history::{entry_class, list_markup, local_time, PAGE};
 
 #[component]
 pub fn HistoryPanel() -> impl IntoView {
@@ -29,9 +29,28 @@ pub fn HistoryPanel() -> impl IntoView {
     let list = move || {
         history.entries_with(|entries| {
             let shown = &entries[..entries.len().min(drawn.get())];
-            list_markup(shown, selected.get(), history.current(), local_time)
+            list_markup(shown, selected.get_untracked(), history.current(), local_time)
         })
     };
+    // A choice marks its version in the list as drawn: writing the markup of a list of
+    // a thousand versions again took as long as showing the version.
+    let list_ref = NodeRef::<leptos::html::Ol>::new();
+    Effect::new(move |_| {
+        let chosen = selected.get();
+        let Some(list) = list_ref.get_untracked() else { return };
+        let mark = |entry: web_sys::Element, chosen: bool| {
+            entry.set_class_name(entry_class(chosen, entry.class_name().contains("current")));
+            if let Ok(Some(button)) = entry.query_selector("button") {
+                let _ = button.set_attribute("aria-pressed", &chosen.to_string());
+            }
+        };
+        if let Ok(Some(entry)) = list.query_selector(".selected") {
+            mark(entry, false);
+        }
+        if let Some(Ok(Some(entry))) = chosen.map(|n| list.query_selector(&format!("[data-version=\"{n}\"]"))) {
+            mark(entry, true);
+        }
+    });
     let more = move || history.has_older() || history.entries_with(|entries| entries.len() > drawn.get());
     let show_more = move |_| {
         if history.entries_with(|entries| entries.len() <= drawn.get_untracked()) {
@@ -55,47 +74,41 @@ pub fn HistoryPanel() -> impl IntoView {
     let acting = move || !history.ready();
     let restoring = move || acting() || !history.may_restore();
     let chosen = move || selected.get().filter(|n| history.entries_with(|e| e.iter().any(|e| e.number == *n)));
-    let options = move || {
-        history.entries_with(|entries| {
-            entries
-                .iter()
-                .map(|e| {
-                    let n = e.number;
-                    view! { <option value=n selected=n == other.get_untracked()>{n}</option> }
-                })
-                .collect_view()
-        })
-    };
-    let details = move || {
-        chosen().map(|number| {
-            view! {
-                <div class="history-actions">
-                    <button
-                        data-testid="history-restore"
-                        disabled=move || restoring() || history.current() == number
-                        on:click=move |_| history.restore(number)
-                    >
-                        "Restore version "
-                        {number}
-                    </button>
-                    <button
-                        data-testid="history-diff"
-                        disabled=acting
-                        on:click=move |_| history.compare(number, other.get_untracked())
-                    >
-                        "Compare with"
-                    </button>
-                    <select
-                        aria-label="Version to compare with"
-                        data-testid="history-diff-with"
-                        on:change=move |ev| other.set(event_target_value(&ev).parse().unwrap_or(0))
-                    >
-                        {options}
-                    </select>
-                </div>
-                <div inner_html=move || history.details_markup(number) />
-            }
-        })
+    // Drawn once while a version is chosen, not again for each choice. The version to
+    // compare with is typed, not picked from a list of every version: a thousand
+    // options took longer to draw than the version itself.
+    let number = move || chosen().unwrap_or(0);
+    let number_now = move || selected.get_untracked().unwrap_or(0);
+    let details = view! {
+        <Show when=move || chosen().is_some()>
+            <div class="history-actions">
+                <button
+                    data-testid="history-restore"
+                    disabled=move || restoring() || history.current() == number()
+                    on:click=move |_| history.restore(number_now())
+                >
+                    "Restore version "
+                    {number}
+                </button>
+                <button
+                    data-testid="history-diff"
+                    disabled=acting
+                    on:click=move |_| history.compare(number_now(), other.get_untracked())
+                >
+                    "Compare with"
+                </button>
+                <input
+                    type="number"
+                    min="1"
+                    step="1"
+                    aria-label="Version to compare with"
+                    data-testid="history-diff-with"
+                    prop:value=move || other.get().to_string()
+                    on:input=move |ev| other.set(event_target_value(&ev).trim().parse().unwrap_or(0))
+                />
+            </div>
+            <div inner_html=move || history.details_markup(number()) />
+        </Show>
     };
 
     view! {
@@ -129,7 +142,13 @@ pub fn HistoryPanel() -> impl IntoView {
                 </label>
             </details>
             <p class="history-notice" role="status">{move || history.notice()}</p>
-            <ol class="history-list" aria-label="Versions of Memory, newest first" inner_html=list on:click=pick />
+            <ol
+                class="history-list"
+                aria-label="Versions of Memory, newest first"
+                node_ref=list_ref
+                inner_html=list
+                on:click=pick
+            />
             <Show when=more>
                 <button class="history-more" data-testid="history-older" on:click=show_more>
                     "Show older versions"

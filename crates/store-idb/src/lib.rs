@@ -8,12 +8,18 @@
 //! (It compiles natively so the workspace builds, but only runs in a browser.)
 #![forbid(unsafe_code)]
 
+mod copy;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use copy::Copy;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use indexed_db_futures::KeyRange;
 use js_sys::Uint8Array;
-use moonkeep_engine::{Change, StoreError};
+use moonkeep_engine::{Change, Records, StoreError};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The database and object store names.
@@ -26,6 +32,8 @@ const SCHEMA_VERSION: u32 = 1;
 
 pub struct IdbStore {
     db: Database,
+    /// Every record, once `records` read them, kept in step with this store's commits.
+    copy: RefCell<Copy>,
 }
 
 impl IdbStore {
@@ -48,13 +56,32 @@ impl IdbStore {
                 Err(e) => Err(e),
             };
             let db = opened.map_err(|e| StoreError(format!("IndexedDB could not be opened: {e}")))?;
-            Ok(IdbStore { db })
+            Ok(IdbStore { db, copy: RefCell::default() })
         }
     }
 
     /// Every record, in key order.
     pub async fn load(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         self.load_range(None).await
+    }
+
+    /// Every record, in key order, as `load` reads them, but read once: then a copy that
+    /// this store's commits keep in step, while its meta record names `version`, the
+    /// version the caller knows the store stands at (another tab's commit names a newer
+    /// one: everything is read again). What the history's views, comparisons and
+    /// restores read.
+    pub async fn records(&self, version: u64) -> Result<Rc<Records>, StoreError> {
+        let copy = self.copy.borrow().get().filter(|copy| {
+            let meta = copy.binary_search_by(|(k, _)| k.as_slice().cmp(META)).ok().map(|i| copy[i].1.clone());
+            meta_version(meta).is_ok_and(|copied| copied == version)
+        });
+        if let Some(copy) = copy {
+            return Ok(copy);
+        }
+        let commits = self.copy.borrow().commits();
+        let records = Rc::new(self.load().await?);
+        self.copy.borrow_mut().keep(records.clone(), commits);
+        Ok(records)
     }
 
     /// The records of the current Memory (FORMAT.md R1: `meta`, objects, prototypes and
@@ -167,7 +194,9 @@ impl IdbStore {
                 }
             }
         }
-        tx.commit().await.map_err(fail)
+        tx.commit().await.map_err(fail)?;
+        self.copy.borrow_mut().committed(changes);
+        Ok(())
     }
 }
 

@@ -4,7 +4,9 @@
 //! a table or function is previewed (`table (3 entries)`, `function 1a2b3c4d5e6f (2
 //! upvalues)`); one that only one version holds lists its entries as added or removed.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
@@ -36,8 +38,11 @@ impl std::fmt::Display for Difference {
 
 /// What changed from version `a` to version `b`, in path order.
 pub fn diff(records: &[(Vec<u8>, Vec<u8>)], a: u64, b: u64) -> Result<Vec<Difference>, HistoryError> {
-    let old = Graph::read(root_of(records, a)?, &chosen_at(records, a));
-    let new = Graph::read(root_of(records, b)?, &chosen_at(records, b));
+    let (chosen_a, chosen_b) = (chosen_at(records, a), chosen_at(records, b));
+    // Versions share most records: each is decoded once, for both.
+    let mut decoded = Decoded::default();
+    let old = Graph::read(root_of(records, a)?, &chosen_a, &mut decoded);
+    let new = Graph::read(root_of(records, b)?, &chosen_b, &mut decoded);
     let mut out = Vec::new();
     for (id, (bytes, _)) in &new.objects {
         match old.objects.get(id) {
@@ -53,59 +58,66 @@ pub fn diff(records: &[(Vec<u8>, Vec<u8>)], a: u64, b: u64) -> Result<Vec<Differ
     Ok(out)
 }
 
+/// A record decoded, or why it could not be.
+type Read = Rc<Result<Record, String>>;
+
+/// Records decoded, by the address of their bytes: two versions that choose the same
+/// stored record get the same slice of the store's records.
+type Decoded = FxHashMap<*const u8, Read>;
+
 /// One version's objects (those its root reaches), decoded, with their first paths.
 struct Graph<'r> {
-    objects: HashMap<u64, (&'r [u8], Result<Record, String>)>,
-    digests: HashMap<u64, String>,
+    objects: HashMap<u64, (&'r [u8], Read)>,
+    chosen: &'r FxHashMap<KeyName, &'r [u8]>,
+    /// Bytecode digests of the functions shown: only those are computed.
+    digests: RefCell<HashMap<u64, String>>,
     parents: Parents,
 }
 
 impl<'r> Graph<'r> {
-    fn read(root: u64, chosen: &FxHashMap<KeyName, &'r [u8]>) -> Graph<'r> {
-        let mut objects: HashMap<u64, (&'r [u8], Result<Record, String>)> = chosen
+    fn read(root: u64, chosen: &'r FxHashMap<KeyName, &'r [u8]>, decoded: &mut Decoded) -> Graph<'r> {
+        let mut objects: HashMap<u64, (&'r [u8], Read)> = chosen
             .iter()
             .filter_map(|(key, &bytes)| match key {
-                KeyName::Object(id) => Some((*id, (bytes, format::decode(bytes).map_err(|e| e.to_string())))),
+                KeyName::Object(id) => {
+                    let record = decoded
+                        .entry(bytes.as_ptr())
+                        .or_insert_with(|| Rc::new(format::decode(bytes).map_err(|e| e.to_string())));
+                    Some((*id, (bytes, record.clone())))
+                }
                 _ => None,
             })
             .collect();
-        let (parents, reached) = walk_records(&[root], &|id| objects.get(&id).and_then(|(_, r)| r.as_ref().ok()));
+        let (parents, reached) =
+            walk_records(&[root], &|id| objects.get(&id).and_then(|(_, r)| r.as_ref().as_ref().ok()));
         objects.retain(|id, _| reached.contains(&KeyName::Object(*id)));
-        let mut graph = Graph { objects, digests: HashMap::new(), parents };
-        let protos: Vec<u64> = graph
-            .objects
-            .values()
-            .filter_map(|(_, record)| match record {
-                Ok(Record::Closure { proto, .. }) => Some(*proto),
-                _ => None,
-            })
-            .collect();
-        for proto in protos {
-            graph.digest(proto, chosen);
-        }
-        graph
+        Graph { objects, chosen, digests: RefCell::default(), parents }
     }
 
-    fn digest(&mut self, proto: u64, chosen: &FxHashMap<KeyName, &[u8]>) {
-        if self.digests.contains_key(&proto) {
-            return;
-        }
-        let digest = match chosen.get(&KeyName::Proto(proto)).map(|bytes| format::decode(bytes)) {
-            Some(Ok(Record::Proto { bytecode, .. })) => {
-                sha256(&bytecode)[..6].iter().map(|b| format!("{b:02x}")).collect()
+    fn record(&self, id: u64) -> Option<&Result<Record, String>> {
+        self.objects.get(&id).map(|(_, record)| &**record)
+    }
+
+    fn digest(&self, proto: u64) -> String {
+        let mut digests = self.digests.borrow_mut();
+        let digest = digests.entry(proto).or_insert_with(|| {
+            match self.chosen.get(&KeyName::Proto(proto)).map(|bytes| format::decode(bytes)) {
+                Some(Ok(Record::Proto { bytecode, .. })) => {
+                    sha256(&bytecode)[..6].iter().map(|b| format!("{b:02x}")).collect()
+                }
+                _ => "<bytecode missing or damaged>".into(),
             }
-            _ => "<bytecode missing or damaged>".into(),
-        };
-        self.digests.insert(proto, digest);
+        });
+        digest.clone()
     }
 
     /// A value as a diff shows it.
     fn show(&self, value: &Stored) -> String {
         match value {
-            Stored::Object(id) => match self.objects.get(id).map(|(_, record)| record) {
+            Stored::Object(id) => match self.record(*id) {
                 Some(Ok(Record::Table { entries, .. })) => format!("table ({} entries)", entries.len()),
                 Some(Ok(Record::Closure { proto, upvalues })) => {
-                    format!("function {} ({} upvalues)", self.digests[proto], upvalues.len())
+                    format!("function {} ({} upvalues)", self.digest(*proto), upvalues.len())
                 }
                 Some(Ok(_)) => "<a record of another kind>".into(),
                 Some(Err(e)) => format!("<damaged record: {e}>"),
@@ -119,7 +131,7 @@ impl<'r> Graph<'r> {
     /// (the object's path), and what it holds.
     fn places(&self, id: u64, base: &str) -> Vec<(String, String)> {
         let path = |edge: Edge| extend(base, &edge);
-        match self.objects.get(&id).map(|(_, record)| record) {
+        match self.record(id) {
             Some(Ok(Record::Table { metatable, entries })) => {
                 let metatable = (*metatable != Stored::Nil).then(|| (path(Edge::Metatable), self.show(metatable)));
                 metatable

@@ -173,6 +173,10 @@ fn reached(root: u64, chosen: &FxHashMap<KeyName, &[u8]>) -> Vec<KeyName> {
     while let Some(name) = queue.pop_front() {
         let Some(bytes) = chosen.get(&name) else { continue };
         out.push(name);
+        // A prototype refers to nothing: its bytecode need not be decoded.
+        if let KeyName::Proto(_) = name {
+            continue;
+        }
         if let Ok(record) = format::decode(bytes) {
             references(&record, |child, _| {
                 if seen.insert(child) {
