@@ -262,6 +262,23 @@ test('a tab closed or killed in the middle of a save leaves a whole save point a
   expect(await run(page, check)).toMatch(/^=> \d+\n$/);
 });
 
+test('a run that ends while the last save is still being committed is saved after it, not refused', async ({ page }) => {
+  await page.goto('/');
+  await saved(page);
+  // A commit of tens of thousands of records takes IndexedDB a while.
+  expect(await run(page, 'Memory.big = {} for i = 1, 60000 do Memory.big[i] = { i, tostring(i) } end return #Memory.big'))
+    .toContain('60000');
+  const status = page.getByTestId('save-status');
+  // The overlap this test is about: the next run ends before that commit lands.
+  await expect(status).toHaveAttribute('data-state', 'saving');
+  expect(await run(page, 'Memory.after = "kept" return Memory.after')).toContain('kept');
+  await expect(status).toHaveAttribute('data-state', 'saved', { timeout: 60_000 });
+  await expect(status).not.toContainText('not kept');
+  await page.reload();
+  await saved(page);
+  expect(await run(page, 'return Memory.after .. ":" .. #Memory.big')).toContain('kept:60000');
+});
+
 test('a large Memory shows progress while it loads, then how long the restore took', async ({ page }) => {
   await page.goto('/');
   await saved(page);

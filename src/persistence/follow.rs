@@ -12,6 +12,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{BroadcastChannel, MessageEvent};
 
+use moonkeep_engine::Cause;
+
 use super::{tab_lock, Persistence, SaveState};
 
 /// Named after the store (IndexedDB database `moonkeep`) and its lock.
@@ -67,6 +69,10 @@ pub(super) struct Tabs {
     pub(super) owns: bool,
     /// Commits started and not yet landed (a tab that loses the lock waits for them).
     pub(super) in_flight: u32,
+    /// A save asked for while a commit was in flight, made once the last one lands: a
+    /// save point taken before would stand on a version not yet committed, and the
+    /// store would refuse it as another tab's.
+    pub(super) owed: Option<Cause>,
     /// The newest version other tabs announced.
     heard: u64,
     /// Resolves the wait of a tab taking the store over once the old owner released it.
@@ -200,7 +206,7 @@ impl Persistence {
 }
 
 /// A promise that resolves after `ms` milliseconds.
-fn timer(ms: i32) -> Promise {
+pub(super) fn timer(ms: i32) -> Promise {
     Promise::new(&mut |resolve: Function, _| {
         let _ = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms));
     })

@@ -192,6 +192,7 @@ impl Persistence {
         }
         self.catch_up().await?;
         follow::announce(follow::Notice::Committed(self.version.get_untracked()));
+        self.pay_owed();
         Ok(())
     }
 

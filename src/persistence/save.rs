@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use moonkeep_engine::{Cause, SavePoint, StoreError};
 use moonkeep_store_idb::IdbStore;
 
-use super::follow::{announce, Notice};
+use super::follow::{announce, timer, Notice};
 use super::{quota, Persistence, SaveState, NOT_OWNER};
 use crate::now_ms;
 
@@ -32,6 +32,14 @@ impl Persistence {
             spawn_local(self.follow_up(false));
             return;
         }
+        if self.tabs.with_value(|t| t.in_flight > 0) {
+            // Made once the commit in flight lands (`pay_owed`); the end of a run is
+            // owed rather than a save point in the middle of one.
+            self.tabs.update_value(|t| {
+                t.owed = Some(if cause == Cause::DuringRun { t.owed.unwrap_or(cause) } else { cause });
+            });
+            return;
+        }
         let Some((store, point, walk_ms)) = self.save_point(cause) else { return };
         if point.is_empty() {
             return;
@@ -50,8 +58,25 @@ impl Persistence {
         if !self.may_save() {
             return Err(NOT_OWNER.into());
         }
+        // A save point taken before a commit in flight lands would be refused.
+        while self.tabs.with_value(|t| t.in_flight > 0) {
+            let _ = wasm_bindgen_futures::JsFuture::from(timer(10)).await;
+        }
         let (store, point, walk_ms) = self.save_point(Cause::Run).ok_or("this browser gives Moonkeep no storage")?;
         self.commit(&store, &point, walk_ms).await.map(|commit_ms| walk_ms + commit_ms)
+    }
+
+    /// Makes the save asked for while commits were in flight, once the last has landed.
+    pub(super) fn pay_owed(self) {
+        let mut owed = None;
+        self.tabs.update_value(|t| {
+            if t.in_flight == 0 {
+                owed = t.owed.take();
+            }
+        });
+        if let Some(cause) = owed {
+            self.save_as(cause);
+        }
     }
 
     /// Walks Memory now, if there is a store; returns it with the save point and the
@@ -117,6 +142,7 @@ impl Persistence {
                 });
             }
         }
+        self.pay_owed();
         committed.map(|()| commit_ms).map_err(|e| e.0)
     }
 }
