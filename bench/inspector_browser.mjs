@@ -1,11 +1,14 @@
 // The Memory inspector in headless Chromium with 100,000 entries: time from the end
 // of a run to the inspector's rows in the DOM, read from the page's performance
 // marks, from a click that expands Memory to its 100,001 rows drawn, and from a
-// scroll to the end to the last row drawn.
+// scroll to the end to the last row drawn. Then, in a fresh context, Memory.big
+// holding 100,000 small tables {i, tostring(i)}: a one-key run's end to its rows
+// drawn with only Memory expanded, the click expanding Memory.big to its rows drawn,
+// and a one-key run's end to the rows drawn with Memory.big expanded.
 // Usage: node bench/inspector_browser.mjs [RUNS]   (needs dist/, see scripts/bench.sh)
 import { chromium } from '@playwright/test';
 import { join } from 'node:path';
-import { CHROMIUM, median, serve, openPage } from './harness.mjs';
+import { CHROMIUM, median, serve, openPage, runAndSave } from './harness.mjs';
 
 const runs = Number(process.argv[2] ?? 5);
 const port = Number(process.env.MOONKEEP_BENCH_PORT ?? 8091);
@@ -23,6 +26,45 @@ function marksAfter(page, since) {
 async function waitDrawn(page, since) {
   await page.waitForFunction((since) => performance.getEntriesByName('moonkeep:inspector-rendered').some((e) => e.startTime >= since), since, { timeout: 120_000 });
   return marksAfter(page, since);
+}
+
+/** From the end of a run of `source` to its rows drawn: total and the engine's part. */
+async function runToRows(page, source) {
+  await page.getByTestId('editor').fill(source);
+  const since = await page.evaluate(() => performance.now());
+  await runAndSave(page);
+  const end = await page.evaluate((since) => performance.getEntriesByName('moonkeep:run-finished')
+    .filter((e) => e.startTime >= since).at(-1).startTime, since);
+  const m = await waitDrawn(page, end);
+  return { total: m.drawn - end, engine: m.rows - m.refresh };
+}
+
+async function bigTables(browser, n) {
+  const context = await browser.newContext();
+  try {
+    const page = await openPage(context, port);
+    page.setDefaultTimeout(600_000);
+    await runToRows(page, `Memory.big = {} for i = 1, ${n} do Memory.big[i] = {i, tostring(i)} end`);
+    const collapsed = [];
+    for (let i = 0; i < runs; i++) collapsed.push(await runToRows(page, `Memory.k = ${i}`));
+    const clicked = await page.evaluate(() => {
+      const t = performance.now();
+      document.querySelector('[data-testid=memory-row][data-path="Memory.big"]').click();
+      return t;
+    });
+    const e = await waitDrawn(page, clicked);
+    const count = await page.getByTestId('memory-count').textContent();
+    if (count !== `${n + 3} rows`) throw new Error(`the inspector shows ${count}`);
+    const open = [];
+    for (let i = 0; i < runs; i++) open.push(await runToRows(page, `Memory.k = ${i}`));
+    const line = (xs) => `${ms(median(xs.map((x) => x.total)))}   (engine rows ${median(xs.map((x) => x.engine)).toFixed(1)})`;
+    console.log(`\nMemory inspector, Memory.big = ${n.toLocaleString('en')} tables {i, tostring(i)} in Chromium, median of ${runs} (ms):`);
+    console.log(`  one-key run end to rows in the DOM, Memory expanded   ${line(collapsed)}`);
+    console.log(`  click expanding Memory.big to drawn                   ${ms(e.drawn - clicked)}   (engine rows ${(e.rows - e.refresh).toFixed(1)})`);
+    console.log(`  one-key run end to rows in the DOM, Memory.big open   ${line(open)}`);
+  } finally {
+    await context.close();
+  }
 }
 
 const server = await serve(join(root, 'dist'), port);
@@ -79,6 +121,8 @@ try {
   console.log(`  scroll from the top to the end    ${ms(median(scroll))}   (to the last row drawn)`);
   const drawn = await page.getByTestId('memory-row').count();
   console.log(`  rows in the DOM: ${drawn} of 100001`);
+  await page.close();
+  await bigTables(browser, 100_000);
 } finally {
   await browser.close();
   server.kill();

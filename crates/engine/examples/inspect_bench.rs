@@ -3,12 +3,16 @@
 //!
 //! Memory of 100,000 entries (`for i = 1, 100000 do Memory[i] = i end`): every row
 //! (Memory expanded), the collapsed tree, a filter, and deleting one entry; then
-//! 1,000 tables of 100 entries with 1,000 closures. Figures are medians; nothing
+//! 1,000 tables of 100 entries with 1,000 closures; then `Memory.big` holding
+//! 100,000 and 1,000,000 small tables `{i, tostring(i)}` (what `make bench`'s scale
+//! figures use): rows with only `Memory` expanded (what a run costs when the user has
+//! not opened `big`), with `Memory.big` expanded (a row per table), a filter (which
+//! searches everything), and `moonkeep inspect`'s tree. Figures are medians; nothing
 //! here asserts on timings.
 
 use std::collections::BTreeSet;
 
-use moonkeep_engine::Vm;
+use moonkeep_engine::{Limits, Vm};
 
 #[path = "common/median.rs"]
 mod median;
@@ -55,4 +59,22 @@ fn main() {
     );
     let (ms, rows) = time(reps, || nested.memory_rows(&BTreeSet::new(), "count"));
     println!("  the same, filter \"count\": {ms:.2} ms for {} rows", rows.len());
+
+    scale(100_000, "100,000", reps);
+    scale(1_000_000, "1,000,000", reps.min(3));
+}
+
+/// Rows of a Memory of `n` small tables under `Memory.big`.
+fn scale(n: usize, name: &str, reps: usize) {
+    let open = |paths: &[&str]| paths.iter().map(|p| p.to_string()).collect::<BTreeSet<String>>();
+    let vm = vm(&format!("Memory.big = {{}} for i = 1, {n} do Memory.big[i] = {{i, tostring(i)}} end Memory.k = 1"));
+    let label = format!("{name} tables in Memory.big,");
+    let (ms, rows) = time(reps, || vm.memory_rows(&open(&["Memory"]), ""));
+    println!("  {label:28} Memory expanded:      {ms:9.2} ms for {} rows", rows.len());
+    let (ms, rows) = time(reps, || vm.memory_rows(&open(&["Memory", "Memory.big"]), ""));
+    println!("  {label:28} Memory.big expanded:  {ms:9.2} ms for {} rows", rows.len());
+    let (ms, rows) = time(reps, || vm.memory_rows(&open(&["Memory"]), "99999"));
+    println!("  {label:28} filter \"99999\":        {ms:9.2} ms for {} rows", rows.len());
+    let (ms, tree) = time(reps, || vm.memory_tree(Limits::default()));
+    println!("  {label:28} moonkeep inspect tree: {ms:8.2} ms for {} children of Memory", tree.children.len());
 }

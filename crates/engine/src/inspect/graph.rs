@@ -1,10 +1,15 @@
 //! The first place of every object in Memory, found breadth first with children in
 //! display order, and what a value looks like at a given place.
+//!
+//! The walk goes only as deep as the view shows: an object shown d edges below the
+//! root has its first place at most d edges below it, and breadth first, the places of
+//! the objects up to d edges down are final once the objects above them are listed. So
+//! a view of the first levels of a Memory of a million objects lists only those levels.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 
-use mlua::{Function, Value};
+use mlua::{Function, Table, Value};
 
 use super::{Limits, Shown};
 use crate::memory::{extend, live, Edge, Key, Raw, StdNames};
@@ -17,8 +22,8 @@ pub(super) struct Child {
 /// An object's first place: its parent and the edge from it (none for `Memory`).
 struct Place {
     parent: Option<(usize, Edge)>,
-    /// Entries of a table, found while walking.
-    entries: usize,
+    /// Entries of a table, if the walk listed them.
+    entries: Option<usize>,
 }
 
 /// Memory's objects and their first places, for one refresh of the view.
@@ -39,28 +44,41 @@ pub(super) struct Described {
 }
 
 impl<'a> Graph<'a> {
-    /// Walks everything reachable from `root` once, breadth first.
+    /// A view of what is reachable from `root`; [`Graph::walk`] finds the places.
     pub(crate) fn build(raw: &'a Raw, std: &'a StdNames, limits: Limits, root: Value) -> Graph<'a> {
-        let mut graph = Graph { raw, std, limits, root: root.clone(), places: HashMap::new() };
-        if !graph.is_object(&root) {
-            return graph;
+        Graph { raw, std, limits, root, places: HashMap::new() }
+    }
+
+    /// Finds the first places of every object at most `depth` edges from the root:
+    /// breadth first, listing the objects above that depth. Rows down to `depth` can
+    /// then be described. The objects at `depth` are not queued: the queue holds no
+    /// more than about one level's values, each a reference in mlua's auxiliary stack,
+    /// which has room for about a million.
+    pub(super) fn walk(&mut self, depth: usize) {
+        self.places.clear();
+        if !self.is_object(&self.root) {
+            return;
         }
-        graph.places.insert(address(&root), Place { parent: None, entries: 0 });
-        let mut queue = VecDeque::from([root]);
-        while let Some(object) = queue.pop_front() {
+        self.places.insert(address(&self.root), Place { parent: None, entries: None });
+        let mut queue = VecDeque::new();
+        if depth > 0 {
+            queue.push_back((self.root.clone(), 0));
+        }
+        while let Some((object, level)) = queue.pop_front() {
             let at = address(&object);
-            let (entries, children) = graph.listed(&object, true);
-            if let Some(place) = graph.places.get_mut(&at) {
-                place.entries = entries;
+            let (entries, children) = self.listed(&object, true);
+            if let Some(place) = self.places.get_mut(&at) {
+                place.entries = Some(entries);
             }
             for child in children {
-                if let Entry::Vacant(place) = graph.places.entry(address(&child.value)) {
-                    place.insert(Place { parent: Some((at, child.edge)), entries: 0 });
-                    queue.push_back(child.value);
+                if let Entry::Vacant(place) = self.places.entry(address(&child.value)) {
+                    place.insert(Place { parent: Some((at, child.edge)), entries: None });
+                    if level + 1 < depth {
+                        queue.push_back((child.value, level + 1));
+                    }
                 }
             }
         }
-        graph
     }
 
     pub(super) fn std_name(&self, value: &Value) -> Option<&str> {
@@ -109,7 +127,8 @@ impl<'a> Graph<'a> {
         live::upvalues(&self.raw.getupvalue, f).into_iter().map(|(edge, value)| Child { edge, value }).collect()
     }
 
-    /// `value` as shown where it hangs from `parent` by `edge` (`None`: the root).
+    /// `value` as shown where it hangs from `parent` by `edge` (`None`: the root), no
+    /// deeper than [`Graph::walk`] went.
     pub(super) fn describe(&self, value: &Value, parent: Option<(usize, &Edge)>) -> Described {
         if !matches!(value, Value::Table(_) | Value::Function(_)) {
             // Most rows: no lookups for them.
@@ -138,8 +157,10 @@ impl<'a> Graph<'a> {
         }
         let value = match value {
             Value::Table(t) => {
+                // Not listed yet (the deepest rows shown): counted, not sorted.
+                let entries = place.entries.unwrap_or_else(|| count(t));
                 let has_metatable = t.metatable().is_some();
-                Shown::Table { entries: place.entries, has_metatable, preview: self.table_preview(t, place.entries) }
+                Shown::Table { entries, has_metatable, preview: self.table_preview(t, entries) }
             }
             Value::Function(f) => self.function(f),
             _ => unreachable!("only tables and functions have places"),
@@ -174,6 +195,17 @@ pub(super) fn address(value: &Value) -> usize {
     value.to_pointer() as usize
 }
 
+/// How many entries `table` has, read raw. Each entry is read as a `bool`, which makes
+/// no reference to a table or function value (a `Value` would: ten times slower).
+fn count(table: &Table) -> usize {
+    let mut entries = 0;
+    let _ = table.for_each::<bool, bool>(|_, _| {
+        entries += 1;
+        Ok(())
+    });
+    entries
+}
+
 fn is_lua(f: &Function) -> bool {
     f.info().what != "C"
 }
@@ -183,5 +215,108 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Integer(_) => "integer",
         Value::Number(_) => "float",
         other => other.type_name(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use mlua::Lua;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::inspect::Row;
+
+    /// A Lua state whose `Memory` `source` fills, with what a graph reads it with.
+    fn memory(source: &str) -> (Lua, Raw, StdNames) {
+        let lua = moonkeep_lua::new_state();
+        let raw = Raw::capture(&lua).unwrap();
+        let std = StdNames::build(&lua).unwrap();
+        lua.load(format!("Memory = {{}}\n{source}")).exec().unwrap();
+        (lua, raw, std)
+    }
+
+    fn root(lua: &Lua) -> Value {
+        lua.globals().get("Memory").unwrap()
+    }
+
+    fn open(paths: &[&str]) -> BTreeSet<String> {
+        paths.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn the_walk_lists_no_object_below_the_rows_shown() {
+        let (lua, raw, std) = memory(
+            "Memory.big, Memory.small = {}, {}\n\
+             for i = 1, 1000 do Memory.big[i] = { { i } } end",
+        );
+        let mut graph = Graph::build(&raw, &std, Limits::default(), root(&lua));
+        assert_eq!(graph.rows(&open(&["Memory"]), "").len(), 3);
+        // Memory and the two objects its rows show: none of the 2,000 below them.
+        assert_eq!(graph.places.len(), 3);
+        assert_eq!(graph.rows(&open(&["Memory", "Memory.big"]), "").len(), 1003);
+        assert_eq!(graph.places.len(), 1003);
+        assert_eq!(graph.rows(&BTreeSet::new(), "").len(), 1);
+        assert_eq!(graph.places.len(), 1);
+    }
+
+    /// Lua that makes Memory a graph of `objects` tables (object 1 is `Memory`) with
+    /// the given entries, metatables and closures: shared objects and cycles at every
+    /// depth, and strings for filters to find.
+    fn generated(objects: usize, links: &[(usize, usize, u8)]) -> String {
+        let mut source = format!("local o = {{ Memory }}\nfor i = 2, {objects} do o[i] = {{ s = 'text ' .. i }} end\n");
+        for (n, &(from, to, kind)) in links.iter().enumerate() {
+            let (from, to) = (from % objects + 1, to % objects + 1);
+            source += &match kind % 4 {
+                0 => format!("o[{from}][{n}] = o[{to}]\n"),
+                1 => format!("o[{from}].k{n} = o[{to}]\n"),
+                2 if from != 1 => format!("setmetatable(o[{from}], o[{to}])\n"),
+                _ => format!("do local up = o[{to}] o[{from}].f{n} = function() return up end end\n"),
+            };
+        }
+        source
+    }
+
+    /// Rows with a walk of everything, as the inspector found them before it walked
+    /// only as deep as it shows.
+    fn full_rows(graph: &mut Graph, expanded: &BTreeSet<String>, filter: &str) -> Vec<Row> {
+        graph.walk(usize::MAX);
+        graph.rows_walked(expanded, filter)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Expanding rows at random, a few levels at a time, the bounded walk gives
+        /// exactly the rows of a full one: order, links, entry counts, expandable flags.
+        #[test]
+        fn the_bounded_walk_gives_the_rows_of_a_full_walk(
+            objects in 2usize..14,
+            links in prop::collection::vec((0usize..14, 0usize..14, 0u8..4), 0..40),
+            choices in prop::collection::vec(any::<bool>(), 1..64),
+            filter in prop::sample::select(vec!["", "text 1", "k", "f", "metatable", "[3]"]),
+        ) {
+            let (lua, raw, std) = memory(&generated(objects, &links));
+            let mut bounded = Graph::build(&raw, &std, Limits::default(), root(&lua));
+            let mut full = Graph::build(&raw, &std, Limits::default(), root(&lua));
+            let mut expanded = open(&["Memory"]);
+            let mut choice = choices.iter().cycle();
+            for _ in 0..6 {
+                let rows = bounded.rows(&expanded, "");
+                prop_assert_eq!(&rows, &full_rows(&mut full, &expanded, ""));
+                for row in rows.iter().filter(|r| r.expandable && !r.expanded) {
+                    if *choice.next().expect("cycles") {
+                        expanded.insert(row.path.clone());
+                    }
+                }
+            }
+            prop_assert_eq!(bounded.rows(&expanded, filter), full_rows(&mut full, &expanded, filter));
+            let limits = Limits { depth: objects % 4, ..Limits::default() };
+            let mut bounded = Graph::build(&raw, &std, limits, root(&lua));
+            let mut full = Graph::build(&raw, &std, limits, root(&lua));
+            full.walk(usize::MAX);
+            prop_assert_eq!(bounded.tree(), full.tree_walked("Memory"));
+        }
     }
 }

@@ -33,8 +33,15 @@ impl Graph<'_> {
     /// `expanded`. With one (matched against keys and the text of values that are not
     /// tables or functions, see [`matches()`]): every matching row in the whole
     /// tree down to [`FILTER_DEPTH`], with the rows leading to it shown expanded;
-    /// `expanded` is not used.
-    pub(crate) fn rows(&self, expanded: &BTreeSet<String>, filter: &str) -> Vec<Row> {
+    /// `expanded` is not used. Memory is walked only as deep as these rows go.
+    pub(crate) fn rows(&mut self, expanded: &BTreeSet<String>, filter: &str) -> Vec<Row> {
+        let filtering = !filter.trim().is_empty();
+        self.walk(if filtering { FILTER_DEPTH } else { shown_depth(expanded) });
+        self.rows_walked(expanded, filter)
+    }
+
+    /// The rows, once [`Graph::walk`] went as deep as they go.
+    pub(super) fn rows_walked(&self, expanded: &BTreeSet<String>, filter: &str) -> Vec<Row> {
         let needle = filter.trim();
         let filtering = !needle.is_empty();
         let root = self.describe(&self.root, None);
@@ -126,6 +133,19 @@ impl Graph<'_> {
         }
         out
     }
+}
+
+/// How deep the rows go without a filter: one below the deepest expanded row (0 with
+/// none). Counted from the paths, each edge of which [`extend`] writes with a `.`, a `[`,
+/// a `getmetatable(` or a ` (upvalue '`: keys in quotes may hold more of these, which
+/// only makes the walk go deeper than it needs.
+fn shown_depth(expanded: &BTreeSet<String>) -> usize {
+    let edges = |path: &str| {
+        path.bytes().filter(|b| matches!(b, b'.' | b'[')).count()
+            + path.matches("getmetatable(").count()
+            + path.matches(" (upvalue '").count()
+    };
+    expanded.iter().map(|path| edges(path) + 1).max().unwrap_or(0)
 }
 
 /// A finished object in a filtered walk stays if it or a row below it matched (and

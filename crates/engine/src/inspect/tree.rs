@@ -16,11 +16,18 @@ pub(crate) fn value_tree(name: &str, value: &Value, raw: &Raw, std: &StdNames) -
 }
 
 impl Graph<'_> {
-    pub(crate) fn tree(&self) -> Node {
+    pub(crate) fn tree(&mut self) -> Node {
         self.tree_named("Memory")
     }
 
-    fn tree_named(&self, name: &str) -> Node {
+    fn tree_named(&mut self, name: &str) -> Node {
+        // Nodes are described down to the depth limit; below it they are only counted.
+        self.walk(self.limits.depth);
+        self.tree_walked(name)
+    }
+
+    /// The tree, once [`Graph::walk`] went as deep as it goes.
+    pub(super) fn tree_walked(&self, name: &str) -> Node {
         let root = self.describe(&self.root, None);
         let mut node = Node {
             key: name.into(),
