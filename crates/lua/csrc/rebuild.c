@@ -1,5 +1,6 @@
-/* Building a restored Memory's tables in bulk (crates/lua/src/rebuild.rs writes the
-   instructions). A restore made a Lua call per table entry through mlua, with a handle
+/* Registering and building objects in bulk: the ids a save walk gave new objects
+   (crates/lua/src/walk.rs), and a restored Memory's tables (crates/lua/src/rebuild.rs
+   writes the instructions). A restore made a Lua call per table entry through mlua, with a handle
    kept per table; here one protected call creates, fills or gives metatables to many
    tables, found and registered by id in the host's two id tables. Being a C function
    called through lua_pcall, it may raise (a memory error): no Rust frame is between. */
@@ -106,6 +107,27 @@ int moonkeep_rebuild(lua_State *L) {
       lua_setmetatable(L, -2);
       lua_pop(L, 1);
     }
+  }
+  return 0;
+}
+
+/* Gives the objects parked in `pending` (argument 1, at 1..count) their ids (argument
+   4, an array of count 64-bit ids) in the id tables (2 id -> object, 3 object -> id),
+   emptying `pending` as it goes. */
+int moonkeep_register(lua_State *L) {
+  const unsigned char *ids = (const unsigned char *)lua_touserdata(L, 4);
+  lua_Integer count = luaL_checkinteger(L, 5), i;
+  luaL_checkstack(L, 4, "register");
+  for (i = 1; i <= count; i++) {
+    unsigned long long id;
+    memcpy(&id, ids + 8 * (i - 1), 8);
+    lua_rawgeti(L, 1, i);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, 2, (lua_Integer)id);
+    lua_pushinteger(L, (lua_Integer)id);
+    lua_rawset(L, 3);
+    lua_pushnil(L);
+    lua_rawseti(L, 1, i);
   }
   return 0;
 }

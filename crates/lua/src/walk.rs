@@ -24,7 +24,7 @@ use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
-use mlua::{ffi, Lua, Table, Value};
+use mlua::{ffi, LightUserData, Lua, Table, Value};
 
 extern "C-unwind" {
     // csrc/marks.c: none raises an error or runs the collector.
@@ -33,6 +33,8 @@ extern "C-unwind" {
     fn moonkeep_dirty_count(state: *mut ffi::lua_State) -> ffi::lua_Integer;
     fn moonkeep_push_dirty(state: *mut ffi::lua_State, i: ffi::lua_Integer);
     fn moonkeep_clear_dirty(state: *mut ffi::lua_State);
+    // csrc/rebuild.c: a lua_CFunction, called in protected mode.
+    fn moonkeep_register(state: *mut ffi::lua_State) -> c_int;
 }
 
 /// Stack indices of `walk`'s arguments inside a pass.
@@ -294,14 +296,21 @@ pub fn walk<R>(lua: &Lua, ids: &ObjectIds, pass: impl FnOnce(&mut Walker) -> R) 
             ffi::lua_settop(state, 0);
         })?;
     }
-    // Taken out before registering, so a failure leaves nothing alive in `pending`.
-    let mut parked = Vec::with_capacity(kept.len());
-    for at in 1..=kept.len() {
-        parked.push(ids.pending.raw_get::<Value>(at)?);
-        ids.pending.raw_set(at, Value::Nil)?;
-    }
-    for (object, id) in parked.iter().zip(kept) {
-        ids.set(object, id)?;
+    if !kept.is_empty() {
+        // One protected C call registers them all (through mlua: four calls each).
+        // SAFETY: moonkeep_register is a lua_CFunction, called in protected mode; it
+        // reads `kept.len()` ids from the pointer, valid for the call.
+        let (ids_at, count) = (LightUserData(kept.as_ptr() as *mut c_void), kept.len() as i64);
+        let registered = unsafe { lua.create_c_function(moonkeep_register) }.and_then(|register| {
+            register.call::<()>((ids.pending.clone(), ids.by_id.clone(), ids.by_object.clone(), ids_at, count))
+        });
+        if let Err(e) = registered {
+            // Nothing is left alive in `pending` by a failure.
+            for at in 1..=kept.len() {
+                ids.pending.raw_set(at, Value::Nil)?;
+            }
+            return Err(e);
+        }
     }
     match outcome.expect("the pass ran") {
         Ok(result) => Ok(result),
@@ -640,6 +649,22 @@ mod tests {
             assert_eq!(w.read(999, &mut again), Read::Missing);
         })
         .unwrap();
+    }
+
+    /// Registering the objects a pass met needs memory (the id tables grow): when there
+    /// is none, the walk fails and `pending` keeps nothing alive.
+    #[test]
+    fn a_registration_that_runs_out_of_memory_leaves_nothing_parked() {
+        let lua = crate::new_state();
+        let ids = ObjectIds::new(&lua, 4096).unwrap();
+        with_id(&lua, &ids, "T = {} for i = 1, 3000 do T[i] = {} end return T", 1);
+        lua.set_memory_limit(lua.used_memory() + 4096).unwrap();
+        let mut notes = Notes { next_id: 2, ..Notes::default() };
+        let walked = walk(&lua, &ids, |w| w.read(1, &mut notes));
+        lua.set_memory_limit(0).unwrap();
+        assert!(walked.is_err(), "3,000 new ids fit in 4 KB");
+        assert_eq!(ids.pending.raw_len(), 0);
+        assert!((1..=3000).all(|at| ids.pending.raw_get::<Value>(at).unwrap().is_nil()));
     }
 
     #[test]
