@@ -15,8 +15,8 @@
 //!   reach even if a visitor runs Lua code.
 //! - The walker's own calls allocate no Lua object, so they run no garbage collection
 //!   (nor finalizers, which are user code). Objects met for the first time are parked
-//!   in a table whose array part was allocated beforehand, and get their ids through
-//!   mlua after the pass.
+//!   in a table whose array part was allocated beforehand, and get their ids after the
+//!   pass, from one protected C call.
 
 use std::collections::HashMap;
 use std::ffi::{c_int, c_void, CStr};
