@@ -101,9 +101,15 @@ impl Instructions {
 }
 
 /// Carries out `instructions` as `step`; `standard` holds the values [`Put::Standard`]
-/// names. A memory error (or instructions naming an id that does not exist) comes back
+/// names (only a fill names any). A memory error (or instructions naming an id that does not exist) comes back
 /// as an error, with what was done before it kept.
-pub fn run(lua: &Lua, ids: &ObjectIds, standard: &Table, step: Step, instructions: &Instructions) -> mlua::Result<()> {
+pub fn run(
+    lua: &Lua,
+    ids: &ObjectIds,
+    standard: Option<&Table>,
+    step: Step,
+    instructions: &Instructions,
+) -> mlua::Result<()> {
     if instructions.is_empty() {
         return Ok(());
     }
@@ -137,7 +143,7 @@ mod tests {
         for id in [10, 11, 12] {
             create.create(id, 2, 2);
         }
-        run(&lua, &ids, &standard, Step::Create, &create).unwrap();
+        run(&lua, &ids, None, Step::Create, &create).unwrap();
         let mut fill = Instructions::default();
         fill.table(10, 6);
         fill.entry(Put::Integer(1), Put::Object(11));
@@ -148,10 +154,10 @@ mod tests {
         fill.entry(Put::Float(3.0f64.to_bits()), Put::Nil);
         fill.table(12, 1);
         fill.entry(Put::String(b"__index"), Put::Object(11));
-        run(&lua, &ids, &standard, Step::Fill, &fill).unwrap();
+        run(&lua, &ids, Some(&standard), Step::Fill, &fill).unwrap();
         let mut metatables = Instructions::default();
         metatables.metatable(11, 12);
-        run(&lua, &ids, &standard, Step::Metatables, &metatables).unwrap();
+        run(&lua, &ids, None, Step::Metatables, &metatables).unwrap();
         lua.globals().set("T", ids.object(10).unwrap()).unwrap();
         let check = r#"
             assert(T[2] == "two\0" and T.f == 2.5 and T[true] == print and T[3] == nil)
@@ -171,12 +177,12 @@ mod tests {
         let standard = lua.create_table().unwrap();
         let mut fill = Instructions::default();
         fill.table(99, 0);
-        let e = run(&lua, &ids, &standard, Step::Fill, &fill).unwrap_err();
+        let e = run(&lua, &ids, Some(&standard), Step::Fill, &fill).unwrap_err();
         assert!(e.to_string().contains("object 99, which was not created"), "{e}");
         let mut short = Instructions::default();
         short.create(1, 0, 0);
         short.bytes.pop();
-        let e = run(&lua, &ids, &standard, Step::Create, &short).unwrap_err();
+        let e = run(&lua, &ids, None, Step::Create, &short).unwrap_err();
         assert!(e.to_string().contains("end early"), "{e}");
     }
 }

@@ -99,6 +99,11 @@ impl Restoring {
         }
     }
 
+    /// Whether object `id` was made (a table, or a closure that loaded).
+    fn made(&self, id: u64) -> bool {
+        self.tables.contains(&id) || self.built.contains_key(&id)
+    }
+
     /// (units done, units in all). The total grows once the records are read and the
     /// number of objects is known.
     pub(crate) fn progress(&self) -> (usize, usize) {
@@ -320,6 +325,7 @@ impl Keeper {
                         Ok(f) => {
                             let f = Value::Function(f);
                             self.ids.set(&f, id)?;
+                            self.proto_of.insert(id, *proto);
                             r.built.insert(id, f);
                         }
                         Err(reason) => {
@@ -330,7 +336,7 @@ impl Keeper {
                 _ => {}
             }
         }
-        rebuild::run(lua, &self.ids, &lua.create_table()?, Step::Create, &tables)
+        rebuild::run(lua, &self.ids, None, Step::Create, &tables)
     }
 
     /// Paths through upvalues name them as save reports do, now that the closures
@@ -349,18 +355,17 @@ impl Keeper {
     fn fill(&mut self, lua: &Lua, r: &mut Restoring, end: usize) -> mlua::Result<()> {
         let mut bulk = Instructions::default();
         let mut one_by_one = Vec::new();
-        if r.standard.is_none() {
-            r.standard = Some((lua.create_table()?, FxHashMap::default()));
-        }
-        let (standard, numbers) = r.standard.as_mut().expect("made above");
+        let (standard, mut numbers) = match r.standard.take() {
+            Some(standard) => standard,
+            None => (lua.create_table()?, FxHashMap::default()),
+        };
         for &id in &r.order[r.next..end] {
             let Some(Record::Table { metatable, entries }) = r.objects.get(&id) else {
                 one_by_one.push(id);
                 continue;
             };
-            let made = |id: &u64| r.tables.contains(id) || r.built.contains_key(id);
             let has = |stored: &Stored| match stored {
-                Stored::Object(id) => made(id),
+                Stored::Object(id) => r.made(*id),
                 Stored::Std(name) => self.std.value_of(name).is_some(),
                 _ => true,
             };
@@ -381,11 +386,13 @@ impl Keeper {
             }
             bulk.table(id, entries.len() as u32);
             for (k, v) in entries {
-                let (key, value) = (put(k, standard, numbers, &self.std)?, put(v, standard, numbers, &self.std)?);
+                let key = put(k, &standard, &mut numbers, &self.std)?;
+                let value = put(v, &standard, &mut numbers, &self.std)?;
                 bulk.entry(key, value);
             }
         }
-        rebuild::run(lua, &self.ids, standard, Step::Fill, &bulk)?;
+        rebuild::run(lua, &self.ids, Some(&standard), Step::Fill, &bulk)?;
+        r.standard = Some((standard, numbers));
         let mut fill = Fill {
             keeper: self,
             lua,
@@ -424,14 +431,9 @@ impl Keeper {
         for (id, metatable) in r.metatable_ids.drain(..) {
             metatables.metatable(id, metatable);
         }
-        rebuild::run(lua, &self.ids, &lua.create_table()?, Step::Metatables, &metatables)?;
+        rebuild::run(lua, &self.ids, None, Step::Metatables, &metatables)?;
         for (table, metatable) in r.metatables.drain(..) {
             table.set_metatable(Some(metatable))?;
-        }
-        for &id in r.built.keys() {
-            if let Some(Record::Closure { proto, .. }) = r.objects.get(&id) {
-                self.proto_of.insert(id, *proto);
-            }
         }
         r.report.objects = r.built.len() + r.tables.len();
         let root = r.tables.contains(&r.root).then(|| self.ids.object(r.root)).flatten();
@@ -535,7 +537,7 @@ impl Keeper {
             .reached
             .iter()
             .filter_map(|k| match k {
-                KeyName::Object(id) if !r.built.contains_key(id) && !r.tables.contains(id) => Some(*id),
+                KeyName::Object(id) if !r.made(*id) => Some(*id),
                 _ => None,
             })
             .collect();
@@ -692,7 +694,8 @@ impl Fill<'_> {
             Stored::Integer(i) => Value::Integer(*i),
             Stored::Float(bits) => Value::Number(f64::from_bits(*bits)),
             Stored::String(s) => Value::String(self.lua.create_string(s)?),
-            Stored::Object(id) => match self.built.get(id).cloned().or_else(|| self.keeper.ids.object(*id)) {
+            // Everything made is registered by id as it is made.
+            Stored::Object(id) => match self.keeper.ids.object(*id) {
                 Some(v) => v,
                 None => {
                     let reason = match self.damaged.get(id) {
