@@ -45,8 +45,6 @@ struct Walk<'k> {
     queued: Option<FxHashSet<u64>>,
     /// A standard table was met as a value.
     met_std_table: bool,
-    /// Objects read, for the save point's report.
-    read_count: usize,
 }
 
 /// What a walk builds and throws away, kept by the `Keeper` between save points so
@@ -191,7 +189,6 @@ impl<'k> Walk<'k> {
             shares: Vec::new(),
             queued: None,
             met_std_table: false,
-            read_count: 0,
         }
     }
 
@@ -506,28 +503,23 @@ impl<'k> Walk<'k> {
     /// store's graph is built anew from what it read.
     fn finish(mut self, root: Option<u64>) -> SavePoint {
         let objects = self.s.seen.len();
-        self.read_count = objects;
         let Some(root) = root else {
             self.keeper.graph = None;
-            return self.conclude(None, objects);
+            return self.conclude(None, objects, objects);
         };
-        let keeper = &mut *self.keeper;
-        let live = &mut self.s.live;
-        live.insert(KeyName::Meta);
-        live.extend(keeper.unrestored.kept(self.stand_in_in_place).copied());
-        for key in keeper.stored.keys() {
-            if !live.contains(key) {
-                self.digests.push((*key, None));
-                self.changes
-                    .push(Change::Archive { key: key.bytes(), to: format::history_key(&key.bytes(), self.version) });
-            }
+        self.s.live.insert(KeyName::Meta);
+        self.s.live.extend(self.keeper.unrestored.kept(self.stand_in_in_place).copied());
+        let gone: Vec<KeyName> = self.keeper.stored.keys().filter(|key| !self.s.live.contains(key)).copied().collect();
+        for key in gone {
+            self.archive(key);
         }
+        let (keeper, live) = (&mut *self.keeper, &self.s.live);
         // Ids are never reused: what this walk did not reach is gone for good.
         keeper.fingerprints.retain(|id, _| live.contains(&KeyName::Object(*id)));
         keeper.proto_of.retain(|id, _| live.contains(&KeyName::Object(*id)));
         keeper.graph = Some(Graph::build(root, std::mem::take(&mut self.read)));
         keeper.read_everything = !self.problems.is_empty() || self.met_std_table || !keeper.unrestored.is_empty();
-        self.conclude(Some(root), objects)
+        self.conclude(Some(root), objects, objects)
     }
 
     /// The changes of a save point that read only what changed: what the store's graph
@@ -537,7 +529,7 @@ impl<'k> Walk<'k> {
     fn finish_changed(mut self, root: u64) -> Option<SavePoint> {
         let keeper = &mut *self.keeper;
         let graph = keeper.graph.as_mut().expect("reading what changed needs the graph");
-        self.read_count = self.read.iter().filter(|(_, kind, _)| *kind != Kind::Proto).count();
+        let read = self.read.iter().filter(|(_, kind, _)| *kind != Kind::Proto).count();
         let gone = graph.update(std::mem::take(&mut self.read));
         let objects = graph.objects();
         if !gone.is_empty() {
@@ -561,23 +553,26 @@ impl<'k> Walk<'k> {
             self.digests.retain(|(key, _)| !gone_names.contains(key));
             for (id, kind) in gone {
                 let key = kind.key(id);
-                if keeper.stored.contains_key(&key) {
-                    self.digests.push((key, None));
-                    self.changes.push(Change::Archive {
-                        key: key.bytes(),
-                        to: format::history_key(&key.bytes(), self.version),
-                    });
+                if self.keeper.stored.contains_key(&key) {
+                    self.archive(key);
                 }
-                keeper.fingerprints.remove(&id);
-                keeper.proto_of.remove(&id);
+                self.keeper.fingerprints.remove(&id);
+                self.keeper.proto_of.remove(&id);
             }
         }
-        Some(self.conclude(Some(root), objects))
+        Some(self.conclude(Some(root), objects, read))
+    }
+
+    /// Moves a record the store holds and the new version no longer has to the history.
+    fn archive(&mut self, key: KeyName) {
+        self.digests.push((key, None));
+        self.changes.push(Change::Archive { key: key.bytes(), to: format::history_key(&key.bytes(), self.version) });
     }
 
     /// The save point: its changes, and when anything changed, the meta record and
     /// the new version's entry.
-    fn conclude(self, root: Option<u64>, objects: usize) -> SavePoint {
+    /// `objects` reachable, `read` of them read.
+    fn conclude(self, root: Option<u64>, objects: usize, read: usize) -> SavePoint {
         let keeper = self.keeper;
         let mut changes = self.changes;
         let mut bytes_written = self.bytes_written;
@@ -603,7 +598,6 @@ impl<'k> Walk<'k> {
         }
         keeper.awaiting_commit = !changes.is_empty();
         keeper.scratch = self.s;
-        let read = self.read_count;
         SavePoint { changes, problems: self.problems, objects, read, bytes_written, digests: self.digests, meta, entry }
     }
 }
